@@ -1,0 +1,240 @@
+"""Turning a month's export files into validated assignment rows and a list of faults.
+
+Pure functions on polars frames, no Dagster and no warehouse: the ingest asset and
+``hotline validate`` both call them, so a file is judged the same way everywhere."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandera.errors
+import polars as pl
+
+from schemas.exports import (
+    BY_HEADER,
+    DATETIME_COLUMNS,
+    DATETIME_FORMATS,
+    EXCEL_EPOCH,
+    EXPORT_COLUMNS,
+    FLAG_COLUMNS,
+    FLAG_SPELLINGS,
+    NO,
+    ORDER_LEVEL_COLUMNS,
+    REQUIRED_HEADERS,
+    assignment_schema,
+)
+from schemas.files import FileFault, read_table
+from schemas.warehouse import FAULT_COLUMNS
+
+# White space a spreadsheet leaves around values, including the full-width space.
+_SPACES = " \t\r\n\u3000\u00a0"
+
+
+@dataclass
+class ExportFile:
+    path: Path
+    encoding: str
+    rows: pl.DataFrame  # normalised, one row per input row, with source_file and source_row
+    extra_columns: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def export_files(exports_dir: Path) -> list[Path]:
+    """The month's export files, oldest first: a later file's rows replace an earlier file's rows
+    for the same (order, unit). Age is the modification time, then the file name."""
+    if not exports_dir.is_dir():
+        return []
+    files = [p for p in exports_dir.iterdir() if p.is_file() and p.suffix.lower() in (".csv", ".xlsx", ".xlsm")
+             and not p.name.startswith(("~$", "."))]
+    return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
+
+
+def _clean_header(header: str) -> str:
+    return re.sub(r"[\s\u3000\ufeff]+", "", header or "")
+
+
+def read_export(path: Path) -> ExportFile:
+    """Read one export file. Raises FileFault for anything that concerns the whole file."""
+    frame, encoding = read_table(path)
+    headers = [_clean_header(h) for h in frame.columns]
+    # polars renames a repeated header to "<name>_duplicated_<n>"; calamine does the same.
+    base_headers = [re.sub(r"_duplicated_\d+$", "", h) for h in headers]
+    seen: dict[str, int] = {}
+    for position, header in enumerate(base_headers, start=1):
+        if header in BY_HEADER and header in seen:
+            raise FileFault(path, f"the column 「{header}」 appears twice (columns {seen[header]} and {position})",
+                            "Delete one of the two columns and load the file again")
+        seen.setdefault(header, position)
+    missing = [h for h in REQUIRED_HEADERS if h not in seen]
+    if missing:
+        hint = "the header must be on the first row" if len(missing) == len(REQUIRED_HEADERS) else "add the column(s) to the export"
+        raise FileFault(path, f"missing required column(s) {'、'.join(missing)} (found: {'、'.join(h for h in base_headers if h)})",
+                        f"Export again with every required column: {hint}")
+    rename = {orig: BY_HEADER[h].name for orig, h in zip(frame.columns, base_headers) if h in BY_HEADER}
+    extra = [h for h in base_headers if h and h not in BY_HEADER]
+    frame = frame.select(list(rename)).rename(rename)
+    frame = frame.with_columns(
+        [pl.lit(None, dtype=pl.String).alias(c.name) for c in EXPORT_COLUMNS if c.name not in frame.columns]
+    )
+    if frame.height == 0:
+        raise FileFault(path, "has a header but no rows", "Export the month again; an empty export is most likely a failed download")
+    # Row numbers as a person sees them in Excel: the header is row 1, the first record row 2.
+    frame = frame.with_row_index("source_row", offset=2).with_columns(
+        pl.col("source_row").cast(pl.Int64), pl.lit(path.name).alias("source_file")
+    )
+    return ExportFile(path, encoding, _normalise(frame), extra)
+
+
+def _normalise(frame: pl.DataFrame) -> pl.DataFrame:
+    """Normalise what is unambiguous: surrounding spaces, full-width digits in dates and flags,
+    是/否 spellings, empty text as null. Keep the raw text of dates in ``<col>__raw``."""
+    text_columns = [c.name for c in EXPORT_COLUMNS]
+    frame = frame.with_columns(
+        pl.col(text_columns).cast(pl.String).str.strip_chars(_SPACES).replace("", None)
+    )
+    flag_exprs = []
+    for name in FLAG_COLUMNS:
+        cleaned = pl.col(name).str.normalize("NFKC").str.to_uppercase()
+        mapped = cleaned.replace_strict(FLAG_SPELLINGS, default=pl.col(name), return_dtype=pl.String)
+        optional = not next(c for c in EXPORT_COLUMNS if c.name == name).required
+        flag_exprs.append((mapped.fill_null(NO) if optional else mapped).alias(name))
+    date_exprs = []
+    for name in DATETIME_COLUMNS:
+        raw = pl.col(name).str.normalize("NFKC").str.replace_all(r"\s+", " ")
+        parsed = pl.coalesce([raw.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in DATETIME_FORMATS])
+        serial = raw.cast(pl.Float64, strict=False)
+        # Excel stores datetimes as days since 1899-12-30; a plausible range avoids reading an
+        # order number as a date.
+        from_serial = pl.when(serial.is_between(20000, 80000)).then(
+            pl.lit(EXCEL_EPOCH) + pl.duration(microseconds=(serial * 86_400_000_000).round(0).cast(pl.Int64))
+        )
+        date_exprs += [pl.col(name).alias(f"{name}__raw"), pl.coalesce([parsed, from_serial]).dt.cast_time_unit("us").alias(name)]
+    return frame.with_columns(flag_exprs + date_exprs)
+
+
+def _faults(rows: pl.DataFrame, column_header: str | pl.Expr, value: pl.Expr, reason: str | pl.Expr) -> pl.DataFrame:
+    return rows.select(
+        pl.col("source_file"),
+        pl.col("source_row").alias("row_number"),
+        (pl.lit(column_header) if isinstance(column_header, str) else column_header).alias("column_name"),
+        value.cast(pl.String).alias("value"),
+        (pl.lit(reason) if isinstance(reason, str) else reason).alias("reason"),
+    )
+
+
+def _header_of(name: str) -> str:
+    return next(c.header for c in EXPORT_COLUMNS if c.name == name)
+
+
+@dataclass
+class MonthRows:
+    """A month's export rows after validation."""
+
+    rows: pl.DataFrame  # accepted rows, one per (order, unit), with the resolved unit
+    faults: pl.DataFrame  # rejected rows (FAULT_COLUMNS), fault=True
+    superseded: pl.DataFrame  # rows replaced by a newer file's row (FAULT_COLUMNS), fault=False
+    files: list[ExportFile]
+    rows_in: int
+
+
+def validate_month(
+    files: list[ExportFile],
+    rules: dict[str, Any],
+    window_start: date,
+    window_end: date,
+    unit_names: pl.DataFrame,
+) -> MonthRows:
+    """Validate the rows of all of a month's files together.
+
+    ``unit_names`` maps every name the roster accepts this month (names and aliases) to the
+    roster unit: columns ``name``, ``unit``, ``group_code``.
+    """
+    frames = [f.rows.with_columns(pl.lit(i).alias("file_age")) for i, f in enumerate(files)]
+    rows = pl.concat(frames, how="vertical") if frames else pl.DataFrame()
+    rows_in = rows.height
+    fault_parts: list[pl.DataFrame] = []
+
+    # 1. Datetimes that were written but could not be read.
+    for name in DATETIME_COLUMNS:
+        bad = rows.filter(pl.col(f"{name}__raw").is_not_null() & pl.col(name).is_null())
+        if bad.height:
+            fault_parts.append(_faults(bad, _header_of(name), pl.col(f"{name}__raw"),
+                                       "not a date and time like 2024-02-01 08:30:00"))
+
+    # 2. The pandera schema: required values, value sets, the window.
+    schema = assignment_schema(rules, window_start, window_end)
+    try:
+        schema.validate(rows, lazy=True)
+    except pandera.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        cases = cases.filter(pl.col("index").is_not_null()).select(
+            pl.col("index").cast(pl.UInt32), pl.col("column").cast(pl.String), pl.col("check").cast(pl.String)
+        )
+        located = cases.join(rows.with_row_index("index").select(
+            "index", "source_file", "source_row", *[c.name for c in EXPORT_COLUMNS]), on="index")
+        for column, group in located.partition_by("column", as_dict=True).items():
+            column = column[0]
+            reason = pl.when(pl.col("check").str.starts_with("not_nullable")).then(
+                pl.lit(f"required value is empty")).otherwise(pl.col("check"))
+            fault_parts.append(_faults(group, _header_of(column), pl.col(column), reason))
+
+    # 3. Unit names through the roster's names and aliases.
+    rows = rows.join(unit_names.rename({"name": "unit_as_written"}), on="unit_as_written", how="left")
+    unknown = rows.filter(pl.col("unit").is_null() & pl.col("unit_as_written").is_not_null())
+    if unknown.height:
+        fault_parts.append(_faults(unknown, "承办单位", pl.col("unit_as_written"),
+                                   "unit not in the roster (units.csv) for this month: add it or an alias"))
+
+    # 4. Two rows for the same (order, unit) in one file.
+    dup = rows.filter(pl.col("unit").is_not_null() & pl.struct("source_file", "order_id", "unit").is_duplicated())
+    if dup.height:
+        first = dup.group_by("source_file", "order_id", "unit").agg(pl.col("source_row").min().alias("first_row"))
+        dup = dup.join(first, on=["source_file", "order_id", "unit"]).filter(pl.col("source_row") != pl.col("first_row"))
+        fault_parts.append(_faults(dup, "工单编号", pl.col("order_id"),
+                                   pl.format("the same order and unit appear again in this file (first at row {})", pl.col("first_row"))))
+
+    faults = pl.concat(fault_parts, how="vertical") if fault_parts else _empty_faults()
+    faulty = faults.select("source_file", pl.col("row_number").alias("source_row")).unique()
+    rows = rows.join(faulty, on=["source_file", "source_row"], how="anti")
+
+    # 5. A re-export replaces older rows of the same (order, unit): keep the newest file's row.
+    newest = rows.group_by("order_id", "unit").agg(pl.col("file_age").max().alias("newest_age"))
+    rows = rows.join(newest, on=["order_id", "unit"])
+    replaced = rows.filter(pl.col("file_age") < pl.col("newest_age"))
+    rows = rows.filter(pl.col("file_age") == pl.col("newest_age")).drop("newest_age")
+    newest_file = {i: f.name for i, f in enumerate(files)}
+    superseded = _faults(
+        replaced, "工单编号", pl.col("order_id"),
+        pl.format("replaced by the newer export {}", pl.col("newest_age").replace_strict(newest_file, return_dtype=pl.String)),
+    )
+
+    # 6. Order-level fields must agree across the rows of one order (after replacement).
+    conflict_parts = []
+    for name in ORDER_LEVEL_COLUMNS:
+        variants = rows.group_by("order_id").agg(pl.col(name).n_unique().alias("n"))
+        conflicted = variants.filter(pl.col("n") > 1).select("order_id")
+        if conflicted.height:
+            bad = rows.join(conflicted, on="order_id")
+            conflict_parts.append(_faults(bad, _header_of(name), pl.col(name).cast(pl.String),
+                                          f"the rows of this order disagree on {_header_of(name)}"))
+    if conflict_parts:
+        conflicts = pl.concat(conflict_parts, how="vertical")
+        faults = pl.concat([faults, conflicts], how="vertical")
+        rows = rows.join(conflicts.select("source_file", pl.col("row_number").alias("source_row")).unique(),
+                         on=["source_file", "source_row"], how="anti")
+
+    faults = faults.with_columns(pl.lit(True).alias("fault")).sort("source_file", "row_number", "column_name")
+    superseded = superseded.with_columns(pl.lit(False).alias("fault"))
+    return MonthRows(rows.drop("file_age"), faults.select(FAULT_COLUMNS), superseded.select(FAULT_COLUMNS), files, rows_in)
+
+
+def _empty_faults() -> pl.DataFrame:
+    return pl.DataFrame(schema={"source_file": pl.String, "row_number": pl.Int64, "column_name": pl.String,
+                                "value": pl.String, "reason": pl.String})

@@ -1,0 +1,236 @@
+"""Reference data in force for each month: rules, the assessment window, the roster, the
+hotspot taxonomy, and the month's side files (adjustments, the city's figures)."""
+
+
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from dagster import AssetExecutionContext, BackfillPolicy, Failure, MaterializeResult, MetadataValue, asset
+from dagster_duckdb import DuckDBResource
+
+from assets.calendar import Calendar, CalendarError
+from assets.rules import RulesError, load_rules, rules_json
+from assets.warehouse import markdown_table, month_metadata, month_rules, months_of, open_warehouse, transaction
+from pipelines.partitions import assessment_months
+from pipelines.resources import HotlinePaths
+from schemas.files import FileFault, RowFaults, cast_numbers, read_csv_with_headers, validate_reference
+from schemas.reference import (
+    ADJUSTMENTS_HEADERS,
+    ADJUSTMENTS_REQUIRED,
+    ADJUSTMENTS_SCHEMA,
+    CITY_HEADERS,
+    CITY_REQUIRED,
+    CITY_SCHEMA,
+    HOTSPOTS_HEADERS,
+    HOTSPOTS_REQUIRED,
+    HOTSPOTS_SCHEMA,
+    UNITS_HEADERS,
+    UNITS_REQUIRED,
+    units_schema,
+)
+
+MONTHLY = dict(partitions_def=assessment_months, backfill_policy=BackfillPolicy.single_run(), pool="warehouse")
+
+
+def input_failure(exc: Exception) -> Failure:
+    """A bad input file stops the run with the file's own message (file, row, column, fix)."""
+    return Failure(description=str(exc), metadata={"problem": MetadataValue.text(str(exc))})
+
+
+def load_roster(reference_dir: Path, rules: dict[str, Any]) -> pl.DataFrame:
+    """units.csv validated: one row per unit in roster order, aliases as a list."""
+    path = reference_dir / "units.csv"
+    if not path.exists():
+        raise FileFault(path, "is missing", "Put the roster of handling units in data/reference/units.csv")
+    frame = read_csv_with_headers(path, UNITS_HEADERS, UNITS_REQUIRED)
+    roster_groups = rules["groups"]["roster_groups"]
+    frame = validate_reference(frame, units_schema(list(roster_groups)), path, UNITS_HEADERS)
+    frame = frame.with_columns(
+        pl.col("short_name").fill_null(pl.col("unit")),
+        pl.col("roster_group").replace_strict(roster_groups, return_dtype=pl.String).alias("unit_group"),
+        pl.col("aliases").fill_null("").str.replace_all("；", ";").str.split(";")
+        .list.eval(pl.element().str.strip_chars(" \u3000")).list.eval(pl.element().filter(pl.element() != "")),
+        (pl.col("source_row") - 1).cast(pl.Int32).alias("roster_order"),
+    )
+    # A name (or alias) must lead to one unit only.
+    names = pl.concat([
+        frame.select("source_row", pl.col("unit").alias("name"), "unit"),
+        frame.select("source_row", pl.col("aliases").alias("name"), "unit").explode("name").drop_nulls("name"),
+    ])
+    clashes = names.filter(pl.col("name").is_duplicated() & pl.struct("name", "unit").is_unique())
+    if clashes.height:
+        faults = [(r["source_row"], "别名", r["name"], f"this name also leads to another unit; a name or alias may belong to one unit only")
+                  for r in clashes.iter_rows(named=True)]
+        raise RowFaults(path, sorted(faults))
+    return frame
+
+
+def roster_of_month(roster: pl.DataFrame, month: str) -> pl.DataFrame:
+    return roster.filter(
+        (pl.col("valid_from").is_null() | (pl.col("valid_from") <= month))
+        & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= month))
+    )
+
+
+def unit_names(roster_month: pl.DataFrame) -> pl.DataFrame:
+    """Every name that resolves to a unit this month: the unit's own name and its aliases."""
+    return pl.concat([
+        roster_month.select(pl.col("unit").alias("name"), "unit", "unit_group"),
+        roster_month.select(pl.col("aliases").alias("name"), "unit", "unit_group").explode("name").drop_nulls("name"),
+    ]).unique(subset="name", keep="first")
+
+
+def load_hotspots(reference_dir: Path) -> pl.DataFrame:
+    path = reference_dir / "hotspots.csv"
+    if not path.exists():
+        raise FileFault(path, "is missing", "Put the hotspot taxonomy in data/reference/hotspots.csv")
+    frame = read_csv_with_headers(path, HOTSPOTS_HEADERS, HOTSPOTS_REQUIRED)
+    frame = frame.with_columns(pl.col("prefix").str.strip_chars("/"))
+    frame = validate_reference(frame, HOTSPOTS_SCHEMA, path, HOTSPOTS_HEADERS)
+    return frame.with_columns((pl.col("source_row") - 1).cast(pl.Int32).alias("hotspot_order"))
+
+
+def _reference_rules(paths: HotlinePaths) -> dict[str, Any]:
+    try:
+        return load_rules(paths.reference)
+    except RulesError as exc:
+        raise input_failure(exc) from None
+
+
+@asset(key_prefix="ref", group_name="reference", compute_kind="duckdb", **MONTHLY,
+       description="The rule settings in force for the month: the built-in defaults (the seed report's) "
+                   "merged with data/reference/rules.yaml.")
+def rules(context: AssetExecutionContext, warehouse: DuckDBResource, paths: HotlinePaths) -> MaterializeResult:
+    effective = _reference_rules(paths)
+    source = str(paths.reference / "rules.yaml") if (paths.reference / "rules.yaml").exists() else "defaults"
+    with open_warehouse(warehouse) as con, transaction(con):
+        for month in months_of(context):
+            con.execute("DELETE FROM ref.rules WHERE month = $month", {"month": month})
+            con.execute("INSERT INTO ref.rules VALUES ($month, $rules, $source)",
+                        {"month": month, "rules": rules_json(effective), "source": source})
+    return MaterializeResult(metadata={"source": source, "months": len(months_of(context))})
+
+
+@asset(key_prefix="ref", group_name="reference", compute_kind="duckdb", deps=[rules], **MONTHLY,
+       description="The month's assessment window: calendar.csv, or the default rule. Overlaps and gaps "
+                   "between windows are errors that name both months.")
+def months(context: AssetExecutionContext, warehouse: DuckDBResource, paths: HotlinePaths) -> MaterializeResult:
+    try:
+        calendar = Calendar.load(paths.reference, _reference_rules(paths))
+    except (CalendarError, FileFault) as exc:
+        raise input_failure(exc) from None
+    windows = [calendar.window(m) for m in months_of(context)]
+    with open_warehouse(warehouse) as con, transaction(con):
+        for w in windows:
+            con.execute("DELETE FROM ref.months WHERE month = $month", {"month": w.month})
+            con.execute("INSERT INTO ref.months VALUES ($month, $start, $end, $days, $source)",
+                        {"month": w.month, "start": w.start, "end": w.end, "days": w.days, "source": w.source})
+    return MaterializeResult(metadata={
+        "windows": MetadataValue.md("\n".join(f"- {w.month}: {w.start} .. {w.end} ({w.days} days, {w.source})" for w in windows))
+    })
+
+
+@asset(key_prefix="ref", group_name="reference", compute_kind="duckdb", deps=[rules], **MONTHLY,
+       description="The roster of handling units valid in the month (units.csv), in roster order, with "
+                   "short names, groups, leaders and aliases.")
+def units(context: AssetExecutionContext, warehouse: DuckDBResource, paths: HotlinePaths) -> MaterializeResult:
+    try:
+        roster = load_roster(paths.reference, _reference_rules(paths))
+    except (FileFault, RowFaults) as exc:
+        raise input_failure(exc) from None
+    columns = ["roster_order", "unit", "short_name", "roster_group", "unit_group", "primary_leader", "deputy_leader", "aliases"]
+    counts = {}
+    with open_warehouse(warehouse) as con, transaction(con):
+        for month in months_of(context):
+            month_roster = roster_of_month(roster, month).select(columns).with_columns(pl.lit(month).alias("month"))
+            con.register("month_roster", month_roster.to_arrow())
+            con.execute("DELETE FROM ref.units WHERE month = $month", {"month": month})
+            con.execute("INSERT INTO ref.units BY NAME SELECT * FROM month_roster")
+            con.unregister("month_roster")
+            counts[month] = month_roster.group_by("unit_group").len().sort("unit_group").rows()
+    return MaterializeResult(metadata={"units per group": MetadataValue.json({m: dict(c) for m, c in counts.items()})})
+
+
+@asset(key_prefix="ref", group_name="reference", compute_kind="duckdb", deps=[rules], **MONTHLY,
+       description="The hotspot taxonomy (hotspots.csv): 诉求分类 prefixes mapped to a hotspot and "
+                   "optionally a sub-hotspot; the longest prefix wins.")
+def hotspots(context: AssetExecutionContext, warehouse: DuckDBResource, paths: HotlinePaths) -> MaterializeResult:
+    try:
+        taxonomy = load_hotspots(paths.reference)
+    except (FileFault, RowFaults) as exc:
+        raise input_failure(exc) from None
+    with open_warehouse(warehouse) as con, transaction(con):
+        for month in months_of(context):
+            frame = taxonomy.select("hotspot", "sub_hotspot", "prefix", "hotspot_order").with_columns(pl.lit(month).alias("month"))
+            con.register("taxonomy", frame.to_arrow())
+            con.execute("DELETE FROM ref.hotspots WHERE month = $month", {"month": month})
+            con.execute("INSERT INTO ref.hotspots BY NAME SELECT * FROM taxonomy")
+            con.unregister("taxonomy")
+    return MaterializeResult(metadata={"prefixes": taxonomy.height,
+                                       "hotspots": MetadataValue.md(markdown_table(taxonomy.select("hotspot", "sub_hotspot", "prefix"), 50))})
+
+
+def load_adjustments(path: Path) -> pl.DataFrame:
+    frame = read_csv_with_headers(path, ADJUSTMENTS_HEADERS, ADJUSTMENTS_REQUIRED)
+    return cast_numbers(frame, {"deduction": pl.Float64, "quality_bonus": pl.Float64, "sampling_rank": pl.Int64},
+                        path, ADJUSTMENTS_HEADERS)
+
+
+@asset(key_prefix="core", group_name="reference", compute_kind="duckdb", deps=[units], **MONTHLY,
+       description="The month's adjustments (adjustments.csv): 减分项, 质效 and 抽测排名 per unit. Unit "
+                   "names resolve through the roster; a unit the roster does not know fails a check.")
+def adjustments(context: AssetExecutionContext, warehouse: DuckDBResource, paths: HotlinePaths) -> MaterializeResult:
+    metadata = {}
+    with open_warehouse(warehouse) as con:
+        for month in months_of(context):
+            path = paths.month_dir(month) / "adjustments.csv"
+            if path.exists():
+                try:
+                    frame = load_adjustments(path)
+                except (FileFault, RowFaults) as exc:
+                    raise input_failure(exc) from None
+            else:
+                context.log.warning(f"{month}: no adjustments.csv; 减分项 and 质效 count as 0 and 抽测排名 is missing")
+                frame = pl.DataFrame(schema={"unit_as_written": pl.String, "deduction": pl.Float64, "quality_bonus": pl.Float64,
+                                             "sampling_rank": pl.Int64, "source_row": pl.Int64})
+            con.register("adjustments_file", frame.to_arrow())
+            with transaction(con):
+                con.execute("DELETE FROM core.adjustments WHERE month = $month", {"month": month})
+                con.execute("""
+                    INSERT INTO core.adjustments BY NAME
+                    SELECT $month AS month, coalesce(u.unit, a.unit_as_written) AS unit, a.unit_as_written,
+                           u.unit IS NOT NULL AS in_roster, a.deduction, a.quality_bonus, a.sampling_rank,
+                           a.source_row, $file AS source_file
+                    FROM adjustments_file a
+                    LEFT JOIN (SELECT unit, unnest(list_prepend(unit, aliases)) AS name FROM ref.units WHERE month = $month) u
+                      ON u.name = a.unit_as_written
+                """, {"month": month, "file": str(path.relative_to(paths.data)) if path.exists() else ""})
+            con.unregister("adjustments_file")
+            metadata[month] = month_metadata(con, "core.adjustments", month)["rows"]
+    return MaterializeResult(metadata={"rows per month": MetadataValue.json(metadata)})
+
+
+@asset(key_prefix="core", group_name="reference", compute_kind="duckdb", deps=[rules], **MONTHLY,
+       description="The city's published district figures for the month (city_assessment.csv), quoted "
+                   "by the report in place of the figures computed from the orders.")
+def city_assessment(context: AssetExecutionContext, warehouse: DuckDBResource, paths: HotlinePaths) -> MaterializeResult:
+    found = {}
+    with open_warehouse(warehouse) as con:
+        for month in months_of(context):
+            path = paths.month_dir(month) / "city_assessment.csv"
+            frame = pl.DataFrame(schema={"indicator": pl.String, "value_pct": pl.Float64})
+            if path.exists():
+                try:
+                    raw = read_csv_with_headers(path, CITY_HEADERS, CITY_REQUIRED)
+                    raw = cast_numbers(raw, {"value_pct": pl.Float64}, path, CITY_HEADERS)
+                    frame = validate_reference(raw, CITY_SCHEMA, path, CITY_HEADERS).select("indicator", "value_pct")
+                except (FileFault, RowFaults) as exc:
+                    raise input_failure(exc) from None
+            con.register("city_file", frame.to_arrow())
+            with transaction(con):
+                con.execute("DELETE FROM core.city_assessment WHERE month = $month", {"month": month})
+                con.execute("INSERT INTO core.city_assessment SELECT $month, indicator, value_pct FROM city_file", {"month": month})
+            con.unregister("city_file")
+            found[month] = frame.height
+    return MaterializeResult(metadata={"figures per month": MetadataValue.json(found)})

@@ -1,0 +1,119 @@
+"""The warehouse side of every asset: opening a connection with the project's settings,
+reading SQL files from ``sql/``, and writing one month of a table atomically."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import duckdb
+import polars as pl
+
+from pipelines.settings import SQL_DIR
+
+PREVIEW_ROWS = 10
+
+
+def sql_text(name: str) -> str:
+    """The SQL of ``sql/<name>.sql``."""
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the schemas and core tables if missing, and this connection's macros."""
+    for name in ("warehouse_schema", "macros"):
+        con.execute(sql_text(name))
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One transaction: everything inside commits together or not at all."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    else:
+        con.execute("COMMIT")
+
+
+def fetch(con: duckdb.DuckDBPyConnection, query: str, params: dict[str, Any] | None = None) -> pl.DataFrame:
+    """Run a query and fetch all of it (DuckDB 2.0 keeps a half-read result open otherwise)."""
+    return con.sql(query, params=params or None).pl()
+
+
+def scalar(con: duckdb.DuckDBPyConnection, query: str, params: dict[str, Any] | None = None) -> Any:
+    rows = con.execute(query, params or {}).fetchall()
+    return rows[0][0] if rows else None
+
+
+def _ensure_table(con: duckdb.DuckDBPyConnection, table: str, query: str, params: dict[str, Any]) -> None:
+    """Create ``table`` with the query's columns on first use, and add any column the query
+    gained since, so that the SQL file stays the one place that says what a mart holds."""
+    shape = f"SELECT * FROM ({query}) AS q LIMIT 0"
+    schema, name = table.split(".")
+    exists = scalar(con, "SELECT count(*) FROM information_schema.tables WHERE table_schema = $s AND table_name = $t",
+                    {"s": schema, "t": name})
+    if not exists:
+        con.execute(f"CREATE TABLE {table} AS {shape}", params)
+        return
+    have = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = $s AND table_name = $t",
+        {"s": schema, "t": name}).fetchall()}
+    described = con.execute(f"DESCRIBE {shape}", params).fetchall()
+    for column, column_type, *_ in described:
+        if column not in have:
+            con.execute(f'ALTER TABLE {table} ADD COLUMN "{column}" {column_type}')
+
+
+def replace_month(con: duckdb.DuckDBPyConnection, table: str, query: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Replace the rows of ``params['month']`` in ``table`` with the result of ``query``, in one
+    transaction. Returns metadata: the row count and a preview."""
+    with transaction(con):
+        _ensure_table(con, table, query, params)
+        con.execute(f"DELETE FROM {table} WHERE month = $month", {"month": params["month"]})
+        con.execute(f"INSERT INTO {table} BY NAME {query}", params)
+    return month_metadata(con, table, params["month"])
+
+
+def month_metadata(con: duckdb.DuckDBPyConnection, table: str, month: str) -> dict[str, Any]:
+    rows = scalar(con, f"SELECT count(*) FROM {table} WHERE month = $month", {"month": month})
+    preview = fetch(con, f"SELECT * FROM {table} WHERE month = $month LIMIT {PREVIEW_ROWS}", {"month": month})
+    return {"table": table, "rows": int(rows), "preview": markdown_table(preview)}
+
+
+def markdown_table(frame: pl.DataFrame, limit: int = PREVIEW_ROWS) -> str:
+    if frame.width == 0:
+        return "(no columns)"
+    head = "| " + " | ".join(frame.columns) + " |"
+    rule = "|" + "---|" * frame.width
+    body = ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in frame.head(limit).iter_rows()]
+    return "\n".join([head, rule, *body])
+
+
+@contextmanager
+def open_warehouse(resource) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A prepared connection from the DuckDB resource (creating the file's folder if needed)."""
+    from pathlib import Path
+
+    Path(resource.database).parent.mkdir(parents=True, exist_ok=True)
+    with resource.get_connection() as con:
+        prepare(con)
+        yield con
+
+
+def month_rules(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, Any]:
+    """The rules a month was computed with (written by the ``ref/rules`` asset)."""
+    import json
+
+    text = scalar(con, "SELECT rules_json FROM ref.rules WHERE month = $month", {"month": month})
+    if text is None:
+        raise LookupError(f"no rules stored for {month}: materialize ref/rules for {month} first")
+    return json.loads(text)
+
+
+def months_of(context) -> list[str]:
+    """The months a run covers, in month order: one for a month's run, many for a backfill
+    launched as a single run (later months compare with earlier ones, so order matters)."""
+    return sorted(context.partition_keys)

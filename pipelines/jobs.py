@@ -1,0 +1,14 @@
+"""Jobs: a month end to end. Backfills run the same job over a range of months as one run."""
+
+from dagster import AssetSelection, define_asset_job
+
+from pipelines.partitions import assessment_months
+
+month_job = define_asset_job(
+    "month_job",
+    selection=AssetSelection.all(),
+    partitions_def=assessment_months,
+    description="Materialize one assessment month end to end: reference data, ingest, marts, report.",
+)
+
+all_jobs = [month_job]

@@ -1,0 +1,18 @@
+"""Assessment-month partitions, labelled ``YYYY-MM``. A label names an assessment month, whose real
+window comes from the calendar (``ref.months``); Dagster's calendar-month time window is only
+the label's slot and is never used as the window."""
+
+from __future__ import annotations
+
+import os
+
+from dagster import MonthlyPartitionsDefinition
+
+# The first month the partitions offer; older data can be loaded by setting this earlier.
+FIRST_MONTH = os.environ.get("HOTLINE_FIRST_MONTH", "2022-01")
+
+# end_offset=1 offers the current calendar month too: its window closes on the 22nd, before the
+# calendar month ends.
+assessment_months = MonthlyPartitionsDefinition(
+    start_date=FIRST_MONTH, fmt="%Y-%m", end_offset=1
+)

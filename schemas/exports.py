@@ -1,0 +1,131 @@
+"""The work-order export contract: Chinese headers, the warehouse column each feeds, value sets,
+and the pandera (polars) schema a month's rows are validated against."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pandera.polars as pa
+import polars as pl
+
+
+@dataclass(frozen=True)
+class ExportColumn:
+    header: str
+    name: str  # the warehouse / frame column
+    required: bool
+    kind: str  # text | datetime | flag | personal
+    order_level: bool = False  # must agree across the rows of one order
+
+
+EXPORT_COLUMNS: tuple[ExportColumn, ...] = (
+    ExportColumn("工单编号", "order_id", True, "text"),
+    ExportColumn("受理时间", "received_at", True, "datetime", order_level=True),
+    ExportColumn("受理渠道", "channel", True, "text", order_level=True),
+    ExportColumn("诉求类型", "request_type", True, "text", order_level=True),
+    ExportColumn("诉求分类", "category_path", True, "text", order_level=True),
+    ExportColumn("诉求地址", "address", False, "text"),
+    ExportColumn("诉求内容", "content", False, "personal"),
+    ExportColumn("来电人", "caller_name", False, "personal"),
+    ExportColumn("联系电话", "caller_phone", False, "personal"),
+    ExportColumn("承办单位", "unit_as_written", True, "text"),
+    ExportColumn("派单时间", "dispatched_at", True, "datetime"),
+    ExportColumn("签收时间", "signed_at", False, "datetime"),
+    ExportColumn("办结时间", "completed_at", False, "datetime"),
+    ExportColumn("是否按时签收", "responded_on_time", True, "flag"),
+    ExportColumn("是否按时办结", "completed_on_time", True, "flag"),
+    ExportColumn("解决情况", "resolution_result", False, "text"),
+    ExportColumn("满意度", "satisfaction_result", False, "text"),
+    ExportColumn("是否市重办", "city_rework", False, "flag"),
+    ExportColumn("是否市到期未按时回复", "city_overdue", False, "flag"),
+    ExportColumn("企业诉求来源", "enterprise_source", False, "text", order_level=True),
+    ExportColumn("是否省接诉即办", "fast_track", False, "flag", order_level=True),
+    ExportColumn("到达现场时间", "arrived_at", False, "datetime"),
+    ExportColumn("现场见面情况", "onsite_meeting", False, "text"),
+)
+
+BY_HEADER = {c.header: c for c in EXPORT_COLUMNS}
+BY_NAME = {c.name: c for c in EXPORT_COLUMNS}
+REQUIRED_HEADERS = [c.header for c in EXPORT_COLUMNS if c.required]
+PERSONAL_COLUMNS = [c.name for c in EXPORT_COLUMNS if c.kind == "personal"]
+DATETIME_COLUMNS = [c.name for c in EXPORT_COLUMNS if c.kind == "datetime"]
+FLAG_COLUMNS = [c.name for c in EXPORT_COLUMNS if c.kind == "flag"]
+ORDER_LEVEL_COLUMNS = [c.name for c in EXPORT_COLUMNS if c.order_level]
+
+REQUEST_TYPES = ["求助", "咨询", "建议", "感谢", "投诉", "举报", "其他"]
+ENTERPRISE_SOURCES = ["省企业诉求接诉即办", "企业直通车"]
+ONSITE_MEETINGS = ["已见面", "跨区域未见面", "市民不需要见面"]
+YES, NO = "是", "否"
+
+# Unambiguous spellings of 是/否 that spreadsheets produce; anything else is a row fault.
+FLAG_SPELLINGS = {
+    "是": YES, "否": NO, "Y": YES, "N": NO, "YES": YES, "NO": NO,
+    "1": YES, "0": NO, "TRUE": YES, "FALSE": NO, "√": YES, "×": NO,
+}
+
+# Accepted datetime spellings, tried in order. Excel serial numbers are handled separately.
+DATETIME_FORMATS = (
+    "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S", "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M", "%Y%m%d %H%M%S",
+    "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d", "%Y/%m/%d",
+)
+EXCEL_EPOCH = datetime(1899, 12, 30)
+
+
+def yes_no_check(column: str) -> pa.Check:
+    return pa.Check.isin([YES, NO], name=f"{column} must be 是 or 否")
+
+
+def assignment_schema(rules: dict[str, Any], window_start: date, window_end: date) -> pa.DataFrameSchema:
+    """The schema of one month's normalised assignment rows. Datetimes are already parsed (an
+    unparsable one is a fault found before this schema runs); the window is the month's."""
+    resolution_labels = list(rules["credit"]["resolution"])
+    satisfaction_labels = list(rules["credit"]["satisfaction"])
+    numeric_max = float(rules["credit"]["satisfaction_numeric_max"])
+    start = datetime.combine(window_start, datetime.min.time())
+    end_exclusive = datetime.combine(window_end + timedelta(days=1), datetime.min.time())
+
+    def satisfaction_ok(data: pa.PolarsData) -> pl.LazyFrame:
+        value = pl.col(data.key)
+        number = value.cast(pl.Float64, strict=False)
+        return data.lazyframe.select(
+            value.is_in(satisfaction_labels) | number.is_between(0, numeric_max) | value.is_null()
+        )
+
+    def in_window(data: pa.PolarsData) -> pl.LazyFrame:
+        value = pl.col(data.key)
+        return data.lazyframe.select((value >= start) & (value < end_exclusive))
+
+    text = {"dtype": pl.String}
+    return pa.DataFrameSchema(
+        {
+            "order_id": pa.Column(pl.String, pa.Check.str_length(min_value=1), nullable=False),
+            "received_at": pa.Column(
+                pl.Datetime("us"),
+                pa.Check(in_window, name=f"受理时间 must fall in the month's window {window_start}..{window_end}"),
+                nullable=False,
+            ),
+            "channel": pa.Column(nullable=False, **text),
+            "request_type": pa.Column(pl.String, pa.Check.isin(REQUEST_TYPES, name="诉求类型 must be one of " + "/".join(REQUEST_TYPES)), nullable=False),
+            "category_path": pa.Column(nullable=False, **text),
+            "address": pa.Column(nullable=True, **text),
+            "unit_as_written": pa.Column(nullable=False, **text),
+            "dispatched_at": pa.Column(pl.Datetime("us"), nullable=False),
+            "signed_at": pa.Column(pl.Datetime("us"), nullable=True),
+            "completed_at": pa.Column(pl.Datetime("us"), nullable=True),
+            "responded_on_time": pa.Column(pl.String, yes_no_check("是否按时签收"), nullable=False),
+            "completed_on_time": pa.Column(pl.String, yes_no_check("是否按时办结"), nullable=False),
+            "resolution_result": pa.Column(pl.String, pa.Check.isin(resolution_labels, name="解决情况 must be one of " + "/".join(resolution_labels)), nullable=True),
+            "satisfaction_result": pa.Column(pl.String, pa.Check(satisfaction_ok, name=f"满意度 must be one of {'/'.join(satisfaction_labels)} or a number 0–{numeric_max:g}"), nullable=True),
+            "city_rework": pa.Column(pl.String, yes_no_check("是否市重办"), nullable=False),
+            "city_overdue": pa.Column(pl.String, yes_no_check("是否市到期未按时回复"), nullable=False),
+            "enterprise_source": pa.Column(pl.String, pa.Check.isin(ENTERPRISE_SOURCES, name="企业诉求来源 must be empty or " + "/".join(ENTERPRISE_SOURCES)), nullable=True),
+            "fast_track": pa.Column(pl.String, yes_no_check("是否省接诉即办"), nullable=False),
+            "arrived_at": pa.Column(pl.Datetime("us"), nullable=True),
+            "onsite_meeting": pa.Column(pl.String, pa.Check.isin(ONSITE_MEETINGS, name="现场见面情况 must be empty or " + "/".join(ONSITE_MEETINGS)), nullable=True),
+        },
+        strict=False,
+        name="assignment export rows",
+    )

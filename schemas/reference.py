@@ -1,0 +1,69 @@
+"""Reference and monthly side files: units.csv, hotspots.csv, adjustments.csv,
+city_assessment.csv. Headers, required columns and value sets, once."""
+
+from __future__ import annotations
+
+import pandera.polars as pa
+import polars as pl
+
+UNITS_HEADERS = {
+    "单位名称": "unit", "简称": "short_name", "分组": "roster_group", "主要负责人": "primary_leader",
+    "分管负责人": "deputy_leader", "别名": "aliases", "起始月": "valid_from", "终止月": "valid_to",
+}
+UNITS_REQUIRED = ["单位名称", "分组"]
+
+HOTSPOTS_HEADERS = {"热点问题": "hotspot", "子类": "sub_hotspot", "诉求分类前缀": "prefix"}
+HOTSPOTS_REQUIRED = ["热点问题", "诉求分类前缀"]
+
+ADJUSTMENTS_HEADERS = {"单位名称": "unit_as_written", "减分项": "deduction", "质效": "quality_bonus", "抽测排名": "sampling_rank"}
+ADJUSTMENTS_REQUIRED = ["单位名称", "减分项", "质效"]
+
+CITY_HEADERS = {"指标": "indicator", "数值": "value_pct"}
+CITY_REQUIRED = ["指标", "数值"]
+CITY_INDICATORS = ["响应率", "按时办理率", "诉求解决率", "综合满意率"]
+
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+def units_schema(roster_groups: list[str]) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {
+            "unit": pa.Column(pl.String, pa.Check.str_length(min_value=1), nullable=False, unique=True),
+            "roster_group": pa.Column(pl.String, pa.Check.isin(roster_groups, name="分组 must be " + " or ".join(roster_groups)), nullable=False),
+            "valid_from": pa.Column(pl.String, pa.Check.str_matches(MONTH_PATTERN, name="起始月 must be a month like 2024-02"), nullable=True),
+            "valid_to": pa.Column(pl.String, pa.Check.str_matches(MONTH_PATTERN, name="终止月 must be a month like 2024-02"), nullable=True),
+        },
+        strict=False,
+        name="units.csv",
+    )
+
+
+HOTSPOTS_SCHEMA = pa.DataFrameSchema(
+    {
+        "hotspot": pa.Column(pl.String, nullable=False),
+        "sub_hotspot": pa.Column(pl.String, nullable=True),
+        "prefix": pa.Column(pl.String, pa.Check.str_length(min_value=1), nullable=False, unique=True),
+    },
+    strict=False,
+    name="hotspots.csv",
+)
+
+ADJUSTMENTS_SCHEMA = pa.DataFrameSchema(
+    {
+        "unit_as_written": pa.Column(pl.String, nullable=False, unique=True),
+        "deduction": pa.Column(pl.Float64, pa.Check.le(0, name="减分项 must be 0 or negative"), nullable=False),
+        "quality_bonus": pa.Column(pl.Float64, pa.Check.ge(0, name="质效 must be 0 or positive"), nullable=False),
+        "sampling_rank": pa.Column(pl.Int64, pa.Check.ge(1, name="抽测排名 must be a rank from 1"), nullable=True),
+    },
+    strict=False,
+    name="adjustments.csv",
+)
+
+CITY_SCHEMA = pa.DataFrameSchema(
+    {
+        "indicator": pa.Column(pl.String, pa.Check.isin(CITY_INDICATORS, name="指标 must be one of " + "/".join(CITY_INDICATORS)), nullable=False, unique=True),
+        "value_pct": pa.Column(pl.Float64, pa.Check.in_range(0, 100, name="数值 must be a percentage 0–100"), nullable=False),
+    },
+    strict=False,
+    name="city_assessment.csv",
+)

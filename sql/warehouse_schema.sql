@@ -1,0 +1,111 @@
+-- The warehouse's tables. Every table carries `month` (YYYY-MM); a month is written by
+-- delete-then-insert in one transaction. Columns named in spec/contract.md come first.
+CREATE SCHEMA IF NOT EXISTS ref;
+CREATE SCHEMA IF NOT EXISTS core;
+CREATE SCHEMA IF NOT EXISTS mart;
+
+-- Reference data in force for a month ------------------------------------------------------
+CREATE TABLE IF NOT EXISTS ref.rules (
+    month VARCHAR NOT NULL,
+    rules_json VARCHAR NOT NULL,          -- the effective rules.yaml, defaults merged
+    source VARCHAR NOT NULL               -- 'defaults' or the override file
+);
+CREATE TABLE IF NOT EXISTS ref.months (
+    month VARCHAR NOT NULL,
+    window_start DATE NOT NULL,
+    window_end DATE NOT NULL,             -- inclusive
+    days INTEGER NOT NULL,
+    source VARCHAR NOT NULL               -- 'calendar.csv' or 'default rule'
+);
+CREATE TABLE IF NOT EXISTS ref.units (
+    month VARCHAR NOT NULL,
+    roster_order INTEGER NOT NULL,        -- row of units.csv: the order of ties
+    unit VARCHAR NOT NULL,
+    short_name VARCHAR NOT NULL,          -- 简称, or the name itself
+    roster_group VARCHAR NOT NULL,        -- 镇街园区 / 区直国企 as written
+    unit_group VARCHAR NOT NULL,          -- town / dept
+    primary_leader VARCHAR,
+    deputy_leader VARCHAR,
+    aliases VARCHAR[] NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ref.hotspots (
+    month VARCHAR NOT NULL,
+    hotspot VARCHAR NOT NULL,
+    sub_hotspot VARCHAR,                  -- NULL: the prefix counts for the hotspot only
+    prefix VARCHAR NOT NULL,              -- 诉求分类 path prefix, whole levels
+    hotspot_order INTEGER NOT NULL        -- row of hotspots.csv
+);
+
+-- Core: the month's validated facts --------------------------------------------------------
+CREATE TABLE IF NOT EXISTS core.assignments (
+    month VARCHAR NOT NULL,
+    order_id VARCHAR NOT NULL,
+    unit VARCHAR NOT NULL,                -- roster name (aliases resolved)
+    unit_group VARCHAR NOT NULL,          -- town / dept (the roster's group; dept_large/small is decided in mart.unit_scores)
+    received_at TIMESTAMP NOT NULL,
+    channel VARCHAR NOT NULL,
+    request_type VARCHAR NOT NULL,
+    category_path VARCHAR NOT NULL,
+    hotspot VARCHAR NOT NULL,             -- longest matching prefix; the unmatched label otherwise
+    sub_hotspot VARCHAR,
+    address VARCHAR,                      -- 诉求地址 with phone and ID numbers masked
+    dispatched_at TIMESTAMP NOT NULL,
+    signed_at TIMESTAMP,
+    completed_at TIMESTAMP,
+    responded_on_time BOOLEAN NOT NULL,
+    completed_on_time BOOLEAN NOT NULL,
+    resolution_credit DECIMAL(9, 4),      -- NULL: no callback result
+    satisfaction_credit DECIMAL(9, 4),    -- NULL: no callback result
+    city_rework BOOLEAN NOT NULL,
+    city_overdue BOOLEAN NOT NULL,
+    enterprise_source VARCHAR,
+    fast_track BOOLEAN NOT NULL,
+    arrived_at TIMESTAMP,
+    onsite_meeting VARCHAR,
+    source_file VARCHAR NOT NULL,
+    source_row BIGINT NOT NULL,           -- row in the file as Excel shows it (header = 1)
+    unit_as_written VARCHAR NOT NULL,
+    resolution_result VARCHAR,            -- 解决情况 as written
+    satisfaction_result VARCHAR,          -- 满意度 as written (label or number)
+    caller_hash VARCHAR,                  -- keyed hash of 联系电话; the key lives outside the data folder
+    flag_signed_before_dispatch BOOLEAN NOT NULL,
+    flag_completed_before_dispatch BOOLEAN NOT NULL,
+    flag_fast_close BOOLEAN NOT NULL,
+    flag_callback_while_open BOOLEAN NOT NULL
+);
+CREATE TABLE IF NOT EXISTS core.rejected_rows (
+    month VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL,
+    row_number BIGINT NOT NULL,
+    column_name VARCHAR NOT NULL,         -- the faulty column(s), 、-separated
+    value VARCHAR,
+    reason VARCHAR NOT NULL,
+    fault BOOLEAN NOT NULL                -- false: not a fault, replaced by a newer export's row
+);
+CREATE TABLE IF NOT EXISTS core.export_files (
+    month VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL,
+    encoding VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    rows_in BIGINT NOT NULL,
+    rows_stored BIGINT NOT NULL,
+    rows_rejected BIGINT NOT NULL,
+    rows_replaced BIGINT NOT NULL,
+    extra_columns VARCHAR[] NOT NULL
+);
+CREATE TABLE IF NOT EXISTS core.adjustments (
+    month VARCHAR NOT NULL,
+    unit VARCHAR NOT NULL,                -- roster name, or the name as written when unknown
+    unit_as_written VARCHAR NOT NULL,
+    in_roster BOOLEAN NOT NULL,           -- false fails a blocking check
+    deduction DECIMAL(9, 2) NOT NULL,     -- 减分项 (≤ 0)
+    quality_bonus DECIMAL(9, 2) NOT NULL, -- 质效 (≥ 0)
+    sampling_rank INTEGER,                -- 抽测排名; NULL for dept_small
+    source_file VARCHAR NOT NULL,
+    source_row BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS core.city_assessment (
+    month VARCHAR NOT NULL,
+    indicator VARCHAR NOT NULL,           -- 响应率 / 按时办理率 / 诉求解决率 / 综合满意率
+    value_pct DECIMAL(9, 2) NOT NULL
+);
