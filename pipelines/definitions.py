@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dagster import Definitions, load_asset_checks_from_modules, load_assets_from_modules
 
+import assets.assessment
+import assets.hotspots
+import assets.ingest
+import assets.overview
 import assets.reference
 
-ASSET_MODULES = [assets.reference]
+ASSET_MODULES = [assets.reference, assets.ingest, assets.assessment, assets.overview, assets.hotspots]
 
 all_assets = load_assets_from_modules(ASSET_MODULES)
 all_checks = load_asset_checks_from_modules(ASSET_MODULES)

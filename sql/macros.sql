@@ -17,3 +17,13 @@ CREATE OR REPLACE TEMP MACRO change_pct(this, base) AS
 CREATE OR REPLACE TEMP MACRO share_pct(part, whole) AS round2_ratio(part::HUGEINT * 100, whole);
 -- a decimal value as whole units of 1/10000 (credits, points), exact
 CREATE OR REPLACE TEMP MACRO e4(x) AS (x::DECIMAL(38, 4) * 10000)::HUGEINT;
+-- The hotspot of a 诉求分类 path under the taxonomy in force in month m: the longest prefix of
+-- whole levels wins. NULL when no prefix matches (callers label that with the rules' 其他).
+-- Returns {hotspot, sub_hotspot}. Map distinct paths, then join: taxonomies are small.
+CREATE OR REPLACE TEMP MACRO hotspot_of(path, m) AS (
+    SELECT {'hotspot': h.hotspot, 'sub_hotspot': h.sub_hotspot}
+    FROM ref.hotspots AS h
+    WHERE h.month = m AND (path = h.prefix OR starts_with(path, h.prefix || '/'))
+    ORDER BY length(h.prefix) DESC, h.hotspot_order
+    LIMIT 1
+);
