@@ -178,12 +178,14 @@ def validate_month(
             pl.col("index").cast(pl.UInt32), pl.col("column").cast(pl.String), pl.col("check").cast(pl.String)
         )
         located = cases.join(rows.with_row_index("index").select(
-            "index", "source_file", "source_row", *[c.name for c in EXPORT_COLUMNS]), on="index")
+            "index", "source_file", "source_row", *[c.name for c in EXPORT_COLUMNS],
+            *[f"{name}__raw" for name in DATETIME_COLUMNS]), on="index")
         for column, group in located.partition_by("column", as_dict=True).items():
             column = column[0]
             reason = pl.when(pl.col("check").str.starts_with("not_nullable")).then(
                 pl.lit(f"required value is empty")).otherwise(pl.col("check"))
-            fault_parts.append(_faults(group, _header_of(column), pl.col(column), reason))
+            shown = f"{column}__raw" if column in DATETIME_COLUMNS else column
+            fault_parts.append(_faults(group, _header_of(column), pl.col(shown), reason))
 
     # 3. Unit names through the roster's names and aliases.
     rows = rows.join(unit_names.rename({"name": "unit_as_written"}), on="unit_as_written", how="left")
