@@ -180,6 +180,9 @@ def validate_month(
         located = cases.join(rows.with_row_index("index").select(
             "index", "source_file", "source_row", *[c.name for c in EXPORT_COLUMNS],
             *[f"{name}__raw" for name in DATETIME_COLUMNS]), on="index")
+        # An unparsable datetime was reported above; its empty parse is not a second fault.
+        unparsed = pl.any_horizontal([(pl.col("column") == n) & pl.col(f"{n}__raw").is_not_null() for n in DATETIME_COLUMNS])
+        located = located.filter(~(pl.col("check").str.starts_with("not_nullable") & unparsed))
         for column, group in located.partition_by("column", as_dict=True).items():
             column = column[0]
             reason = pl.when(pl.col("check").str.starts_with("not_nullable")).then(

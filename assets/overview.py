@@ -1,1 +1,142 @@
-"""(being written)"""
+"""Section 一 (district overview) and section 四 (enterprise demands) of the report.
+
+Each asset writes one mart table from ``sql/<table>.sql``; Python only wires: it binds the month,
+the base months and the rule settings as SQL parameters and replaces the month's rows.
+
+同比 compares with the assessment month 12 months earlier and 环比 with the previous one. The base
+counts are read from the warehouse as it is when the mart is materialized, so a base month loaded
+later (a backfill) changes the deltas of the months that compare against it: re-materialize
+``dependent_months(base)`` after loading ``base``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster_duckdb import DuckDBResource
+
+from assets.calendar import shift_month
+from assets.reference import MONTHLY
+from assets.warehouse import month_rules, months_of, open_warehouse, replace_month, sql_text
+from schemas.exports import ENTERPRISE_SOURCES
+from schemas.reference import CITY_INDICATORS
+
+ASSIGNMENTS = AssetKey(["core", "assignments"])
+MONTHS = AssetKey(["ref", "months"])
+UNITS = AssetKey(["ref", "units"])
+HOTSPOT_TAXONOMY = AssetKey(["ref", "hotspots"])
+CITY_ASSESSMENT = AssetKey(["core", "city_assessment"])
+RULES = AssetKey(["ref", "rules"])
+
+# The roster group codes of core.assignments.unit_group (rules.groups.roster_groups maps the
+# roster's 分组 onto them).
+TOWN_GROUP, DEPT_GROUP = "town", "dept"
+
+# 同比 looks this many assessment months back, 环比 one.
+YEAR_BACK, MONTH_BACK = 12, 1
+
+
+def base_months(month: str) -> dict[str, str]:
+    """The labels a month compares with: {'last_month': 环比 base, 'last_year': 同比 base}."""
+    return {"last_month": shift_month(month, -MONTH_BACK), "last_year": shift_month(month, -YEAR_BACK)}
+
+
+def dependent_months(month: str) -> list[str]:
+    """The months whose 环比 / 同比 compare against ``month``: after loading (or reloading) it,
+    re-materialize these months' marts so that their deltas see its data."""
+    return [shift_month(month, MONTH_BACK), shift_month(month, YEAR_BACK)]
+
+
+def bind(query: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters the query names (DuckDB refuses unused named parameters)."""
+    names = set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", query))
+    missing = names - set(params)
+    if missing:
+        raise KeyError(f"SQL parameter(s) not bound: {', '.join(sorted(missing))}")
+    return {name: params[name] for name in names}
+
+
+def month_params(con, month: str) -> dict[str, Any]:
+    """Every parameter the marts of this module and assets.hotspots use, from the month's rules."""
+    rules = month_rules(con, month)
+    return {
+        "month": month,
+        **base_months(month),
+        "town_group": TOWN_GROUP,
+        "dept_group": DEPT_GROUP,
+        "city_response": CITY_INDICATORS[0],
+        "city_ontime": CITY_INDICATORS[1],
+        "city_resolution": CITY_INDICATORS[2],
+        "city_satisfaction": CITY_INDICATORS[3],
+        "source_provincial": ENTERPRISE_SOURCES[0],
+        "source_direct": ENTERPRISE_SOURCES[1],
+        "top_n": rules["highlights"]["top_n"],
+        "unmatched_label": rules["hotspots"]["unmatched_label"],
+        "places_per_hotspot": rules["hotspots"]["places_per_hotspot"],
+        "places_per_sub_hotspot": rules["hotspots"]["places_per_sub_hotspot"],
+        "min_rise_pct": rules["anomalies"]["min_rise_pct"],
+    }
+
+
+def materialize_table(context: AssetExecutionContext, warehouse: DuckDBResource, table: str, sql_name: str,
+                      write: Callable[..., dict[str, Any]] | None = None) -> MaterializeResult:
+    """Replace each month of the run in ``table`` with ``sql/<sql_name>.sql``, oldest month first
+    (a backfill's later months compare with its earlier ones)."""
+    query = sql_text(sql_name)
+    rows: dict[str, int] = {}
+    last: dict[str, Any] = {}
+    with open_warehouse(warehouse) as con:
+        for month in months_of(context):
+            params = month_params(con, month)
+            if write is None:
+                last = replace_month(con, table, query, bind(query, params))
+            else:
+                last = write(con, query, params)
+            rows[month] = last["rows"]
+            context.log.info(f"{table} {month}: {last['rows']} rows")
+    return MaterializeResult(metadata={
+        "table": table,
+        "rows": MetadataValue.int(sum(rows.values())),
+        "rows per month": MetadataValue.json(rows),
+        "preview": MetadataValue.md(last.get("preview", "")),
+    })
+
+
+_DELTAS = ("同比 compares with the assessment month 12 months earlier, 环比 with the previous one, "
+           "both read from the warehouse each time this is materialized: NULL when the base month is "
+           "not loaded, a NULL change against a base of 0.")
+
+
+@asset(key_prefix="mart", group_name="overview", compute_kind="duckdb",
+       deps=[ASSIGNMENTS, MONTHS, CITY_ASSESSMENT, RULES], **MONTHLY,
+       description="Section 一: the month's distinct orders, 同比/环比, 日均受理量, the district's 响应率, 按时办理率, "
+                   "解决率 and 满意率 over the month's assignments (and the city's published figures, "
+                   "which the report quotes where given), the towns' and departments' shares. " + _DELTAS)
+def overview(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+    return materialize_table(context, warehouse, "mart.overview", "overview")
+
+
+@asset(key_prefix="mart", group_name="overview", compute_kind="duckdb",
+       deps=[ASSIGNMENTS, RULES], **MONTHLY,
+       description="Orders per 受理渠道 (distinct orders), share and rank, with the same channel's base "
+                   "counts. " + _DELTAS)
+def channel_counts(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+    return materialize_table(context, warehouse, "mart.channel_counts", "channel_counts")
+
+
+@asset(key_prefix="mart", group_name="overview", compute_kind="duckdb",
+       deps=[ASSIGNMENTS, RULES], **MONTHLY,
+       description="Orders and share per 诉求类型 (distinct orders).")
+def request_type_shares(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+    return materialize_table(context, warehouse, "mart.request_type_shares", "request_type_shares")
+
+
+@asset(key_prefix="mart", group_name="overview", compute_kind="duckdb",
+       deps=[ASSIGNMENTS, UNITS, RULES], **MONTHLY,
+       description="Section 四: enterprise orders (distinct orders with a 企业诉求来源), 环比, per source, the "
+                   "three towns and three departments with most enterprise assignments (ties in roster "
+                   "order), 解决率 and 满意率 over enterprise assignments. " + _DELTAS)
+def enterprise_summary(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+    return materialize_table(context, warehouse, "mart.enterprise_summary", "enterprise_summary")

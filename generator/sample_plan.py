@@ -16,7 +16,7 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from generator.scoring import (compose_satisfaction, counts_for_score, credit_sums_for_score, round2,
+from generator.scoring import (FULL, LABELS, compose_satisfaction, counts_for_score, credit_sums_for_score, round2,
                                satisfaction_credit, score)
 
 TARGETS_DIR = Path(__file__).parent / "sample_reference" / "seed_targets"
@@ -73,8 +73,9 @@ def pct(text: str) -> Decimal:
 
 # --------------------------------------------------------------------------- enterprise (table 4)
 def enterprise_options(row: dict[str, str]) -> dict:
-    """Candidate counts for one table-4 row: on-time k, (solved, callbacks) pairs and
-    (callbacks → satisfaction credit sums) that print the row's rates and scores."""
+    """Candidate counts for one table-4 row that print its rates and scores: on-time k,
+    (solved, callbacks) pairs for 解决情况 and (callbacks, credit sum) pairs for 满意度. A callback
+    may record one result without the other, so the two callback counts are independent."""
     volume = int(row["承办量"])
     ontime = [k for k in counts_for_score(volume, 20, Decimal(row["按时办理得分(20)"]))
               if round2(Fraction(k, volume) * 100) == pct(row["按时办理率"])]
@@ -82,71 +83,85 @@ def enterprise_options(row: dict[str, str]) -> dict:
     resolution = [(k, n) for n in range(1, volume + 1) for k in counts_for_score(n, 40, res_score)
                   if round2(Fraction(k, n) * 100) == res_rate]
     sat_rate, sat_score = pct(row["满意率"]), Decimal(row["满意得分(40)"])
-    satisfaction = {n: [s for s in credit_sums_for_score(n, 40, sat_score)
-                        if round2(Fraction(s, 100 * n) * 100) == sat_rate
-                        and compose_satisfaction(n, s, 0) is not None]
-                    for n in range(1, volume + 1)}
-    if res_rate == 100:
-        resolution.append((0, 0))  # no callback also prints 100% (full credit)
+    satisfaction = [(n, s) for n in range(1, volume + 1)
+                    for s in credit_sums_for_score(n, 40, sat_score, pct=sat_rate)
+                    if compose_satisfaction(n, s) is not None]
+    # natural first: about CALLBACK_SHARE of the orders called back, labels rather than numbers
+    resolution.sort(key=lambda kn: abs(kn[1] - CALLBACK_SHARE * volume))
+    satisfaction.sort(key=lambda ns: (ns[1] % 2000 != 0, ns[1] % 100 != 0, abs(ns[0] - CALLBACK_SHARE * volume)))
     return {"volume": volume, "ontime": ontime, "resolution": resolution, "satisfaction": satisfaction,
             "full": res_rate == 100 and sat_rate == 100}
 
 
-def solve_enterprise(rows: list[dict[str, str]]) -> dict[str, Part]:
-    """Pick per-unit callback counts so that the totals print 64.12% / 84.11%.
-
-    Dynamic programming over (callbacks, solved) reachable totals; for each unit the callbacks n
-    are shared by 解决情况 and 满意度 (one callback records both)."""
-    options = {TABLE4_NAME.get(r["单位"], r["单位"]): enterprise_options(r) for r in rows}
-    names = list(options)
-
-    def natural(n: int, volume: int) -> float:
-        return abs(n - CALLBACK_SHARE * volume)
-
-    # phase 1: resolution totals
-    states: dict[tuple[int, int], list[tuple[int, int]]] = {(0, 0): []}
-    for name in names:
-        opts = options[name]
-        usable = [(k, n) for k, n in opts["resolution"]
-                  if n == 0 and opts["full"] or (n > 0 and opts["satisfaction"].get(n))]
-        usable.sort(key=lambda kn: natural(kn[1], opts["volume"]))
-        nxt: dict[tuple[int, int], list[tuple[int, int]]] = {}
-        for (n_tot, k_tot), picks in states.items():
-            for k, n in usable[:6]:  # the six most natural choices are plenty of freedom
-                key = (n_tot + n, k_tot + k)
-                if key not in nxt:
-                    nxt[key] = picks + [(k, n)]
+def _reachable(options: list[list[tuple[int, int]]], keep: int) -> dict[tuple[int, int], list[int]]:
+    """Sums of one (a, b) option per unit: {(Σa, Σb): option index per unit}."""
+    states: dict[tuple[int, int], list[int]] = {(0, 0): []}
+    for unit_options in options:
+        nxt: dict[tuple[int, int], list[int]] = {}
+        for (a, b), picks in states.items():
+            for i, (da, db) in enumerate(unit_options[:keep]):
+                nxt.setdefault((a + da, b + db), picks + [i])
         states = nxt
-    expected_n = sum(CALLBACK_SHARE * options[n]["volume"] for n in names)
-    good = sorted(((abs(n - expected_n), n, k) for (n, k) in states
-                   if n and round2(Fraction(k, n) * 100) == ENTERPRISE_RESOLUTION_PCT))
-    for _, n_tot, k_tot in good:
-        picks = dict(zip(names, states[(n_tot, k_tot)]))
-        # phase 2: satisfaction credit sums with those callback counts
-        sums: dict[int, list[int]] = {0: []}
-        for name in names:
-            k, n = picks[name]
-            choices = [0] if n == 0 else options[name]["satisfaction"][n]
-            if options[name]["full"] and n:
-                choices = [100 * n]
-            nxt2: dict[int, list[int]] = {}
-            for total, chosen in sums.items():
-                for s in choices[:8]:
-                    nxt2.setdefault(total + s, chosen + [s])
-            sums = nxt2
-        hits = sorted(s for s in sums if round2(Fraction(s, 100 * n_tot) * 100) == ENTERPRISE_SATISFACTION_PCT)
-        if not hits:
-            continue
-        chosen_sums = dict(zip(names, sums[hits[len(hits) // 2]]))
-        parts = {}
-        for name in names:
-            k, n = picks[name]
-            opts = options[name]
-            values = compose_satisfaction(n, chosen_sums[name], k)
-            parts[name] = Part(volume=opts["volume"], signed_ok=opts["volume"], completed_ok=opts["ontime"][-1],
-                               callbacks=n, solved=k, satisfaction=values)
-        return parts
-    raise RuntimeError("no enterprise callback counts print 64.12% / 84.11%")
+    return states
+
+
+def _prints(part: int, whole: int, pct_target: Decimal) -> bool:
+    return whole > 0 and round2(Fraction(part, whole) * 100) == pct_target
+
+
+def solve_enterprise(rows: list[dict[str, str]]) -> dict[str, Part]:
+    """Pick per-unit callback counts so that the totals over all enterprise assignments print
+    解决率 64.12% and 满意率 84.11%. Units printed at 100%/100% (the "full" ones) may have any
+    number of perfect callbacks (or none: full credit), which is the slack that hits the totals."""
+    options = {TABLE4_NAME.get(r["单位"], r["单位"]): enterprise_options(r) for r in rows}
+    full = [u for u, o in options.items() if o["full"]]
+    partial = [u for u, o in options.items() if not o["full"]]
+    full_capacity = sum(options[u]["volume"] for u in full)
+    expected = CALLBACK_SHARE * sum(o["volume"] for o in options.values())
+
+    # 解决情况: (callbacks, solved) over the partial units, then F perfect callbacks in full units
+    res_states = _reachable([[(n, k) for k, n in options[u]["resolution"]] for u in partial], keep=4)
+    res_pick = None
+    for (n, k), picks in sorted(res_states.items(), key=lambda item: abs(item[0][0] - expected * 0.8)):
+        hits = [f for f in range(full_capacity + 1) if _prints(k + f, n + f, ENTERPRISE_RESOLUTION_PCT)]
+        if hits:
+            res_pick = (picks, min(hits, key=lambda f: abs(n + f - expected)))
+            break
+    # 满意度: (callbacks, credit) likewise; full callbacks add FULL credit each
+    sat_states = _reachable([options[u]["satisfaction"] for u in partial], keep=3)
+    sat_pick = None
+    for (n, s), picks in sorted(sat_states.items(), key=lambda item: abs(item[0][0] - expected * 0.8)):
+        hits = [f for f in range(full_capacity + 1) if _prints(s + FULL * f, FULL * (n + f), ENTERPRISE_SATISFACTION_PCT)]
+        if hits:
+            sat_pick = (picks, min(hits, key=lambda f: abs(n + f - expected)))
+            break
+    if res_pick is None or sat_pick is None:
+        raise RuntimeError("no enterprise callback counts print 64.12% / 84.11%")
+
+    def spread(total: int) -> dict[str, int]:
+        """Perfect callbacks over the full units, largest units first, at most their volume."""
+        out = {u: 0 for u in full}
+        for u in sorted(full, key=lambda u: -options[u]["volume"]) * max(1, total):
+            if total == 0:
+                break
+            if out[u] < options[u]["volume"]:
+                out[u] += 1
+                total -= 1
+        return out
+
+    res_full, sat_full = spread(res_pick[1]), spread(sat_pick[1])
+    parts: dict[str, Part] = {}
+    for i, u in enumerate(partial):
+        k, n = options[u]["resolution"][res_pick[0][i]]
+        n_sat, s = options[u]["satisfaction"][sat_pick[0][i]]
+        parts[u] = Part(volume=options[u]["volume"], signed_ok=options[u]["volume"],
+                        completed_ok=options[u]["ontime"][-1], callbacks=n, solved=k,
+                        satisfaction=compose_satisfaction(n_sat, s))
+    for u in full:
+        parts[u] = Part(volume=options[u]["volume"], signed_ok=options[u]["volume"],
+                        completed_ok=options[u]["ontime"][-1], callbacks=res_full[u], solved=res_full[u],
+                        satisfaction=["非常满意"] * sat_full[u])
+    return parts
 
 
 # --------------------------------------------------------------------------- units (tables 1–3)
@@ -163,27 +178,35 @@ def solve_unit(name: str, group: str, row: dict[str, str], ent: Part) -> UnitPla
 
     full_marks = t["resolution"] == 40 and t["satisfaction"] == 50
     if name in NO_CALLBACK_UNITS:
-        assert full_marks and ent.callbacks == 0
+        assert full_marks and ent.callbacks == 0 and not ent.satisfaction
         return UnitPlan(name, group, volume, ent, other, t)
-    # total callbacks n near the natural share, searched outward
     natural = max(1, round(CALLBACK_SHARE * volume))
-    for allow_numeric in (False, True):
-        for n in sorted(range(max(1, ent.callbacks), ent.callbacks + other_volume + 1), key=lambda n: (abs(n - natural), n)):
-            n_other = n - ent.callbacks
-            ks = counts_for_score(n, 40, t["resolution"], k_min=ent.solved, k_max=ent.solved + n_other)
-            if not ks:
-                continue
+
+    def by_nearness(lo: int, hi: int) -> list[int]:
+        return sorted(range(lo, hi + 1), key=lambda n: (abs(n - natural), n))
+
+    # 解决情况: total callbacks n, solved k; the enterprise rows are part of them
+    for n in by_nearness(max(1, ent.callbacks), ent.callbacks + other_volume):
+        ks = counts_for_score(n, 40, t["resolution"], k_min=ent.solved, k_max=ent.solved + n - ent.callbacks)
+        if ks:
             k = ks[len(ks) // 2]
-            s_ent = satisfaction_credit(ent.satisfaction)
-            for s in credit_sums_for_score(n, 50, t["satisfaction"], s_min=s_ent, s_max=s_ent + 100 * n_other):
-                values = compose_satisfaction(n_other, s - s_ent, k - ent.solved)
-                if values is None or (not allow_numeric and not all(v in ("非常满意", "满意", "基本满意", "不满意", "非常不满意") for v in values)):
+            other.callbacks, other.solved = n - ent.callbacks, k - ent.solved
+            break
+    else:
+        raise RuntimeError(f"no callback counts print 解决率得分 {t['resolution']} for {name}")
+    # 满意度: the same callbacks if possible; labels first, a numeric score only if needed
+    n_ent, s_ent = len(ent.satisfaction), satisfaction_credit(ent.satisfaction)
+    for labels_only in (True, False):
+        for n in by_nearness(max(1, n_ent), n_ent + other_volume):
+            for s in credit_sums_for_score(n, 50, t["satisfaction"], s_min=s_ent, s_max=s_ent + FULL * (n - n_ent)):
+                values = compose_satisfaction(n - n_ent, s - s_ent)
+                if values is None or (labels_only and not set(values) <= set(LABELS)):
                     continue
-                other.callbacks, other.solved, other.satisfaction = n_other, k - ent.solved, values
+                other.satisfaction = values
                 plan = UnitPlan(name, group, volume, ent, other, t)
                 check_unit(plan)
                 return plan
-    raise RuntimeError(f"no counts print the scores of {name}")
+    raise RuntimeError(f"no satisfaction values print 满意率得分 {t['satisfaction']} for {name}")
 
 
 def check_unit(plan: UnitPlan) -> None:
@@ -193,7 +216,8 @@ def check_unit(plan: UnitPlan) -> None:
     assert score(Fraction(e.completed_ok + o.completed_ok, v), 5) == plan.targets["ontime"], plan.name
     n = e.callbacks + o.callbacks
     res = Fraction(e.solved + o.solved, n) if n else Fraction(1)
-    sat = Fraction(satisfaction_credit(e.satisfaction + o.satisfaction), 100 * n) if n else Fraction(1)
+    n_sat = len(e.satisfaction) + len(o.satisfaction)
+    sat = Fraction(satisfaction_credit(e.satisfaction + o.satisfaction), FULL * n_sat) if n_sat else Fraction(1)
     assert score(res, 40) == plan.targets["resolution"], plan.name
     assert score(sat, 50) == plan.targets["satisfaction"], plan.name
 

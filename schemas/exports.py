@@ -75,7 +75,7 @@ EXCEL_EPOCH = datetime(1899, 12, 30)
 
 
 def yes_no_check(column: str) -> pa.Check:
-    return pa.Check.isin([YES, NO], name=f"{column} must be 是 or 否")
+    return pa.Check.isin([YES, NO], error=f"{column} must be 是 or 否")
 
 
 def assignment_schema(rules: dict[str, Any], window_start: date, window_end: date) -> pa.DataFrameSchema:
@@ -104,11 +104,11 @@ def assignment_schema(rules: dict[str, Any], window_start: date, window_end: dat
             "order_id": pa.Column(pl.String, pa.Check.str_length(min_value=1), nullable=False),
             "received_at": pa.Column(
                 pl.Datetime("us"),
-                pa.Check(in_window, name=f"受理时间 must fall in the month's window {window_start}..{window_end}"),
+                pa.Check(in_window, error=f"受理时间 must fall in the month's window {window_start}..{window_end}"),
                 nullable=False,
             ),
             "channel": pa.Column(nullable=False, **text),
-            "request_type": pa.Column(pl.String, pa.Check.isin(REQUEST_TYPES, name="诉求类型 must be one of " + "/".join(REQUEST_TYPES)), nullable=False),
+            "request_type": pa.Column(pl.String, pa.Check.isin(REQUEST_TYPES, error="诉求类型 must be one of " + "/".join(REQUEST_TYPES)), nullable=False),
             "category_path": pa.Column(nullable=False, **text),
             "address": pa.Column(nullable=True, **text),
             "unit_as_written": pa.Column(nullable=False, **text),
@@ -117,14 +117,14 @@ def assignment_schema(rules: dict[str, Any], window_start: date, window_end: dat
             "completed_at": pa.Column(pl.Datetime("us"), nullable=True),
             "responded_on_time": pa.Column(pl.String, yes_no_check("是否按时签收"), nullable=False),
             "completed_on_time": pa.Column(pl.String, yes_no_check("是否按时办结"), nullable=False),
-            "resolution_result": pa.Column(pl.String, pa.Check.isin(resolution_labels, name="解决情况 must be one of " + "/".join(resolution_labels)), nullable=True),
-            "satisfaction_result": pa.Column(pl.String, pa.Check(satisfaction_ok, name=f"满意度 must be one of {'/'.join(satisfaction_labels)} or a number 0–{numeric_max:g}"), nullable=True),
+            "resolution_result": pa.Column(pl.String, pa.Check.isin(resolution_labels, error="解决情况 must be one of " + "/".join(resolution_labels)), nullable=True),
+            "satisfaction_result": pa.Column(pl.String, pa.Check(satisfaction_ok, error=f"满意度 must be one of {'/'.join(satisfaction_labels)} or a number 0–{numeric_max:g}"), nullable=True),
             "city_rework": pa.Column(pl.String, yes_no_check("是否市重办"), nullable=False),
             "city_overdue": pa.Column(pl.String, yes_no_check("是否市到期未按时回复"), nullable=False),
-            "enterprise_source": pa.Column(pl.String, pa.Check.isin(ENTERPRISE_SOURCES, name="企业诉求来源 must be empty or " + "/".join(ENTERPRISE_SOURCES)), nullable=True),
+            "enterprise_source": pa.Column(pl.String, pa.Check.isin(ENTERPRISE_SOURCES, error="企业诉求来源 must be empty or " + "/".join(ENTERPRISE_SOURCES)), nullable=True),
             "fast_track": pa.Column(pl.String, yes_no_check("是否省接诉即办"), nullable=False),
             "arrived_at": pa.Column(pl.Datetime("us"), nullable=True),
-            "onsite_meeting": pa.Column(pl.String, pa.Check.isin(ONSITE_MEETINGS, name="现场见面情况 must be empty or " + "/".join(ONSITE_MEETINGS)), nullable=True),
+            "onsite_meeting": pa.Column(pl.String, pa.Check.isin(ONSITE_MEETINGS, error="现场见面情况 must be empty or " + "/".join(ONSITE_MEETINGS)), nullable=True),
         },
         strict=False,
         name="assignment export rows",

@@ -29,9 +29,9 @@ def units_schema(roster_groups: list[str]) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {
             "unit": pa.Column(pl.String, pa.Check.str_length(min_value=1), nullable=False, unique=True),
-            "roster_group": pa.Column(pl.String, pa.Check.isin(roster_groups, name="分组 must be " + " or ".join(roster_groups)), nullable=False),
-            "valid_from": pa.Column(pl.String, pa.Check.str_matches(MONTH_PATTERN, name="起始月 must be a month like 2024-02"), nullable=True),
-            "valid_to": pa.Column(pl.String, pa.Check.str_matches(MONTH_PATTERN, name="终止月 must be a month like 2024-02"), nullable=True),
+            "roster_group": pa.Column(pl.String, pa.Check.isin(roster_groups, error="分组 must be " + " or ".join(roster_groups)), nullable=False),
+            "valid_from": pa.Column(pl.String, pa.Check.str_matches(MONTH_PATTERN, error="起始月 must be a month like 2024-02"), nullable=True),
+            "valid_to": pa.Column(pl.String, pa.Check.str_matches(MONTH_PATTERN, error="终止月 must be a month like 2024-02"), nullable=True),
         },
         strict=False,
         name="units.csv",
@@ -51,9 +51,9 @@ HOTSPOTS_SCHEMA = pa.DataFrameSchema(
 ADJUSTMENTS_SCHEMA = pa.DataFrameSchema(
     {
         "unit_as_written": pa.Column(pl.String, nullable=False, unique=True),
-        "deduction": pa.Column(pl.Float64, pa.Check.le(0, name="减分项 must be 0 or negative"), nullable=False),
-        "quality_bonus": pa.Column(pl.Float64, pa.Check.ge(0, name="质效 must be 0 or positive"), nullable=False),
-        "sampling_rank": pa.Column(pl.Int64, pa.Check.ge(1, name="抽测排名 must be a rank from 1"), nullable=True),
+        "deduction": pa.Column(pl.Float64, pa.Check.le(0, error="减分项 must be 0 or negative"), nullable=False),
+        "quality_bonus": pa.Column(pl.Float64, pa.Check.ge(0, error="质效 must be 0 or positive"), nullable=False),
+        "sampling_rank": pa.Column(pl.Int64, pa.Check.ge(1, error="抽测排名 must be a rank from 1"), nullable=True),
     },
     strict=False,
     name="adjustments.csv",
@@ -61,8 +61,8 @@ ADJUSTMENTS_SCHEMA = pa.DataFrameSchema(
 
 CITY_SCHEMA = pa.DataFrameSchema(
     {
-        "indicator": pa.Column(pl.String, pa.Check.isin(CITY_INDICATORS, name="指标 must be one of " + "/".join(CITY_INDICATORS)), nullable=False, unique=True),
-        "value_pct": pa.Column(pl.Float64, pa.Check.in_range(0, 100, name="数值 must be a percentage 0–100"), nullable=False),
+        "indicator": pa.Column(pl.String, pa.Check.isin(CITY_INDICATORS, error="指标 must be one of " + "/".join(CITY_INDICATORS)), nullable=False, unique=True),
+        "value_pct": pa.Column(pl.Float64, pa.Check.in_range(0, 100, error="数值 must be a percentage 0–100"), nullable=False),
     },
     strict=False,
     name="city_assessment.csv",

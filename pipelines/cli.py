@@ -1,0 +1,143 @@
+"""``hotline``: the command line. Every command that computes runs the same Dagster definitions
+(and the same persistent instance) that the UI shows; none is a second code path."""
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+MONTH_HELP = "an assessment month, YYYY-MM"
+
+
+def _apply_paths(args: argparse.Namespace) -> None:
+    """--data / --warehouse / --reports win over the environment, for this process and the
+    Dagster code it loads."""
+    for flag, env in (("data", "HOTLINE_DATA_DIR"), ("warehouse", "HOTLINE_WAREHOUSE"), ("reports", "HOTLINE_REPORTS_DIR")):
+        value = getattr(args, flag, None)
+        if value:
+            os.environ[env] = str(Path(value).resolve())
+
+
+def _instance():
+    """The persistent Dagster instance (DAGSTER_HOME, by default in the data folder), so that runs
+    started here show in ``hotline ui``."""
+    from dagster import DagsterInstance
+
+    from pipelines.instance import ensure_dagster_home
+
+    os.environ["DAGSTER_HOME"] = str(ensure_dagster_home())
+    return DagsterInstance.get()
+
+
+def _check_month(month: str) -> str:
+    import re
+
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        raise SystemExit(f"hotline: '{month}' is not a month like 2024-02")
+    return month
+
+
+def run_months(first: str, last: str, *, refresh_dependents: bool = True) -> bool:
+    """Materialize ``first``..``last`` in one run (month order inside each asset), then refresh
+    the loaded months that compare against them (their 环比/同比 bases changed)."""
+    from pipelines.execution import execute_months
+
+    ok = execute_months(_instance(), first, last, refresh_dependents=refresh_dependents)
+    return ok
+
+
+def cmd_run(args) -> int:
+    month = _check_month(args.month)
+    return 0 if run_months(month, month) else 1
+
+
+def cmd_backfill(args) -> int:
+    first, last = _check_month(args.first), _check_month(args.last)
+    if first > last:
+        raise SystemExit(f"hotline backfill: {first} is after {last}")
+    return 0 if run_months(first, last) else 1
+
+
+def cmd_validate(args) -> int:
+    from pipelines.validate import validate_paths
+
+    faults = validate_paths([Path(p) for p in args.paths], month=args.month)
+    return 1 if faults else 0
+
+
+def cmd_generate(args) -> int:
+    from generator.synth import generate
+
+    out = Path(args.out).resolve()
+    generate(out, args.first, args.last, assignments_per_month=args.assignments, districts=args.districts,
+             seed=args.seed, formats=tuple(args.format))
+    print(f"wrote synthetic data to {out}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from pipelines.demo import run_demo
+
+    return run_demo(_instance)
+
+
+def cmd_ui(args) -> int:
+    from pipelines.instance import ensure_dagster_home
+    from pipelines.settings import PROJECT_ROOT
+
+    env = dict(os.environ, DAGSTER_HOME=str(ensure_dagster_home()))
+    command = [sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
+               "-h", args.host, "-p", str(args.port)]
+    print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={env['DAGSTER_HOME']}); Ctrl-C stops it")
+    return subprocess.call(command, env=env, cwd=PROJECT_ROOT)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hotline", description="12345 hotline monthly report pipeline")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data", help="data folder (default ./data or HOTLINE_DATA_DIR)")
+    common.add_argument("--warehouse", help="DuckDB file (default DATA/warehouse.duckdb or HOTLINE_WAREHOUSE)")
+    common.add_argument("--reports", help="reports folder (default ./reports or HOTLINE_REPORTS_DIR)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", parents=[common], help="write the bundled sample, materialize it and render the 2024-02 report")
+    p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("run", parents=[common], help="materialize one month end to end, report included")
+    p.add_argument("month", help=MONTH_HELP)
+    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("backfill", parents=[common], help="materialize a range of months in one run")
+    p.add_argument("first", help=MONTH_HELP)
+    p.add_argument("last", help=MONTH_HELP)
+    p.set_defaults(func=cmd_backfill)
+    p = sub.add_parser("validate", parents=[common], help="check exports and reference files without loading them")
+    p.add_argument("paths", nargs="+", help="files or folders (a month folder, exports, reference files)")
+    p.add_argument("--month", help="the month an export belongs to, when its path does not say")
+    p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("generate", help="write synthetic data for any range of months and scale")
+    p.add_argument("--out", required=True, help="data folder to write")
+    p.add_argument("--from", dest="first", required=True, help=MONTH_HELP)
+    p.add_argument("--to", dest="last", required=True, help=MONTH_HELP)
+    p.add_argument("--assignments", type=int, default=11000, help="assignments per month (default 11000)")
+    p.add_argument("--districts", type=int, default=1)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--format", action="append", choices=["csv", "gbk", "xlsx"], default=None,
+                   help="export file format(s) (repeatable; default csv)")
+    p.set_defaults(func=cmd_generate)
+    p = sub.add_parser("ui", parents=[common], help="start the Dagster UI on this project")
+    p.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=3000)
+    p.set_defaults(func=cmd_ui)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "format", None) is None and args.command == "generate":
+        args.format = ["csv"]
+    _apply_paths(args)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""Running months with the project's definitions: one run for a month or a range of months,
+then the refresh of loaded months whose 环比/同比 bases the run changed."""
+
+from dagster import AssetSelection, DagsterEventType, DagsterInstance
+
+from pipelines.partitions import assessment_months
+
+# Console logging at INFO: an operator sees each step start and finish, and the ingest's
+# per-file progress, without Dagster's debug chatter.
+RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+# What depends on the other months' data: the marts and the report, not the month's own ingest.
+DELTA_GROUPS = ("assessment", "overview", "hotspots", "report")
+
+
+def _tags(first: str, last: str) -> dict[str, str]:
+    return {RANGE_START: first, RANGE_END: last}
+
+
+def execute_months(instance: DagsterInstance, first: str, last: str, *, refresh_dependents: bool = True,
+                   selection: AssetSelection | None = None, echo=print) -> bool:
+    from pipelines.definitions import defs
+
+    keys = assessment_months.get_partition_keys()
+    for month in (first, last):
+        if month not in keys:
+            echo(f"hotline: {month} is not an offered month ({keys[0]} .. {keys[-1]}); set HOTLINE_FIRST_MONTH for older months")
+            return False
+    job = defs.resolve_job_def("month_job")
+    if selection is not None:
+        job = job.get_subset(asset_selection=set(selection.resolve(defs.resolve_asset_graph())))
+    echo(f"hotline: materializing {first}" + ("" if first == last else f" .. {last} in one run"))
+    result = job.execute_in_process(instance=instance, tags=_tags(first, last), run_config=RUN_CONFIG,
+                                    raise_on_error=False)
+    _summarise(result, echo)
+    ok = result.success
+    if ok and refresh_dependents:
+        for month in dependent_months_loaded(first, last):
+            echo(f"hotline: {month} compares against the months just loaded; refreshing its marts and report")
+            ok = execute_months(instance, month, month, refresh_dependents=False,
+                                selection=AssetSelection.groups(*DELTA_GROUPS), echo=echo) and ok
+    return ok
+
+
+def dependent_months_loaded(first: str, last: str) -> list[str]:
+    """Loaded months outside first..last whose 环比 (next month) or 同比 (12 months on) base is
+    inside it."""
+    from assets.calendar import shift_month
+    from assets.warehouse import open_warehouse
+    from pipelines.resources import build_resources
+
+    candidates = set()
+    month = first
+    while month <= last:
+        candidates |= {shift_month(month, 1), shift_month(month, 12)}
+        month = shift_month(month, 1)
+    candidates = {m for m in candidates if not first <= m <= last}
+    if not candidates:
+        return []
+    with open_warehouse(build_resources()["warehouse"]) as con:
+        loaded = {r[0] for r in con.execute("SELECT DISTINCT month FROM core.assignments").fetchall()}
+    return sorted(candidates & loaded)
+
+
+def _summarise(result, echo) -> None:
+    for event in result.all_events:
+        if event.event_type == DagsterEventType.STEP_FAILURE:
+            data = event.step_failure_data
+            message = (data.user_failure_data.description if data.user_failure_data and data.user_failure_data.description
+                       else data.error.message.strip() if data.error else "failed")
+            echo(f"FAILED {event.step_key}: {message}")
+        elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                echo(f"CHECK FAILED {evaluation.asset_key.to_user_string()} {evaluation.check_name}: {evaluation.description or ''}")
+                faults = evaluation.metadata.get("faults")
+                if faults is not None:
+                    echo(str(faults.value))
+    echo("hotline: run " + ("succeeded" if result.success else "FAILED") + f" (run id {result.run_id})")

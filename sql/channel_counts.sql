@@ -1,0 +1,37 @@
+-- mart.channel_counts: orders per 受理渠道 (channel, counted as written), most first.
+-- Over DISTINCT orders (the channel is an order-level field: a co-handled order counts once);
+-- share_pct is of all the month's orders; rank is competition ranking by orders (1, 1, 3).
+-- The base columns (same channel, previous assessment month and 12 months earlier) come from
+-- the warehouse as it is now; NULL when the base month is not loaded; they feed mart.anomalies.
+WITH
+loaded AS (
+    SELECT DISTINCT month FROM core.assignments WHERE month IN ($last_month, $last_year)
+    UNION
+    SELECT DISTINCT month FROM core.export_files WHERE month IN ($last_month, $last_year)
+),
+orders AS (
+    SELECT month, order_id, any_value(channel) AS channel
+    FROM core.assignments WHERE month IN ($month, $last_month, $last_year)
+    GROUP BY month, order_id
+),
+counts AS (
+    SELECT channel,
+           count_if(month = $month) AS orders,
+           count_if(month = $last_month) AS last_month_orders,
+           count_if(month = $last_year) AS last_year_orders
+    FROM orders GROUP BY channel
+),
+total AS (SELECT count(*) AS orders FROM orders WHERE month = $month)
+SELECT
+    $month AS month,
+    c.channel,
+    c.orders,
+    share_pct(c.orders, t.orders) AS share_pct,
+    rank() OVER (ORDER BY c.orders DESC) AS rank,
+    CASE WHEN $last_month IN (SELECT month FROM loaded) THEN c.last_month_orders END AS orders_last_month,
+    change_pct(c.orders, CASE WHEN $last_month IN (SELECT month FROM loaded) THEN c.last_month_orders END) AS mom_pct,
+    CASE WHEN $last_year IN (SELECT month FROM loaded) THEN c.last_year_orders END AS orders_last_year,
+    change_pct(c.orders, CASE WHEN $last_year IN (SELECT month FROM loaded) THEN c.last_year_orders END) AS yoy_pct
+FROM counts AS c, total AS t
+WHERE c.orders > 0
+ORDER BY c.orders DESC, c.channel

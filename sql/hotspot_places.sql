@@ -1,0 +1,42 @@
+-- mart.hotspot_places: the places (诉求地址, as stored) most named per hotspot and per
+-- sub-hotspot this month; the hotspot's rows have sub_hotspot NULL. Orders are classified like
+-- mart.hotspots (this month's taxonomy, longest prefix; unmatched → the rules' label) and counted
+-- DISTINCT (a co-handled order names its place once). Orders without an address are left out.
+-- Keeps the top $places_per_hotspot places of a hotspot and $places_per_sub_hotspot of a
+-- sub-hotspot; `rank` is competition ranking by orders, and places tied at the cut are kept in
+-- the order of their names (so the list never grows beyond the setting).
+WITH
+orders AS (
+    SELECT order_id, any_value(category_path) AS category_path,
+           min(nullif(trim(address), '')) AS place
+    FROM core.assignments WHERE month = $month
+    GROUP BY order_id
+),
+mapped AS (
+    SELECT category_path, hotspot_of(category_path, $month) AS h
+    FROM (SELECT DISTINCT category_path FROM orders)
+),
+classified AS (
+    SELECT o.order_id, o.place,
+           coalesce(m.h.hotspot, $unmatched_label) AS hotspot,
+           m.h.sub_hotspot AS sub_hotspot
+    FROM orders AS o JOIN mapped AS m USING (category_path)
+    WHERE o.place IS NOT NULL
+),
+counts AS (
+    SELECT hotspot, NULL::VARCHAR AS sub_hotspot, place, count(*) AS orders
+    FROM classified GROUP BY hotspot, place
+    UNION ALL
+    SELECT hotspot, sub_hotspot, place, count(*)
+    FROM classified WHERE sub_hotspot IS NOT NULL GROUP BY hotspot, sub_hotspot, place
+),
+ranked AS (
+    SELECT *,
+           rank() OVER (PARTITION BY hotspot, sub_hotspot ORDER BY orders DESC) AS rank,
+           row_number() OVER (PARTITION BY hotspot, sub_hotspot ORDER BY orders DESC, place) AS position
+    FROM counts
+)
+SELECT $month AS month, hotspot, sub_hotspot, place, orders, rank, position
+FROM ranked
+WHERE position <= CASE WHEN sub_hotspot IS NULL THEN $places_per_hotspot ELSE $places_per_sub_hotspot END
+ORDER BY hotspot, sub_hotspot NULLS FIRST, position
