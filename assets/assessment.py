@@ -5,7 +5,6 @@ number in it comes from the month's stored rules (``ref.rules``), bound as a par
 settings are bound as exact text (``"0.3"``) and scaled to whole numbers in SQL (macro ``e4``), so
 no score passes through a binary float."""
 
-from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
