@@ -1,1 +1,103 @@
-"""(being written)"""
+"""Section 三 (民生热点问题): orders per hotspot and sub-hotspot with 同比/环比, the places most named,
+and the surges (mart.anomalies) among hotspots, sub-hotspots, channels and units."""
+
+
+from typing import Any
+
+import polars as pl
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+from dagster_duckdb import DuckDBResource
+from scipy.stats import poisson
+
+from assets.overview import (
+    _DELTAS,
+    ASSIGNMENTS,
+    HOTSPOT_TAXONOMY,
+    MONTHS,
+    RULES,
+    bind,
+    materialize_table,
+    month_rules,
+)
+from assets.reference import MONTHLY
+from assets.warehouse import fetch, replace_month
+
+
+@asset(key_prefix="mart", group_name="hotspots", compute_kind="duckdb",
+       deps=[ASSIGNMENTS, HOTSPOT_TAXONOMY, RULES], **MONTHLY,
+       description="Section 三: distinct orders per hotspot and sub-hotspot (sub_hotspot NULL on the "
+                   "hotspot's own row), share of all orders, hotspots ranked by orders; orders matching no "
+                   "prefix count as the rules' unmatched label (其他, not ranked). The base months' orders "
+                   "are re-mapped with THIS month's taxonomy, so a taxonomy change compares like with "
+                   "like. " + _DELTAS)
+def hotspots(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+    return materialize_table(context, warehouse, "mart.hotspots", "hotspots")
+
+
+@asset(key_prefix="mart", group_name="hotspots", compute_kind="duckdb",
+       deps=[ASSIGNMENTS, HOTSPOT_TAXONOMY, RULES], **MONTHLY,
+       description="The places (诉求地址 as stored) most named per hotspot (rules.hotspots.places_per_hotspot) "
+                   "and per sub-hotspot (places_per_sub_hotspot), by distinct orders.")
+def hotspot_places(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+    return materialize_table(context, warehouse, "mart.hotspot_places", "hotspot_places")
+
+
+# --------------------------------------------------------------------------- anomalies
+def poisson_rise_p(count: int | None, base: int | None, days: int | None, base_days: int | None) -> float | None:
+    """One-sided exact Poisson p-value of a rise: P(X ≥ count) for X ~ Poisson(λ), where λ is the
+    base count scaled to this month's window (base × days / base_days). None without a base > 0."""
+    if count is None or base is None or base <= 0:
+        return None
+    lam = float(base) * (float(days) / float(base_days) if days and base_days else 1.0)
+    return float(poisson.sf(int(count) - 1, lam))
+
+
+def flag_surges(candidates: pl.DataFrame, significance: float, min_rise_pct: float) -> pl.DataFrame:
+    """Add the p-values and the verdicts to the SQL candidates."""
+    def p_values(base: str, base_days: str) -> pl.Series:
+        return pl.Series([poisson_rise_p(r["count"], r[base], r["days"], r[base_days])
+                          for r in candidates.iter_rows(named=True)], dtype=pl.Float64)
+
+    frame = candidates.with_columns(
+        p_value_mom=p_values("count_last_month", "days_last_month"),
+        p_value_yoy=p_values("count_last_year", "days_last_year"),
+    )
+    def verdict(pct: str, p: str) -> pl.Expr:
+        # NULL when the base is absent (month not loaded, or a count of 0)
+        return pl.when(pl.col(p).is_null()).then(None).otherwise(
+            (pl.col(p) < significance) & (pl.col(pct).cast(pl.Float64) >= min_rise_pct))
+
+    frame = frame.with_columns(rise_mom=verdict("mom_pct", "p_value_mom"), rise_yoy=verdict("yoy_pct", "p_value_yoy"))
+    # a surge: at least one base present, and a significant rise against every present base
+    present = pl.col("rise_mom").is_not_null().cast(pl.Int32) + pl.col("rise_yoy").is_not_null().cast(pl.Int32)
+    return frame.with_columns(
+        surge=(present > 0) & pl.col("rise_mom").fill_null(True) & pl.col("rise_yoy").fill_null(True),
+        significance=pl.lit(significance, dtype=pl.Float64),
+    )
+
+
+@asset(key_prefix="mart", group_name="hotspots", compute_kind="duckdb",
+       deps=[hotspots, AssetKey(["mart", "channel_counts"]), ASSIGNMENTS, MONTHS, RULES], **MONTHLY,
+       description=(
+           "Surges: hotspots, sub-hotspots and channels (distinct orders) and units (assignments) whose "
+           "count rose significantly against BOTH bases (环比 and 同比; where a base is present = its month "
+           "is loaded and its count > 0). Test: one-sided exact Poisson test, H0: this month's count "
+           "X ~ Poisson(λ) with λ = base count × (this window's days / base window's days); "
+           "p = P(X ≥ count) = scipy.stats.poisson.sf(count − 1, λ). A base counts as risen when "
+           "p < rules.anomalies.significance AND the change (this − base) / base × 100 ≥ "
+           "rules.anomalies.min_rise_pct; `surge` is true when every present base has risen (and at "
+           "least one is present). Small counts cannot alarm: 2 → 5 has p ≈ 0.05. Rows: every item "
+           "at least min_rise_pct above one of its bases, with both p-values and verdicts; the report "
+           "names the rows with surge = true."))
+def anomalies(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+    def write(con, query: str, params: dict[str, Any]) -> dict[str, Any]:
+        rules = month_rules(con, params["month"])["anomalies"]
+        candidates = fetch(con, query, bind(query, params))
+        flagged = flag_surges(candidates, float(rules["significance"]), float(rules["min_rise_pct"]))
+        con.register("anomaly_rows", flagged.to_arrow())
+        try:
+            return replace_month(con, "mart.anomalies", "SELECT * FROM anomaly_rows WHERE month = $month", {"month": params["month"]})
+        finally:
+            con.unregister("anomaly_rows")
+
+    return materialize_table(context, warehouse, "mart.anomalies", "anomalies", write=write)

@@ -9,7 +9,6 @@ later (a backfill) changes the deltas of the months that compare against it: re-
 ``dependent_months(base)`` after loading ``base``.
 """
 
-from __future__ import annotations
 
 import re
 from typing import Any, Callable

@@ -51,9 +51,11 @@ changes AS (
            coalesce(d.days_last_year, d.days) AS days_last_year
     FROM counts AS c, days AS d
 )
-SELECT $month AS month, kind, item, hotspot, sub_hotspot, count,
-       count_last_month, mom_pct, count_last_year, yoy_pct,
-       days, days_last_month, days_last_year
+SELECT $month AS month, kind, item, hotspot, sub_hotspot, count::BIGINT AS count,
+       count_last_month::BIGINT AS count_last_month, mom_pct,
+       count_last_year::BIGINT AS count_last_year, yoy_pct,
+       days::INTEGER AS days, days_last_month::INTEGER AS days_last_month,
+       days_last_year::INTEGER AS days_last_year
 FROM changes
 WHERE mom_pct >= $min_rise_pct OR yoy_pct >= $min_rise_pct
 ORDER BY kind, count DESC, item
