@@ -26,7 +26,8 @@ TARGETS_DIR = Path(__file__).parent / "sample_reference" / "seed_targets"
 # 2 on time (20), neither solved (0), one 满意 + one 不满意 (50% → 20): 总得分 40.
 MISSING_TABLE4_UNIT = "郑家镇"
 MISSING_TABLE4_ROW = {"单位": MISSING_TABLE4_UNIT, "承办量": "2", "按时办理率": "100.00%", "按时办理得分(20)": "20",
-                      "解决率": "0.00%", "解决得分(40)": "0", "满意率": "50.00%", "满意得分(40)": "20"}
+                      "解决率": "0.00%", "解决得分(40)": "0", "满意率": "50.00%", "满意得分(40)": "20",
+                      "总得分": "40"}
 # Over all enterprise assignments the report states 解决率 64.12% and 满意率 84.11%.
 ENTERPRISE_RESOLUTION_PCT = Decimal("64.12")
 ENTERPRISE_SATISFACTION_PCT = Decimal("84.11")
@@ -55,6 +56,7 @@ class Part:
     callbacks: int = 0
     solved: int = 0
     satisfaction: list[str] = field(default_factory=list)  # one value per callback, best first
+    partial: int = 0  # callbacks recorded 基本解决 (credit 0.8)
 
 
 @dataclass
@@ -65,6 +67,20 @@ class UnitPlan:
     enterprise: Part
     other: Part
     targets: dict[str, Decimal]
+
+
+# The seed's 解决率得分 of 20 units cannot come from 已解决/未解决 alone: e.g. 广平镇 has 89
+# assignments and 36.90 points, so its rate lies in [0.922375, 0.922625), and no k/n with
+# n ≤ 89 does. A third callback result 基本解决 at credit 0.8 (like 基本满意) makes every score
+# reachable; the sample ships it in reference/rules.yaml and uses it only where needed.
+RESOLUTION_PARTIAL_LABEL = "基本解决"
+RESOLUTION_CREDIT_FIFTHS = {"已解决": 5, RESOLUTION_PARTIAL_LABEL: 4, "未解决": 0}
+
+
+def resolution_credits_for_score(n: int, target: Decimal) -> list[int]:
+    """Credit sums s (fifths) over n callbacks with round2(s/(5n) × 40) == target."""
+    centre = int(Fraction(target) / 40 * 5 * n)
+    return [s for s in range(max(0, centre - 3), min(5 * n, centre + 3) + 1) if score(Fraction(s, 5 * n), 40) == target]
 
 
 def pct(text: str) -> Decimal:
@@ -83,9 +99,14 @@ def enterprise_options(row: dict[str, str]) -> dict:
     resolution = [(k, n) for n in range(1, volume + 1) for k in counts_for_score(n, 40, res_score)
                   if round2(Fraction(k, n) * 100) == res_rate]
     sat_rate, sat_score = pct(row["满意率"]), Decimal(row["满意得分(40)"])
+    # 总得分 is printed from the exact sum (区柳园街道: 19.23 + 25.26 + 36.63 = 81.12, printed
+    # 81.13), so the satisfaction credit must also make the exact total round to it
+    exact_rest = Fraction(ontime[-1], volume) * 20 + (Fraction(resolution[0][0], resolution[0][1]) * 40 if resolution else 40)
+    total = Decimal(row["总得分"]) if row.get("总得分") else None
     satisfaction = [(n, s) for n in range(1, volume + 1)
                     for s in credit_sums_for_score(n, 40, sat_score, pct=sat_rate)
-                    if compose_satisfaction(n, s) is not None]
+                    if compose_satisfaction(n, s) is not None
+                    and (total is None or round2(exact_rest + Fraction(s, FULL * n) * 40) == total)]
     # natural first: about CALLBACK_SHARE of the orders called back, labels rather than numbers
     resolution.sort(key=lambda kn: abs(kn[1] - CALLBACK_SHARE * volume))
     satisfaction.sort(key=lambda ns: (ns[1] % 2000 != 0, ns[1] % 100 != 0, abs(ns[0] - CALLBACK_SHARE * volume)))
@@ -185,15 +206,28 @@ def solve_unit(name: str, group: str, row: dict[str, str], ent: Part) -> UnitPla
     def by_nearness(lo: int, hi: int) -> list[int]:
         return sorted(range(lo, hi + 1), key=lambda n: (abs(n - natural), n))
 
-    # 解决情况: total callbacks n, solved k; the enterprise rows are part of them
-    for n in by_nearness(max(1, ent.callbacks), ent.callbacks + other_volume):
-        ks = counts_for_score(n, 40, t["resolution"], k_min=ent.solved, k_max=ent.solved + n - ent.callbacks)
-        if ks:
-            k = ks[len(ks) // 2]
-            other.callbacks, other.solved = n - ent.callbacks, k - ent.solved
+    # 解决情况: total callbacks n with credit (in fifths: 已解决 5, 基本解决 4, 未解决 0); the
+    # enterprise rows are part of them. Binary results first; 基本解决 only where no k of n ≤ volume
+    # prints the score (see RESOLUTION_PARTIAL_LABEL).
+    found = None
+    for allow_partial in (False, True):
+        for n in by_nearness(max(1, ent.callbacks), ent.callbacks + other_volume):
+            m = n - ent.callbacks
+            for credit in resolution_credits_for_score(n, t["resolution"]):
+                rest = credit - 5 * ent.solved
+                for partial in range(0, (m if allow_partial else 0) + 1):
+                    if rest - 4 * partial >= 0 and (rest - 4 * partial) % 5 == 0 and (rest - 4 * partial) // 5 + partial <= m:
+                        found = (m, (rest - 4 * partial) // 5, partial)
+                        break
+                if found:
+                    break
+            if found:
+                break
+        if found:
             break
-    else:
+    if not found:
         raise RuntimeError(f"no callback counts print 解决率得分 {t['resolution']} for {name}")
+    other.callbacks, other.solved, other.partial = found
     # 满意度: the same callbacks if possible; labels first, a numeric score only if needed
     n_ent, s_ent = len(ent.satisfaction), satisfaction_credit(ent.satisfaction)
     for labels_only in (True, False):
@@ -215,7 +249,7 @@ def check_unit(plan: UnitPlan) -> None:
     assert score(Fraction(e.signed_ok + o.signed_ok, v), 5) == plan.targets["response"], plan.name
     assert score(Fraction(e.completed_ok + o.completed_ok, v), 5) == plan.targets["ontime"], plan.name
     n = e.callbacks + o.callbacks
-    res = Fraction(e.solved + o.solved, n) if n else Fraction(1)
+    res = Fraction(5 * (e.solved + o.solved) + 4 * (e.partial + o.partial), 5 * n) if n else Fraction(1)
     n_sat = len(e.satisfaction) + len(o.satisfaction)
     sat = Fraction(satisfaction_credit(e.satisfaction + o.satisfaction), FULL * n_sat) if n_sat else Fraction(1)
     assert score(res, 40) == plan.targets["resolution"], plan.name
