@@ -11,7 +11,6 @@ base figures (2024-01 and 2023-02 totals and hotspots) exact.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 import numpy as np

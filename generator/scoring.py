@@ -75,7 +75,7 @@ def _labels(count: int, total: int) -> list[str] | None:
     return None
 
 
-def compose_satisfaction(n: int, credit_sum: int, solved: int = 0) -> list[str] | None:
+def compose_satisfaction(n: int, credit_sum: int) -> list[str] | None:
     """Spell n 满意度 values summing to credit_sum basis points: labels where possible, else at
     most one numeric score (a whole number if that works, else two decimals). Values come
     best-first so they can be laid on the solved rows first. None if impossible."""

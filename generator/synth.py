@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -288,14 +288,6 @@ def draw_behaviour(rng: np.random.Generator, n_units: int) -> UnitBehaviour:
         handling_hours=rng.uniform(24, 96, n_units),
         rework=rng.beta(1, 400, n_units),
     )
-
-
-@dataclass
-class Assignments:
-    """One month's assignment rows before formatting (numpy arrays of equal length)."""
-    order_index: np.ndarray  # index into the month's orders
-    unit: np.ndarray  # roster index
-    extra: dict = field(default_factory=dict)
 
 
 def assignment_fields(rng: np.random.Generator, received: np.ndarray, unit: np.ndarray,
