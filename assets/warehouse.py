@@ -99,8 +99,13 @@ def open_warehouse(resource) -> Iterator[duckdb.DuckDBPyConnection]:
 
     Path(resource.database).parent.mkdir(parents=True, exist_ok=True)
     with resource.get_connection() as con:
-        prepare(con)
-        yield con
+        try:
+            prepare(con)
+            yield con
+        finally:
+            # The resource closes only on success; a failed step must not keep the file open
+            # (another process, or the next run, could not open it otherwise).
+            con.close()
 
 
 def month_rules(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, Any]:

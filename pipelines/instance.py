@@ -16,8 +16,8 @@ concurrency:
     # Every asset that writes the warehouse is in the pool "warehouse": one step at a time across
     # all runs, because DuckDB allows one writing process per file.
     default_limit: 1
-run_queue:
-  max_concurrent_runs: 4
+  runs:
+    max_concurrent_runs: 4
 """
 
 

@@ -2,12 +2,9 @@
 
 from dagster import AssetSelection, define_asset_job
 
-from pipelines.partitions import assessment_months
-
 month_job = define_asset_job(
     "month_job",
     selection=AssetSelection.all(),
-    partitions_def=assessment_months,
     description="Materialize one assessment month end to end: reference data, ingest, marts, report.",
 )
 
