@@ -433,23 +433,6 @@ def write_month(frame: pl.DataFrame, month_dir: Path, month: str) -> None:
         write_export(part, month_dir / "exports" / f"工单导出_{month}_{i}", fmt)
 
 
-RULES_YAML = """# The sample's rule override: the seed's 解决率得分 need a third callback result.
-# 基本解决 counts 0.8 like 基本满意 (see generator/sample_plan.py, RESOLUTION_PARTIAL_LABEL).
-credit:
-  resolution:
-    已解决: 1
-    基本解决: 0.8
-    未解决: 0
-  satisfaction:
-    非常满意: 1
-    满意: 1
-    基本满意: 0.8
-    不满意: 0
-    非常不满意: 0
-  satisfaction_numeric_max: 100
-"""
-
-
 def write_sample(data_dir: str | Path) -> Path:
     """Write the bundled 东昌府区 sample (2023-01 .. 2024-02) into the data folder data_dir."""
     data_dir = Path(data_dir)
@@ -457,7 +440,6 @@ def write_sample(data_dir: str | Path) -> Path:
     ref.mkdir(parents=True, exist_ok=True)
     for name in ("units.csv", "calendar.csv", "hotspots.csv"):
         (ref / name).write_bytes((REFERENCE_DIR / name).read_bytes())
-    (ref / "rules.yaml").write_text(RULES_YAML, encoding="utf-8")
 
     units = read_reference_units()
     unit_group = {u.name: u.group for u in units}
