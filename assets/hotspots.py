@@ -52,22 +52,37 @@ def poisson_rise_p(count: int | None, base: int | None, days: int | None, base_d
     return float(poisson.sf(int(count) - 1, lam))
 
 
+def per_day_change_pct(count: int | None, base: int | None, days: int | None, base_days: int | None) -> float | None:
+    """The change of the daily rate, in percent: windows differ in length (29 to 33 days)."""
+    if count is None or base is None or base <= 0:
+        return None
+    ratio = float(days) / float(base_days) if days and base_days else 1.0
+    return round((float(count) / (float(base) * ratio) - 1.0) * 100.0, 2)
+
+
 def flag_surges(candidates: pl.DataFrame, significance: float, min_rise_pct: float) -> pl.DataFrame:
-    """Add the p-values and the verdicts to the SQL candidates."""
-    def p_values(base: str, base_days: str) -> pl.Series:
-        return pl.Series([poisson_rise_p(r["count"], r[base], r["days"], r[base_days])
-                          for r in candidates.iter_rows(named=True)], dtype=pl.Float64)
+    """Add the p-values, the per-day changes and the verdicts to the SQL candidates."""
+    def per_row(fn, base: str, base_days: str) -> pl.Series:
+        return pl.Series([fn(r["count"], r[base], r["days"], r[base_days]) for r in candidates.iter_rows(named=True)],
+                         dtype=pl.Float64)
 
     frame = candidates.with_columns(
-        p_value_mom=p_values("count_last_month", "days_last_month"),
-        p_value_yoy=p_values("count_last_year", "days_last_year"),
+        p_value_mom=per_row(poisson_rise_p, "count_last_month", "days_last_month"),
+        p_value_yoy=per_row(poisson_rise_p, "count_last_year", "days_last_year"),
+        mom_per_day_pct=per_row(per_day_change_pct, "count_last_month", "days_last_month"),
+        yoy_per_day_pct=per_row(per_day_change_pct, "count_last_year", "days_last_year"),
     )
-    def verdict(pct: str, p: str) -> pl.Expr:
-        # NULL when the base is absent (month not loaded, or a count of 0)
-        return pl.when(pl.col(p).is_null()).then(None).otherwise(
-            (pl.col(p) < significance) & (pl.col(pct).cast(pl.Float64) >= min_rise_pct))
 
-    frame = frame.with_columns(rise_mom=verdict("mom_pct", "p_value_mom"), rise_yoy=verdict("yoy_pct", "p_value_yoy"))
+    def verdict(pct: str, per_day: str, p: str) -> pl.Expr:
+        # NULL when the base is absent (month not loaded, or a count of 0). Risen: significant,
+        # and at least min_rise_pct up both as printed and per day of the window, so that neither
+        # a large-but-flat series nor a longer window alone can raise an alarm.
+        return pl.when(pl.col(p).is_null()).then(None).otherwise(
+            (pl.col(p) < significance) & (pl.col(pct).cast(pl.Float64) >= min_rise_pct)
+            & (pl.col(per_day) >= min_rise_pct))
+
+    frame = frame.with_columns(rise_mom=verdict("mom_pct", "mom_per_day_pct", "p_value_mom"),
+                               rise_yoy=verdict("yoy_pct", "yoy_per_day_pct", "p_value_yoy"))
     # a surge: at least one base present, and a significant rise against every present base
     present = pl.col("rise_mom").is_not_null().cast(pl.Int32) + pl.col("rise_yoy").is_not_null().cast(pl.Int32)
     return frame.with_columns(
@@ -85,7 +100,8 @@ def flag_surges(candidates: pl.DataFrame, significance: float, min_rise_pct: flo
            "X ~ Poisson(λ) with λ = base count × (this window's days / base window's days); "
            "p = P(X ≥ count) = scipy.stats.poisson.sf(count − 1, λ). A base counts as risen when "
            "p < rules.anomalies.significance AND the change (this − base) / base × 100 ≥ "
-           "rules.anomalies.min_rise_pct; `surge` is true when every present base has risen (and at "
+           "rules.anomalies.min_rise_pct, both as printed and per day of the windows (a longer window "
+           "alone cannot alarm); `surge` is true when every present base has risen (and at "
            "least one is present). Small counts cannot alarm: 2 → 5 has p ≈ 0.05. Rows: every item "
            "at least min_rise_pct above one of its bases, with both p-values and verdicts; the report "
            "names the rows with surge = true."))

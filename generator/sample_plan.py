@@ -72,7 +72,7 @@ class UnitPlan:
 # The seed's 解决率得分 of 16 units cannot come from 已解决/未解决 alone: e.g. 广平镇 has 89
 # assignments and 36.90 points, so its rate lies in [0.922375, 0.922625), and no k/n with
 # n ≤ 89 does. A third callback result 基本解决 at credit 0.8 (like 基本满意) makes every score
-# reachable; the sample ships it in reference/rules.yaml and uses it only where needed.
+# reachable; the default rules (pipelines/rules.yaml) carry it; the sample uses it only where needed.
 RESOLUTION_PARTIAL_LABEL = "基本解决"
 RESOLUTION_CREDIT_FIFTHS = {"已解决": 5, RESOLUTION_PARTIAL_LABEL: 4, "未解决": 0}
 

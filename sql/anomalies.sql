@@ -14,9 +14,9 @@ loaded AS (
 ),
 unit_counts AS (
     SELECT unit,
-           count_if(month = $month) AS n_this,
-           count_if(month = $last_month) AS n_last_month,
-           count_if(month = $last_year) AS n_last_year
+           count(*) FILTER (WHERE month = $month) AS n_this,
+           count(*) FILTER (WHERE month = $last_month) AS n_last_month,
+           count(*) FILTER (WHERE month = $last_year) AS n_last_year
     FROM core.assignments WHERE month IN ($month, $last_month, $last_year)
     GROUP BY unit
 ),

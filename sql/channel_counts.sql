@@ -16,9 +16,9 @@ orders AS (
 ),
 counts AS (
     SELECT channel,
-           count_if(month = $month) AS orders,
-           count_if(month = $last_month) AS last_month_orders,
-           count_if(month = $last_year) AS last_year_orders
+           count(*) FILTER (WHERE month = $month) AS orders,
+           count(*) FILTER (WHERE month = $last_month) AS last_month_orders,
+           count(*) FILTER (WHERE month = $last_year) AS last_year_orders
     FROM orders GROUP BY channel
 ),
 total AS (SELECT count(*) AS orders FROM orders WHERE month = $month)

@@ -48,12 +48,12 @@ classified AS (
 ),
 counts AS (
     SELECT hotspot, NULL::VARCHAR AS sub_hotspot,
-           count_if(month = $month) AS n_this, count_if(month = $last_month) AS n_last_month,
-           count_if(month = $last_year) AS n_last_year
+           count(*) FILTER (WHERE month = $month) AS n_this, count(*) FILTER (WHERE month = $last_month) AS n_last_month,
+           count(*) FILTER (WHERE month = $last_year) AS n_last_year
     FROM classified GROUP BY hotspot
     UNION ALL
     SELECT hotspot, sub_hotspot,
-           count_if(month = $month), count_if(month = $last_month), count_if(month = $last_year)
+           count(*) FILTER (WHERE month = $month), count(*) FILTER (WHERE month = $last_month), count(*) FILTER (WHERE month = $last_year)
     FROM classified WHERE sub_hotspot IS NOT NULL GROUP BY hotspot, sub_hotspot
 ),
 total AS (SELECT count(*) AS orders FROM orders WHERE month = $month),

@@ -44,16 +44,16 @@ orders AS (      -- one row per order
 ),
 order_counts AS (
     SELECT count(*) AS orders,
-           count_if(by_town) AS town_orders,
-           count_if(by_dept) AS dept_orders,
-           count_if(enterprise) AS enterprise_orders,
-           count_if(city_overdue) AS city_overdue_orders
+           count(*) FILTER (WHERE by_town) AS town_orders,
+           count(*) FILTER (WHERE by_dept) AS dept_orders,
+           count(*) FILTER (WHERE enterprise) AS enterprise_orders,
+           count(*) FILTER (WHERE city_overdue) AS city_overdue_orders
     FROM orders
 ),
 rates AS (
     SELECT count(*) AS assignments,
-           count_if(responded_on_time) AS responded,
-           count_if(completed_on_time) AS completed_on_time,
+           count(*) FILTER (WHERE responded_on_time) AS responded,
+           count(*) FILTER (WHERE completed_on_time) AS completed_on_time,
            count(resolution_credit) AS resolution_results,
            sum(e4(resolution_credit)) AS resolution_e4,
            count(satisfaction_credit) AS satisfaction_results,
