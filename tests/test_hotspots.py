@@ -188,3 +188,18 @@ def test_surge_with_one_base_present():
     # only 同比 present and risen: a surge; no base present (0 and not loaded): never a surge
     assert (flagged[0]["rise_yoy"], flagged[0]["rise_mom"], flagged[0]["surge"]) == (True, None, True)
     assert (flagged[1]["rise_yoy"], flagged[1]["rise_mom"], flagged[1]["surge"]) == (None, None, False)
+
+
+def test_a_longer_window_alone_does_not_alarm():
+    import polars as pl
+
+    # +25% as printed, but this window has 33 days against 29: +9.8% per day. Large counts make
+    # even that significant, so the per-day rise must clear min_rise_pct as well.
+    frame = pl.DataFrame({
+        "count": [5000], "count_last_month": [4000], "count_last_year": [None],
+        "mom_pct": [Decimal("25.00")], "yoy_pct": [None],
+        "days": [33], "days_last_month": [29], "days_last_year": [29],
+    })
+    row = flag_surges(frame, 0.001, 20).to_dicts()[0]
+    assert row["p_value_mom"] < 0.001 and row["mom_per_day_pct"] == pytest.approx(9.85, abs=0.01)
+    assert (row["rise_mom"], row["surge"]) == (False, False)
