@@ -256,3 +256,18 @@ def test_enterprise_summary(data):
     assert (e["resolution_pct"], e["resolution_rate"]) == (Decimal("83.33"), Decimal("0.8333"))
     # satisfaction: 9 × 1 + 0.8 + 2 × 0 over 12 → 0.81666… → 81.67%
     assert e["satisfaction_pct"] == Decimal("81.67")
+
+
+def test_backfill_range_in_one_run_compares_with_its_earlier_months(data):
+    # `hotline backfill 2024-01 2024-02` is one run over both partitions (single-run backfill
+    # policy): each asset handles the months oldest first, so 2024-02 sees 2024-01's orders.
+    data.write_month("2024-01", data.order_rows("2024-01", path=OTHER, count=5))
+    data.write_month("2024-02", data.order_rows("2024-02", path=OTHER, count=8))
+    ingest = AssetSelection.assets(AssetKey(["core", "export_files"]), AssetKey(["core", "rejected_rows"]))
+    result = materialize(pipelines.definitions.all_assets, selection=AssetSelection.assets(*MY_MARTS).upstream() | ingest,
+                         resources=build_resources(),
+                         tags={"dagster/asset_partition_range_start": "2024-01", "dagster/asset_partition_range_end": "2024-02"})
+    assert result.success
+    o = overview_row("2024-02")
+    assert (o["orders"], o["orders_last_month"], o["mom_pct"]) == (8, 5, Decimal("60.00"))
+    assert overview_row("2024-01")["orders"] == 5
