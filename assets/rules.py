@@ -37,7 +37,7 @@ def _merge(base: dict, override: dict, path: str, source: Path) -> dict:
 
 
 # Maps whose keys are data (labels), not setting names: an override replaces them whole.
-_OPEN_MAPS = {"credit.resolution", "credit.satisfaction", "groups.roster_groups"}
+_OPEN_MAPS = {"credit.resolution", "credit.satisfaction", "groups.roster_groups", "report.channel_labels"}
 
 
 def _is_open_map(where: str) -> bool:

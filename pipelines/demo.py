@@ -9,7 +9,7 @@ DEMO_MONTH = "2024-02"
 
 
 def run_demo(get_instance) -> int:
-    from generator.sample import SAMPLE_FIRST_MONTH, SAMPLE_LAST_MONTH, write_sample
+    from generator.sample import FIRST_MONTH, LAST_MONTH, write_sample
     from pipelines.execution import execute_months
 
     settings = Settings.from_env()
@@ -26,7 +26,7 @@ def run_demo(get_instance) -> int:
         write_sample(data)
         marker.write_text("written by hotline demo\n", encoding="utf-8")
     instance = get_instance()
-    if not execute_months(instance, SAMPLE_FIRST_MONTH, SAMPLE_LAST_MONTH, refresh_dependents=False):
+    if not execute_months(instance, FIRST_MONTH, LAST_MONTH, refresh_dependents=False):
         return 1
     report_dir = Path(settings.reports_dir) / DEMO_MONTH
     print(f"hotline demo: warehouse  {settings.warehouse}")
