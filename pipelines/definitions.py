@@ -9,8 +9,9 @@ import assets.hotspots
 import assets.ingest
 import assets.overview
 import assets.reference
+import assets.report
 
-ASSET_MODULES = [assets.reference, assets.ingest, assets.assessment, assets.overview, assets.hotspots]
+ASSET_MODULES = [assets.reference, assets.ingest, assets.assessment, assets.overview, assets.hotspots, assets.report]
 
 all_assets = load_assets_from_modules(ASSET_MODULES)
 all_checks = load_asset_checks_from_modules(ASSET_MODULES)

@@ -202,8 +202,8 @@ class Builder:
         self.section_dynamics()
         self.annex_list()
         self.annex_tables()
-        self.p(f"主送：{s['recipients']}", style="plain")
-        self.p(f"抄送：{s['copies']}", style="plain")
+        self.p(f"主送：{s['recipients']}", style="distribution")
+        self.p(f"抄送：{s['copies']}", style="distribution")
         return Report(self.d.month, s["title"], self.blocks, self.tables, self.figures)
 
     def section_overview(self, o: dict[str, Any]) -> None:

@@ -1,0 +1,204 @@
+"""The report as DOCX (python-docx): A4, 仿宋 body and 黑体 headings (East Asian font set through
+w:eastAsia, with fallbacks), real tables, embedded charts, page numbers in the footer (PAGE field).
+Placeholders are red on yellow, and a red "草稿" line heads every page while any remains."""
+
+from __future__ import annotations
+
+import io
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_COLOR_INDEX
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+from assets.report_render.model import Figure, PageBreak, Paragraph, Report, Run, Table, grid
+
+BODY_FONT = ("仿宋_GB2312", "FangSong")        # (East Asian, fallback family)
+HEADING_FONT = ("黑体", "SimHei")
+TITLE_FONT = ("方正小标宋简体", "SimSun")
+LATIN_FONT = "Times New Roman"
+DRAFT_BANNER = "草稿 —— 本稿含 {n} 处【待补充】内容，补全并删除标记后方可印发"
+
+STYLES = {  # style → (font, size pt, bold, alignment, first-line indent)
+    "title": (TITLE_FONT, 22, False, WD_ALIGN_PARAGRAPH.CENTER, False),
+    "centre": (BODY_FONT, 16, False, WD_ALIGN_PARAGRAPH.CENTER, False),
+    "date": (BODY_FONT, 16, False, WD_ALIGN_PARAGRAPH.CENTER, False),
+    "bulletin": (TITLE_FONT, 18, False, WD_ALIGN_PARAGRAPH.CENTER, False),
+    "h1": (HEADING_FONT, 16, False, WD_ALIGN_PARAGRAPH.LEFT, True),
+    "h2": (("楷体_GB2312", "KaiTi"), 16, True, WD_ALIGN_PARAGRAPH.LEFT, True),
+    "body": (BODY_FONT, 16, False, WD_ALIGN_PARAGRAPH.JUSTIFY, True),
+    "plain": (BODY_FONT, 16, False, WD_ALIGN_PARAGRAPH.LEFT, False),
+    "distribution": (BODY_FONT, 14, False, WD_ALIGN_PARAGRAPH.LEFT, False),
+    "caption": (BODY_FONT, 12, False, WD_ALIGN_PARAGRAPH.CENTER, False),
+    "table_label": (HEADING_FONT, 14, False, WD_ALIGN_PARAGRAPH.LEFT, False),
+    "table_title": (TITLE_FONT, 16, False, WD_ALIGN_PARAGRAPH.CENTER, False),
+    "note": (BODY_FONT, 11, False, WD_ALIGN_PARAGRAPH.LEFT, False),
+}
+
+
+def _fonts(run, font: tuple[str, str], size: float | None = None, bold: bool | None = None) -> None:
+    east, fallback = font
+    run.font.name = LATIN_FONT
+    rpr = run._element.get_or_add_rPr()
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = OxmlElement("w:rFonts")
+        rpr.insert(0, rfonts)
+    rfonts.set(qn("w:eastAsia"), east)
+    rfonts.set(qn("w:ascii"), LATIN_FONT)
+    rfonts.set(qn("w:hAnsi"), LATIN_FONT)
+    rfonts.set(qn("w:hint"), "eastAsia")
+    if size:
+        run.font.size = Pt(size)
+    if bold is not None:
+        run.font.bold = bold
+    del fallback  # LibreOffice and Word substitute a missing 仿宋_GB2312 by their own tables
+
+
+def _style_defaults(doc) -> None:
+    normal = doc.styles["Normal"]
+    normal.font.name = LATIN_FONT
+    normal.font.size = Pt(16)
+    rpr = normal.element.get_or_add_rPr()
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = OxmlElement("w:rFonts")
+        rpr.insert(0, rfonts)
+    rfonts.set(qn("w:eastAsia"), BODY_FONT[0])
+    pf = normal.paragraph_format
+    pf.space_before = Pt(0)
+    pf.space_after = Pt(0)
+    pf.line_spacing = Pt(28)
+
+
+def _field(run, instruction: str) -> None:
+    """A Word field (PAGE) inside ``run``."""
+    begin, instr, sep, text, end = (OxmlElement("w:fldChar"), OxmlElement("w:instrText"), OxmlElement("w:fldChar"),
+                                    OxmlElement("w:t"), OxmlElement("w:fldChar"))
+    begin.set(qn("w:fldCharType"), "begin")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = f" {instruction} "
+    sep.set(qn("w:fldCharType"), "separate")
+    text.text = "1"
+    end.set(qn("w:fldCharType"), "end")
+    for el in (begin, instr, sep, text, end):
+        run._element.append(el)
+
+
+def _page_setup(doc, draft_count: int) -> None:
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
+    section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for part in ("— ", None, " —"):
+        run = footer.add_run(part or "")
+        _fonts(run, BODY_FONT, 14)
+        if part is None:
+            _field(run, "PAGE")
+    if draft_count:
+        header = section.header.paragraphs[0]
+        header.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = header.add_run(DRAFT_BANNER.format(n=draft_count))
+        _fonts(run, HEADING_FONT, 12, True)
+        run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+        run.font.highlight_color = WD_COLOR_INDEX.YELLOW
+
+
+def _paragraph(doc, block: Paragraph) -> None:
+    font, size, bold, align, indent = STYLES.get(block.style, STYLES["body"])
+    par = doc.add_paragraph()
+    par.alignment = align
+    if indent:
+        par.paragraph_format.first_line_indent = Pt(size * 2)
+    if block.style in ("title", "bulletin"):
+        par.paragraph_format.space_after = Pt(12)
+        par.paragraph_format.line_spacing = Pt(36)
+    for r in block.runs:
+        run = par.add_run(r.text)
+        _fonts(run, font, size, bold or r.bold)
+        if r.placeholder:
+            run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+            run.font.highlight_color = WD_COLOR_INDEX.YELLOW
+            run.font.bold = True
+
+
+def _small(doc, text: str, style: str) -> None:
+    _paragraph(doc, Paragraph([Run(text)], style))
+
+
+def _cell_text(cell, text: str, bold: bool, size: float) -> None:
+    par = cell.paragraphs[0]
+    par.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    par.paragraph_format.first_line_indent = Pt(0)
+    par.paragraph_format.line_spacing = 1.0
+    run = par.add_run(text)
+    _fonts(run, HEADING_FONT if bold else BODY_FONT, size, bold)
+
+
+def _repeat_header(row) -> None:
+    trpr = row._tr.get_or_add_trPr()
+    el = OxmlElement("w:tblHeader")
+    el.set(qn("w:val"), "true")
+    trpr.append(el)
+
+
+def _table(doc, t: Table) -> None:
+    if t.label:
+        _small(doc, f"{t.label}：", "table_label")
+    if t.title:
+        _small(doc, t.title, "table_title")
+    rows = t.header + t.rows
+    columns = t.columns
+    size = 9 if columns > 10 else 10.5 if columns > 6 else 14
+    table = doc.add_table(rows=len(rows), cols=columns)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for r, placed in enumerate(grid(rows, columns)):
+        for col, cell in placed:
+            target = table.cell(r, col)
+            if cell.colspan > 1 or cell.rowspan > 1:
+                target = target.merge(table.cell(r + cell.rowspan - 1, col + cell.colspan - 1))
+            _cell_text(target, cell.text, cell.bold or r < len(t.header), size)
+    for r in range(len(t.header)):
+        _repeat_header(table.rows[r])
+    if t.widths:
+        total = sum(t.widths)
+        usable = 15.6
+        for i, col in enumerate(table.columns):
+            width = Cm(usable * t.widths[i] / total)
+            for cell in col.cells:
+                cell.width = width
+    if t.note:
+        _small(doc, t.note, "note")
+
+
+def render_docx(report: Report) -> bytes:
+    doc = Document()
+    _style_defaults(doc)
+    _page_setup(doc, len(report.placeholders()))
+    core = doc.core_properties
+    core.title = report.title
+    core.subject = report.month
+    core.author = ""
+    core.comments = "草稿：含待补充内容" if report.is_draft else ""
+    for block in report.blocks:
+        if isinstance(block, Paragraph):
+            _paragraph(doc, block)
+        elif isinstance(block, Figure):
+            par = doc.add_paragraph()
+            par.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            par.add_run().add_picture(str(block.path), width=Cm(15))
+            _small(doc, block.caption, "caption")
+        elif isinstance(block, Table):
+            _table(doc, block)
+        elif isinstance(block, PageBreak):
+            doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
