@@ -7,9 +7,9 @@ from __future__ import annotations
 import io
 
 from docx import Document
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_COLOR_INDEX
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
@@ -148,14 +148,14 @@ def _repeat_header(row) -> None:
     trpr.append(el)
 
 
-def _table(doc, t: Table) -> None:
+def _table(doc, t: Table, usable_cm: float) -> None:
     if t.label:
         _small(doc, f"{t.label}：", "table_label")
     if t.title:
         _small(doc, t.title, "table_title")
     rows = t.header + t.rows
     columns = t.columns
-    size = 9 if columns > 10 else 10.5 if columns > 6 else 14
+    size = 10 if columns > 10 else 11 if columns > 6 else 14
     table = doc.add_table(rows=len(rows), cols=columns)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -168,14 +168,32 @@ def _table(doc, t: Table) -> None:
     for r in range(len(t.header)):
         _repeat_header(table.rows[r])
     if t.widths:
+        table.autofit = False
         total = sum(t.widths)
-        usable = 15.6
         for i, col in enumerate(table.columns):
-            width = Cm(usable * t.widths[i] / total)
+            width = Cm(usable_cm * t.widths[i] / total)
+            col.width = width
             for cell in col.cells:
                 cell.width = width
     if t.note:
         _small(doc, t.note, "note")
+
+
+PORTRAIT_WIDTH_CM = 21.0 - 2.8 - 2.6
+LANDSCAPE_WIDTH_CM = 29.7 - 2.0 - 2.0
+
+
+def _landscape(doc) -> None:
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Cm(29.7), Cm(21.0)
+    section.top_margin, section.bottom_margin = Cm(2.0), Cm(2.0)
+    section.left_margin, section.right_margin = Cm(2.0), Cm(2.0)
+
+
+def _first_paragraph_of(doc, before: int):
+    paragraphs = doc.paragraphs
+    return paragraphs[before] if len(paragraphs) > before else None
 
 
 def render_docx(report: Report) -> bytes:
@@ -187,18 +205,37 @@ def render_docx(report: Report) -> bytes:
     core.subject = report.month
     core.author = ""
     core.comments = "草稿：含待补充内容" if report.is_draft else ""
-    for block in report.blocks:
+    usable, landscape, pending_break = PORTRAIT_WIDTH_CM, False, False
+    blocks = report.blocks
+    for i, block in enumerate(blocks):
+        nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+        if isinstance(block, PageBreak) and isinstance(nxt, Table) and nxt.label and not landscape:
+            # the annex tables (15 columns) go on landscape pages, as wide as the seed's
+            _landscape(doc)
+            usable, landscape = LANDSCAPE_WIDTH_CM, True
+            continue
+        before = len(doc.paragraphs)
         if isinstance(block, Paragraph):
             _paragraph(doc, block)
         elif isinstance(block, Figure):
             par = doc.add_paragraph()
             par.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            par.add_run().add_picture(str(block.path), width=Cm(15))
+            par.paragraph_format.line_spacing = 1.0     # an exact line height would clip the picture
+            par.paragraph_format.keep_with_next = True
+            par.add_run().add_picture(str(block.path), width=Cm(14.5))
             _small(doc, block.caption, "caption")
         elif isinstance(block, Table):
-            _table(doc, block)
+            _table(doc, block, usable)
         elif isinstance(block, PageBreak):
-            doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+            pending_break = True
+            continue
+        if pending_break:
+            # the first paragraph after the break starts the page (no empty paragraph that could
+            # spill onto a blank page of its own)
+            first = _first_paragraph_of(doc, before)
+            if first is not None:
+                first.paragraph_format.page_break_before = True
+            pending_break = False
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
