@@ -27,7 +27,7 @@ from schemas.exports import (
     REQUIRED_HEADERS,
     assignment_schema,
 )
-from schemas.files import FileFault, read_table
+from schemas.files import FileFault, read_export_table
 from schemas.warehouse import FAULT_COLUMNS
 
 # White space a spreadsheet leaves around values, including the full-width space.
@@ -40,6 +40,7 @@ class ExportFile:
     encoding: str
     rows: pl.DataFrame  # normalised, one row per input row, with source_file and source_row
     extra_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the reader decided: sheet, header row, empty rows
 
     @property
     def name(self) -> str:
@@ -56,52 +57,108 @@ def export_files(exports_dir: Path) -> list[Path]:
     return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
 
 
-def _clean_header(header: str) -> str:
+def _clean_header(header: str | None) -> str:
     return re.sub(r"[\s\u3000\ufeff]+", "", header or "")
 
 
+def _column_letter(index: int) -> str:
+    """Excel's name of the column at 0-based ``index`` (0 → A, 26 → AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 def read_export(path: Path) -> ExportFile:
-    """Read one export file. Raises FileFault for anything that concerns the whole file."""
-    frame, encoding = read_table(path)
-    headers = [_clean_header(h) for h in frame.columns]
-    # polars renames a repeated header to "<name>_duplicated_<n>"; calamine does the same.
-    base_headers = [re.sub(r"_duplicated_\d+$", "", h) for h in headers]
+    """Read one export file. Raises FileFault for anything that concerns the whole file.
+
+    The header is looked for in the first rows (title rows above it are skipped, a two-row header
+    of merged group cells is read as one); what the reader decided on its own is in ``notes``."""
+    table = read_export_table(path, REQUIRED_HEADERS, _clean_header)
+    headers, frame, notes = table.headers, table.frame, list(table.notes)
     seen: dict[str, int] = {}
-    for position, header in enumerate(base_headers, start=1):
+    for position, header in enumerate(headers):
         if header in BY_HEADER and header in seen:
-            raise FileFault(path, f"the column 「{header}」 appears twice (columns {seen[header]} and {position})",
+            first = seen[header]
+            raise FileFault(path, f"the column 「{header}」 appears twice (columns {first + 1} and {position + 1}, "
+                                  f"{_column_letter(first)} and {_column_letter(position)})",
                             "Delete one of the two columns and load the file again")
         seen.setdefault(header, position)
     missing = [h for h in REQUIRED_HEADERS if h not in seen]
     if missing:
         hint = "the header must be on the first row" if len(missing) == len(REQUIRED_HEADERS) else "add the column(s) to the export"
-        raise FileFault(path, f"missing required column(s) {'、'.join(missing)} (found: {'、'.join(h for h in base_headers if h)})",
+        raise FileFault(path, f"missing required column(s) {'、'.join(missing)} (found: {'、'.join(h for h in headers if h)})",
                         f"Export again with every required column: {hint}")
-    rename = {orig: BY_HEADER[h].name for orig, h in zip(frame.columns, base_headers) if h in BY_HEADER}
-    extra = [h for h in base_headers if h and h not in BY_HEADER]
-    frame = frame.select(list(rename)).rename(rename)
+    rename, extra = {}, []
+    for position, header in enumerate(headers):
+        column = f"c{position}"
+        if header in BY_HEADER:
+            rename[column] = BY_HEADER[header].name
+        elif header:
+            extra.append(header)
+        elif frame[column].str.strip_chars(_SPACES).replace("", None).drop_nulls().len():
+            # A column with values but no header (e.g. the right half of a merged header cell):
+            # its meaning is unknown, so it is not loaded, and said so.
+            extra.append(f"(column {_column_letter(position)}, no header)")
+    # Row numbers as a person sees them in Excel: the header is row 1, the first record row 2
+    # (or lower when title rows stand above the header).
+    frame = frame.with_row_index("source_row", offset=table.first_row).select(
+        pl.col("source_row").cast(pl.Int64), *[pl.col(c).alias(n) for c, n in rename.items()])
     frame = frame.with_columns(
         [pl.lit(None, dtype=pl.String).alias(c.name) for c in EXPORT_COLUMNS if c.name not in frame.columns]
     )
+    # Rows with no value at all (blank lines, formatted but empty spreadsheet rows) are not
+    # records: skipped, and counted in the notes.
+    values = [c.name for c in EXPORT_COLUMNS]
+    blank = pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars(_SPACES) == "") for c in values])
+    blanks = frame.filter(blank).height
+    if blanks:
+        frame = frame.filter(~blank)
+        notes.append(f"{blanks} empty row(s) skipped")
     if frame.height == 0:
         raise FileFault(path, "has a header but no rows", "Export the month again; an empty export is most likely a failed download")
-    # Row numbers as a person sees them in Excel: the header is row 1, the first record row 2.
-    frame = frame.with_row_index("source_row", offset=2).with_columns(
-        pl.col("source_row").cast(pl.Int64), pl.lit(path.name).alias("source_file")
-    )
-    return ExportFile(path, encoding, _normalise(frame), extra)
+    frame = frame.with_columns(pl.lit(path.name).alias("source_file"))
+    return ExportFile(path, table.encoding, _normalise(frame), extra, notes)
+
+
+_FULL_WIDTH_DIGITS = list("０１２３４５６７８９")
+_DIGITS = list("0123456789")
+ID_NUMBER = r"\d{17}[\dXx]|\d{15}"
+PHONE_NUMBER = r"(?:\+?86[-\s]?)?1[3-9]\d[-\s]?\d{4}[-\s]?\d{4}|0\d{2,3}[-\s]?\d{7,8}"
+ID_MASK, PHONE_MASK, NAME_MASK = "[证件号已隐去]", "[电话已隐去]", "[姓名已隐去]"
+
+
+def mask_address(address: pl.Expr, caller_name: pl.Expr) -> pl.Expr:
+    """诉求地址 is free text a citizen dictated: mask what can be recognised as personal data.
+    ID numbers (18 or 15 digits) and phone numbers (mobile, with or without +86 and separators;
+    landline with area code) in any digit width, and the caller's own name (the 来电人 value of
+    the same row, two characters or more). Other people's names cannot be told from place names
+    and are not masked."""
+    digits = address.str.replace_many(_FULL_WIDTH_DIGITS, _DIGITS)
+    masked = digits.str.replace_all(ID_NUMBER, ID_MASK).str.replace_all(PHONE_NUMBER, PHONE_MASK)
+    name = caller_name.str.strip_chars(_SPACES)
+    return (pl.when(name.str.len_chars() >= 2)
+            .then(masked.str.split(name).list.join(NAME_MASK))
+            .otherwise(masked))
 
 
 def _normalise(frame: pl.DataFrame) -> pl.DataFrame:
-    """Normalise what is unambiguous: surrounding spaces, full-width digits in dates and flags,
-    是/否 spellings, empty text as null. Keep the raw text of dates in ``<col>__raw``."""
+    """Normalise what is unambiguous: surrounding spaces, full-width digits and letters in order
+    numbers, dates, flags and satisfaction scores, 是/否 spellings, empty text as null, Excel
+    serial dates. Keep the raw text of dates in ``<col>__raw``. Mask personal data in 诉求地址."""
     text_columns = [c.name for c in EXPORT_COLUMNS]
     frame = frame.with_columns(
         pl.col(text_columns).cast(pl.String).str.strip_chars(_SPACES).replace("", None)
     )
+    frame = frame.with_columns(
+        pl.col("order_id", "resolution_result", "satisfaction_result").str.normalize("NFKC").str.strip_chars(_SPACES),
+        mask_address(pl.col("address"), pl.col("caller_name")).alias("address"),
+    )
     flag_exprs = []
     for name in FLAG_COLUMNS:
-        cleaned = pl.col(name).str.normalize("NFKC").str.to_uppercase()
+        cleaned = pl.col(name).str.normalize("NFKC").str.strip_chars(_SPACES).str.to_uppercase()
         mapped = cleaned.replace_strict(FLAG_SPELLINGS, default=pl.col(name), return_dtype=pl.String)
         optional = not next(c for c in EXPORT_COLUMNS if c.name == name).required
         flag_exprs.append((mapped.fill_null(NO) if optional else mapped).alias(name))
@@ -111,12 +168,27 @@ def _normalise(frame: pl.DataFrame) -> pl.DataFrame:
         parsed = pl.coalesce([raw.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in DATETIME_FORMATS])
         serial = raw.cast(pl.Float64, strict=False)
         # Excel stores datetimes as days since 1899-12-30; a plausible range avoids reading an
-        # order number as a date.
+        # order number as a date. Rounded to the second: the fraction carries float noise.
         from_serial = pl.when(serial.is_between(20000, 80000)).then(
-            pl.lit(EXCEL_EPOCH) + pl.duration(microseconds=(serial * 86_400_000_000).round(0).cast(pl.Int64))
+            pl.lit(EXCEL_EPOCH) + pl.duration(seconds=(serial * 86_400).round(0).cast(pl.Int64))
         )
         date_exprs += [pl.col(name).alias(f"{name}__raw"), pl.coalesce([parsed, from_serial]).dt.cast_time_unit("us").alias(name)]
     return frame.with_columns(flag_exprs + date_exprs)
+
+
+def date_fault_reason(raw: pl.Expr) -> pl.Expr:
+    """Why a written date could not be read, and how to fix it: an impossible day (2024-02-30)
+    is named as such; anything else gets the accepted spelling."""
+    text = raw.str.normalize("NFKC").str.strip_chars()
+    parts = text.str.extract_groups(r"^(\d{4})[-/年.]?(\d{1,2})[-/月.]?(\d{1,2})")
+    year, month, day = (parts.struct.field(str(i)) for i in (1, 2, 3))
+    as_day = pl.format("{}-{}-{}", year, month, day)
+    impossible = year.is_not_null() & as_day.str.strptime(pl.Date, "%Y-%m-%d", strict=False).is_null()
+    return (pl.when(impossible)
+            .then(pl.format("not a date and time like 2024-02-01 08:30:00: {} is not a day of the calendar; "
+                            "correct the date in the export", as_day))
+            .otherwise(pl.lit("not a date and time like 2024-02-01 08:30:00; write it as YYYY-MM-DD HH:MM[:SS] "
+                              "(also accepted: 2024/2/1 8:30, 2024年2月1日 8:30, an Excel date cell)")))
 
 
 def _faults(rows: pl.DataFrame, column_header: str | pl.Expr, value: pl.Expr, reason: str | pl.Expr) -> pl.DataFrame:
@@ -166,7 +238,7 @@ def validate_month(
         bad = rows.filter(pl.col(f"{name}__raw").is_not_null() & pl.col(name).is_null())
         if bad.height:
             fault_parts.append(_faults(bad, _header_of(name), pl.col(f"{name}__raw"),
-                                       "not a date and time like 2024-02-01 08:30:00"))
+                                       date_fault_reason(pl.col(f"{name}__raw"))))
 
     # 2. The pandera schema: required values, value sets, the window.
     schema = assignment_schema(rules, window_start, window_end)

@@ -66,10 +66,14 @@ FLAG_SPELLINGS = {
 }
 
 # Accepted datetime spellings, tried in order. Excel serial numbers are handled separately.
+# Month, day and hour need not be zero-padded (2024/2/1 8:30); full-width digits and
+# punctuation are folded (NFKC) before parsing.
 DATETIME_FORMATS = (
     "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
-    "%Y-%m-%dT%H:%M:%S", "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M", "%Y%m%d %H%M%S",
-    "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d", "%Y/%m/%d",
+    "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日%H:%M:%S", "%Y年%m月%d日%H:%M",
+    "%Y%m%d %H%M%S", "%Y%m%d%H%M%S", "%Y%m%d %H:%M:%S", "%Y%m%d %H:%M",
+    "%Y-%m-%d %H:%M:%S%.f", "%Y/%m/%d %H:%M:%S%.f", "%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日",
 )
 EXCEL_EPOCH = datetime(1899, 12, 30)
 

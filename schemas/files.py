@@ -3,10 +3,19 @@ failure here is a *file* fault: it names the file and says what to do about it."
 
 from __future__ import annotations
 
+import csv
 import io
+import itertools
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import polars as pl
+
+# How far down a sheet the header row is looked for: exports saved by hand often carry a title
+# and an "exported at" line above the header.
+HEADER_SEARCH_ROWS = 10
 
 
 class FileFault(ValueError):
@@ -38,6 +47,19 @@ def decode(raw: bytes, path: Path | str) -> tuple[str, str]:
         ) from None
 
 
+def _sniff_binary(raw: bytes, path: Path | str) -> None:
+    """Recognise files that are not text CSV at all, so the message can say what they are."""
+    if raw.startswith(b"PK\x03\x04"):
+        raise FileFault(path, "is an XLSX workbook (a zip archive) with a .csv name",
+                        "Rename it to .xlsx, or open it in Excel and save it as CSV")
+    if raw.startswith(b"\xd0\xcf\x11\xe0"):
+        raise FileFault(path, "is an old Excel 97-2003 workbook (.xls), not a CSV file",
+                        "Open it in Excel and save it as .xlsx or as CSV UTF-8")
+    if b"\x00" in raw[:4096]:
+        raise FileFault(path, "holds NUL bytes: it is UTF-16 text without a byte-order mark, or not text at all",
+                        "Save the export again as CSV UTF-8 or as the CSV that Chinese Excel writes (GBK), or as XLSX")
+
+
 def read_text_file(path: Path) -> str:
     try:
         raw = path.read_bytes()
@@ -65,6 +87,7 @@ def read_table(path: Path) -> tuple[pl.DataFrame, str]:
         raise FileFault(path, f"cannot be read ({exc.strerror})", "Check that the file exists and is readable") from None
     if not raw.strip():
         raise FileFault(path, "is empty", "Export the month again; an export has a header row and at least one row")
+    _sniff_binary(raw, path)
     text, encoding = decode(raw, path)
     try:
         frame = pl.read_csv(
@@ -142,3 +165,151 @@ def cast_numbers(frame: pl.DataFrame, columns: dict[str, pl.DataType], path: Pat
     return frame.with_columns(
         [pl.col(n).str.normalize("NFKC").cast(pl.Float64).cast(t) for n, t in columns.items()]
     )
+
+
+@dataclass
+class Table:
+    """An export sheet as text: the data rows in positional columns ``c0..cN`` with the header
+    text of each column in ``headers``, and ``first_row`` = the row number (as Excel or an editor
+    shows it, 1-based) of the first data row. ``notes`` are what the reader decided on its own
+    (the sheet it read, the header row it found, empty rows it skipped) and must be shown."""
+
+    frame: pl.DataFrame
+    headers: list[str]
+    encoding: str
+    first_row: int
+    notes: list[str] = field(default_factory=list)
+
+
+def find_header(rows: list[list[str | None]], required: list[str], clean: Callable[[str | None], str],
+                path: Path | str, where: str = "") -> tuple[int, int, list[str]]:
+    """Find the header among the first rows: the first row that names every required column, or
+    two consecutive rows that do together (a header whose group cells are merged across columns,
+    e.g. 「时间」 above 受理时间/派单时间). Returns (row index, rows spanned, header texts).
+
+    If no row or pair names them all, the row naming most of them is taken (the caller then
+    reports the missing columns); if none names any, the file fails here."""
+    cleaned = [[clean(c) for c in row] for row in rows[:HEADER_SEARCH_ROWS]]
+    for i, row in enumerate(cleaned):
+        if all(h in row for h in required):
+            return i, 1, row
+    for i in range(len(cleaned) - 1):
+        upper, lower = cleaned[i], cleaned[i + 1]
+        width = max(len(upper), len(lower))
+        upper, lower = upper + [""] * (width - len(upper)), lower + [""] * (width - len(lower))
+        combined = [b or a for a, b in zip(upper, lower)]
+        if all(h in combined for h in required):
+            return i, 2, combined
+    scores = [sum(h in row for h in required) for row in cleaned]
+    if not scores or max(scores) == 0:
+        raise FileFault(path, f"has no header row{where}: none of the first {HEADER_SEARCH_ROWS} rows names the "
+                              f"required columns ({'、'.join(required)})",
+                        "Put the header (工单编号, 受理时间, …) in one row at the top of the first sheet; if the "
+                        "headers look garbled, the file is in another encoding — save it as CSV UTF-8 or XLSX")
+    best = scores.index(max(scores))
+    return best, 1, cleaned[best]
+
+
+def _csv_head(text: str, lines: int) -> list[list[str]]:
+    return list(itertools.islice(csv.reader(io.StringIO(text)), lines))
+
+
+def read_export_table(path: Path, required: list[str], clean: Callable[[str | None], str]) -> Table:
+    """Read an export (CSV in any accepted encoding, or the first sheet of an XLSX) with its
+    header found among the first rows. Every failure is a FileFault."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(path, required, clean)
+    if suffix != ".csv":
+        raise FileFault(path, f"has the unsupported type '{suffix}'", "Exports must be .csv or .xlsx files")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise FileFault(path, f"cannot be read ({exc.strerror})", "Check that the file exists and is readable") from None
+    if not raw.strip():
+        raise FileFault(path, "is empty", "Export the month again; an export has a header row and at least one row")
+    _sniff_binary(raw, path)
+    text, encoding = decode(raw, path)
+    del raw
+    head = _csv_head(text, HEADER_SEARCH_ROWS + 1)
+    index, span, headers = find_header(head, required, clean, path)
+    notes = []
+    if index or span > 1:
+        notes.append(f"header found on row {index + 1}" + (f"–{index + span}" if span > 1 else "")
+                     + f"; the {index} row(s) above it are not data and were skipped")
+    # The header's line: the rows above the header are single-line (titles), so the row index is
+    # the line index.
+    width = len(headers)
+    _check_truncated_tail(text, width, path)
+    try:
+        frame = pl.read_csv(
+            text.encode("utf-8"),
+            has_header=False,
+            skip_rows=index + span,
+            schema={f"c{i}": pl.String for i in range(width)},
+            truncate_ragged_lines=False,
+        )
+    except pl.exceptions.PolarsError as exc:
+        raise FileFault(path, f"is not a well-formed CSV file ({str(exc).splitlines()[0]})",
+                        "Check for a truncated file, unbalanced quotes or a row with more cells than the header, "
+                        "and export it again") from None
+    return Table(frame, headers, encoding, index + span + 1, notes)
+
+
+def _check_truncated_tail(text: str, width: int, path: Path | str) -> None:
+    """A download cut short ends in the middle of a row: no final newline and fewer cells than
+    the header. Loading that row would store a half row, so the file fails."""
+    if not text or text.endswith(("\n", "\r")):
+        return
+    last_line = text[text.rfind("\n") + 1:]
+    cells = next(csv.reader([last_line]), [])
+    if 0 < len(cells) < width:
+        lines = text.count("\n") + 1
+        raise FileFault(path, f"ends in the middle of a row: the last row (row {lines}) has {len(cells)} of "
+                              f"{width} cells and no line end — the file looks truncated",
+                        "Download or export the file again (or delete the broken last row if you know it is incomplete)")
+
+
+def _read_xlsx(path: Path, required: list[str], clean: Callable[[str | None], str]) -> Table:
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(path)
+        names = reader.sheet_names
+        sheet = reader.load_sheet(0, header_row=None, dtypes="string")
+        frame = sheet.to_polars()
+    except Exception as exc:  # fastexcel/calamine raise their own error types
+        raise FileFault(path, f"is not a readable XLSX workbook ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})",
+                        "Open it in Excel and save it again as .xlsx (a truncated download cannot be opened)") from None
+    notes = []
+    if len(names) > 1:
+        notes.append(f"the workbook has {len(names)} sheets ({'、'.join(names)}); only the first, 「{names[0]}」, is read")
+    frame = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
+    head = [list(r) for r in frame.head(HEADER_SEARCH_ROWS + 1).iter_rows()]
+    where = f" on the first sheet 「{names[0]}」" + (f" (the workbook also has {'、'.join(names[1:])}; only the first sheet is read)"
+                                                  if len(names) > 1 else "") if names else ""
+    if frame.height == 0:
+        raise FileFault(path, f"has an empty first sheet{' 「' + names[0] + '」' if names else ''}",
+                        "Put the export on the first sheet of the workbook")
+    index, span, headers = find_header(head, required, clean, path, where)
+    # calamine starts the range at the first used row: count the blank rows it left out above.
+    offset = _first_used_row(path)
+    row = offset + index
+    if row > 1 or span > 1:
+        notes.append(f"header found on row {row}" + (f"–{row + span - 1}" if span > 1 else "")
+                     + f"; the {row - 1} row(s) above it are not data and were skipped")
+    return Table(frame.slice(index + span), headers, "xlsx", row + span, notes)
+
+
+def _first_used_row(path: Path) -> int:
+    """The 1-based row number where the first sheet's used range starts (usually 1)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as book:
+            sheets = sorted(n for n in book.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n))
+            head = book.open(sheets[0]).read(4096).decode("utf-8", "replace") if sheets else ""
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return 1
+    match = re.search(r'<dimension ref="[A-Z]+(\d+)', head)
+    return int(match.group(1)) if match else 1
