@@ -60,7 +60,7 @@ def per_day_change_pct(count: int | None, base: int | None, days: int | None, ba
     return round((float(count) / (float(base) * ratio) - 1.0) * 100.0, 2)
 
 
-def flag_surges(candidates: pl.DataFrame, significance: float, min_rise_pct: float) -> pl.DataFrame:
+def flag_surges(candidates: pl.DataFrame, significance: float, min_rise_pct: float, bases: str = "any") -> pl.DataFrame:
     """Add the p-values, the per-day changes and the verdicts to the SQL candidates."""
     def per_row(fn, base: str, base_days: str) -> pl.Series:
         return pl.Series([fn(r["count"], r[base], r["days"], r[base_days]) for r in candidates.iter_rows(named=True)],
@@ -83,10 +83,15 @@ def flag_surges(candidates: pl.DataFrame, significance: float, min_rise_pct: flo
 
     frame = frame.with_columns(rise_mom=verdict("mom_pct", "mom_per_day_pct", "p_value_mom"),
                                rise_yoy=verdict("yoy_pct", "yoy_per_day_pct", "p_value_yoy"))
-    # a surge: at least one base present, and a significant rise against every present base
+    # a surge: at least one base present, and a significant rise against any (rules: or every)
+    # present base
     present = pl.col("rise_mom").is_not_null().cast(pl.Int32) + pl.col("rise_yoy").is_not_null().cast(pl.Int32)
+    if bases == "all":
+        risen = pl.col("rise_mom").fill_null(True) & pl.col("rise_yoy").fill_null(True)
+    else:
+        risen = pl.col("rise_mom").fill_null(False) | pl.col("rise_yoy").fill_null(False)
     return frame.with_columns(
-        surge=(present > 0) & pl.col("rise_mom").fill_null(True) & pl.col("rise_yoy").fill_null(True),
+        surge=(present > 0) & risen,
         significance=pl.lit(significance, dtype=pl.Float64),
     )
 
@@ -95,13 +100,14 @@ def flag_surges(candidates: pl.DataFrame, significance: float, min_rise_pct: flo
        deps=[hotspots, AssetKey(["mart", "channel_counts"]), ASSIGNMENTS, MONTHS, RULES], **MONTHLY,
        description=(
            "Surges: hotspots, sub-hotspots and channels (distinct orders) and units (assignments) whose "
-           "count rose significantly against BOTH bases (环比 and 同比; where a base is present = its month "
-           "is loaded and its count > 0). Test: one-sided exact Poisson test, H0: this month's count "
+           "count rose significantly against any present base (rules.anomalies.bases = any, the default) "
+           "or against all of them (bases = all); a base is present when its month is loaded and its "
+           "count > 0. Test: one-sided exact Poisson test, H0: this month's count "
            "X ~ Poisson(λ) with λ = base count × (this window's days / base window's days); "
            "p = P(X ≥ count) = scipy.stats.poisson.sf(count − 1, λ). A base counts as risen when "
            "p < rules.anomalies.significance AND the change (this − base) / base × 100 ≥ "
            "rules.anomalies.min_rise_pct, both as printed and per day of the windows (a longer window "
-           "alone cannot alarm); `surge` is true when every present base has risen (and at "
+           "alone cannot alarm); `surge` is true when any (or every) present base has risen (and at "
            "least one is present). Small counts cannot alarm: 2 → 5 has p ≈ 0.05. Rows: every item "
            "at least min_rise_pct above one of its bases, with both p-values and verdicts; the report "
            "names the rows with surge = true."))
@@ -109,7 +115,7 @@ def anomalies(context: AssetExecutionContext, warehouse: DuckDBResource) -> Mate
     def write(con, query: str, params: dict[str, Any]) -> dict[str, Any]:
         rules = month_rules(con, params["month"])["anomalies"]
         candidates = fetch(con, query, bind(query, params))
-        flagged = flag_surges(candidates, float(rules["significance"]), float(rules["min_rise_pct"]))
+        flagged = flag_surges(candidates, float(rules["significance"]), float(rules["min_rise_pct"]), rules["bases"])
         con.register("anomaly_rows", flagged.to_arrow())
         try:
             return replace_month(con, "mart.anomalies", "SELECT * FROM anomaly_rows WHERE month = $month", {"month": params["month"]})

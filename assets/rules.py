@@ -67,6 +67,8 @@ def _check(rules: dict[str, Any]) -> None:
     weights = rules["scores"]["overall_rank_weights"]
     if set(weights) != {"handling_rank", "sampling_rank"}:
         raise RulesError("rules.yaml: scores.overall_rank_weights needs handling_rank and sampling_rank")
+    if rules["anomalies"]["bases"] not in ("any", "all"):
+        raise RulesError("rules.yaml: anomalies.bases must be any or all")
     if rules["enterprise"]["tie_order"] not in ("volume_desc", "roster"):
         raise RulesError("rules.yaml: enterprise.tie_order must be volume_desc or roster")
 

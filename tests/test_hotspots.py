@@ -167,13 +167,19 @@ def test_surge_against_both_bases_and_small_counts_stay_quiet(data):
     assert (small["count"], small["mom_pct"], small["yoy_pct"]) == (5, Decimal("150.00"), Decimal("150.00"))
     assert small["p_value_mom"] > 0.05 and (small["rise_mom"], small["rise_yoy"], small["surge"]) == (False, False, False)
 
-    water = rows[("hotspot", "用水")]  # +100% 同比 but −11% 环比: not a surge
+    water = rows[("hotspot", "用水")]  # +100% 同比 but −11% 环比: a surge against one base (bases: any)
     assert (water["mom_pct"], water["yoy_pct"]) == (Decimal("-11.11"), Decimal("100.00"))
-    assert (water["rise_yoy"], water["rise_mom"], water["surge"]) == (True, False, False)
+    assert (water["rise_yoy"], water["rise_mom"], water["surge"]) == (True, False, True)
     assert ("channel", "微信") not in rows  # flat: not even a candidate
 
     surges = {r["item"] for r in rows.values() if r["surge"]}
-    assert surges == {"拖欠工资", "拖欠工资/农民工欠薪", "来电", "区人社局"}
+    assert surges == {"拖欠工资", "拖欠工资/农民工欠薪", "用水", "来电", "区人社局"}
+
+    # with anomalies.bases = all, a surge must rise against both bases: 用水 drops out
+    (data.root / "reference" / "rules.yaml").write_text("anomalies:\n  bases: all\n", encoding="utf-8")
+    run_month("2024-02")
+    strict = {r["item"] for r in query("SELECT * FROM mart.anomalies WHERE month = '2024-02' AND surge")}
+    assert strict == {"拖欠工资", "拖欠工资/农民工欠薪", "来电", "区人社局"}
 
 
 def test_surge_with_one_base_present():
