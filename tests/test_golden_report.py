@@ -219,7 +219,7 @@ def test_analyst_prose_is_a_marked_placeholder_with_the_facts(sample_report):
         for key in ANALYST_PROSE:
             assert re.search(r"【待补充：[^】]*（" + re.escape(key) + r"）】", text), f"no placeholder for {key}"
         for hotspot, places in SEED_PLACES.items():
-            paragraph = re.search(r"【待补充：[^】]*（热点·" + hotspot + r"）】(.*?)。", text)
+            paragraph = re.search(r"【待补充：[^】]*（热点·" + hotspot + r"）】。诉求较多的地点有(.*?)等。", text)
             assert paragraph and _missing(paragraph.group(1), places) == [], f"places of {hotspot}"
 
 
