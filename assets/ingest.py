@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import polars as pl
 from dagster import (
     AssetCheckResult,
@@ -167,7 +168,7 @@ def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, pa
     """Read, validate and store the exports of each month in the run."""
     key = phone_key(Path(paths.phone_key_file), paths.data)
     totals = {"rows_in": 0, "rows_stored": 0, "rows_rejected": 0, "rows_replaced": 0}
-    file_tables, flag_counts, faults = [], {}, []
+    file_tables, flag_counts, faults, notes = [], {}, [], []
     with open_warehouse(warehouse) as con:
         for month in months_of(context):
             context.log.info(f"{month}: reading exports from {paths.month_dir(month) / 'exports'}")
@@ -178,7 +179,20 @@ def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, pa
                 # previous state of the month.
                 raise input_failure(exc) from None
             context.log.info(f"{month}: {month_rows.rows_in} rows read from {len(month_rows.files)} file(s); storing")
-            stored = store_month(con, month, month_rows, month_rules(con, month), key)
+            for export in month_rows.files:
+                for note in export.notes:
+                    context.log.info(f"{month}: {export.name}: {note}")
+                    notes.append(f"{month} {export.name}: {note}")
+            try:
+                stored = store_month(con, month, month_rows, month_rules(con, month), key)
+            except (duckdb.IOException, duckdb.FatalException, OSError) as exc:
+                # A failed write (a full disk, a vanished mount) rolls the transaction back: the
+                # month keeps its previous rows. Say so, and where.
+                cause = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+                raise Failure(
+                    f"{month}: could not write the warehouse {warehouse.database} ({cause}). "
+                    "Nothing of the month was changed: its previous rows are kept. Free space on that disk "
+                    "(or point HOTLINE_WAREHOUSE elsewhere) and run the month again.") from None
             files = stored["files"]
             for column in totals:
                 totals[column] += int(files[column].sum())
@@ -199,6 +213,7 @@ def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, pa
         "suspicious rows (kept, flagged)": MetadataValue.json(
             {m: {FLAGS[f]: n for f, n in c.items()} for m, c in flag_counts.items()}),
         "unknown columns (not stored)": MetadataValue.text("、".join(extra) if extra else "none"),
+        "reader notes": MetadataValue.md("\n".join(f"- {n}" for n in notes) if notes else "none"),
     })
     yield MaterializeResult(asset_key=REJECTED_ROWS, metadata={
         "rows rejected": MetadataValue.int(totals["rows_rejected"]), "rows replaced": MetadataValue.int(totals["rows_replaced"])})
