@@ -92,12 +92,15 @@ def channels_chart(d: ReportData, path: Path) -> Path:
     return _bar([labels.get(r["channel"], r["channel"]) for r in rows], [r["orders"] for r in rows], "各渠道受理量", path)
 
 
-def _pie(labels: list[str], values: list[int], title: str, path: Path) -> Path:
+def _pie(labels: list[str], values: list[int], shares: list, title: str, path: Path) -> Path:
+    """shares: the marts' share_pct per slice (None: the count alone)."""
+    from assets.report_render.text import whole_or_2
+
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
-    total = sum(values) or 1
     wedges, _ = ax.pie(values, colors=COLOURS[: len(values)], startangle=90, counterclock=False,
                        wedgeprops={"linewidth": 1, "edgecolor": "white"})
-    ax.legend(wedges, [f"{l}  {v}件（{v * 100 / total:.2f}%）" for l, v in zip(labels, values)],
+    ax.legend(wedges, [f"{l}  {v}件" + (f"（{whole_or_2(s)}%）" if s is not None else "")
+                       for l, v, s in zip(labels, values, shares)],
               loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     ax.set_title(title)
     ax.axis("equal")
@@ -106,20 +109,23 @@ def _pie(labels: list[str], values: list[int], title: str, path: Path) -> Path:
 
 def request_types_chart(d: ReportData, path: Path) -> Path:
     rows = list(d.request_types.iter_rows(named=True))
-    return _pie([f"{r['request_type']}类" for r in rows], [r["orders"] for r in rows], "来电类别", path)
+    return _pie([f"{r['request_type']}类" for r in rows], [r["orders"] for r in rows], [r["share_pct"] for r in rows],
+                "来电类别", path)
 
 
 def hotspots_chart(d: ReportData, path: Path) -> Path:
     own = d.hotspots.filter(d.hotspots["sub_hotspot"].is_null())
-    by_name = {r["hotspot"]: r["orders"] for r in own.iter_rows(named=True)}
+    by_name = {r["hotspot"]: r for r in own.iter_rows(named=True)}
     top = d.extras["top_hotspots"]
     labels = [f"{n}问题" for n in top]
-    values = [by_name[n] for n in top]
-    rest = int(d.overview["orders"]) - sum(values)
+    values = [by_name[n]["orders"] for n in top]
+    shares = [by_name[n]["share_pct"] for n in top]
+    rest = int(d.overview["orders"]) - sum(values)      # the slice the rest of the orders fill
     if rest > 0:
         labels.append("其他诉求")
         values.append(rest)
-    return _pie(labels, values, "热点问题占比情况", path)
+        shares.append(None)
+    return _pie(labels, values, shares, "热点问题占比情况", path)
 
 
 def enterprise_chart(d: ReportData, path: Path) -> Path:

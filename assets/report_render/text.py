@@ -259,9 +259,10 @@ class Builder:
         rework = d.highlight(group, "city_rework")
         runs += [self.b("市重办率较高"), Run(f"的是{joined(rework)}。")] if rework else [Run("无市重办工单。")]
         rise, fall = d.highlight(group, "resolution_rise"), d.highlight(group, "resolution_fall")
-        if rise:
-            runs += [self.b(f"解决率环比提高的前{n}名" if len(rise) == self.top_n else "解决率环比提高"), Run(f"的是{joined(rise)}；"
-                     if len(rise) < self.top_n else f"是{joined(rise)}；")]
+        if len(rise) == self.top_n:            # the seed: 解决率环比提高的前三名是…
+            runs += [self.b(f"解决率环比提高的前{n}名"), Run(f"是{joined(rise)}；")]
+        elif rise:                               # fewer rises than the list's length
+            runs += [self.b("解决率环比提高"), Run(f"的是{joined(rise)}；")]
         else:
             runs += [Run("解决率环比均未提高；")]
         runs += [self.b("下降幅度较大"), Run(f"的是{joined(fall)}。")] if fall else [Run("解决率环比均未下降。")]
