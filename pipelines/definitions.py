@@ -2,30 +2,61 @@
 
 from __future__ import annotations
 
-from dagster import Definitions, load_asset_checks_from_modules, load_assets_from_modules
+import importlib
+import importlib.util
+import os
+
+from dagster import (
+    Definitions,
+    in_process_executor,
+    load_asset_checks_from_modules,
+    load_assets_from_modules,
+    map_asset_specs,
+)
 
 import assets.assessment
 import assets.hotspots
 import assets.ingest
 import assets.overview
 import assets.reference
-import assets.report
 
-ASSET_MODULES = [assets.reference, assets.ingest, assets.assessment, assets.overview, assets.hotspots, assets.report]
+ASSET_MODULES = [assets.reference, assets.ingest, assets.assessment, assets.overview, assets.hotspots]
+# The report's assets join the graph as soon as their module exists (it is written in parallel).
+if importlib.util.find_spec("assets.report") is not None:
+    ASSET_MODULES.append(importlib.import_module("assets.report"))
 
-all_assets = load_assets_from_modules(ASSET_MODULES)
+# Who answers for every asset, shown in the UI's asset pages: e-mail addresses or "team:NAME",
+# comma-separated (HOTLINE_ASSET_OWNERS).
+OWNERS_ENV = "HOTLINE_ASSET_OWNERS"
+DEFAULT_OWNERS = "team:hotline-data"
+OWNERS = [o.strip() for o in os.environ.get(OWNERS_ENV, DEFAULT_OWNERS).split(",") if o.strip()]
+
+# The groups as the asset graph reads them, left to right.
+GROUP_ORDER = ["reference", "ingest", "assessment", "overview", "hotspots", "report"]
+
+all_assets = map_asset_specs(lambda spec: spec.replace_attributes(owners=OWNERS),
+                             load_assets_from_modules(ASSET_MODULES))
 all_checks = load_asset_checks_from_modules(ASSET_MODULES)
 
 
 def build_definitions() -> Definitions:
     from pipelines.jobs import all_jobs
     from pipelines.resources import build_resources
+    from pipelines.schedules import all_schedules
+    from pipelines.sensors import all_checks as operations_checks
+    from pipelines.sensors import all_sensors
 
     return Definitions(
         assets=all_assets,
-        asset_checks=all_checks,
+        asset_checks=[*all_checks, *operations_checks],
         jobs=all_jobs,
+        schedules=all_schedules,
+        sensors=all_sensors,
         resources=build_resources(),
+        # Every step writes the one DuckDB file, which takes one writing process at a time, so
+        # steps run one after the other anyway: in one process per run, without starting a
+        # Python process (and loading these definitions) for each of the ~25 steps.
+        executor=in_process_executor,
     )
 
 

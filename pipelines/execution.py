@@ -19,8 +19,11 @@ def _tags(first: str, last: str) -> dict[str, str]:
 
 def execute_months(instance: DagsterInstance, first: str, last: str, *, refresh_dependents: bool = True,
                    selection: AssetSelection | None = None, echo=print) -> bool:
-    from pipelines.definitions import defs
+    from pipelines.definitions import build_definitions
 
+    # Built now, not at import: the resources read the environment (data folder, warehouse) as it
+    # is when the months run.
+    defs = build_definitions()
     keys = assessment_months.get_partition_keys()
     for month in (first, last):
         if month not in keys:
