@@ -92,20 +92,67 @@ def markdown_table(frame: pl.DataFrame, limit: int = PREVIEW_ROWS) -> str:
     return "\n".join([head, rule, *body])
 
 
+# DuckDB lets one process write a file at a time. A run that finds the warehouse held by another
+# process (another ``hotline run``, a run launched from the UI) waits for it, up to this many
+# seconds, then fails with a message that says who holds it.
+WAIT_SECONDS_ENV = "HOTLINE_WAREHOUSE_WAIT_SECONDS"
+DEFAULT_WAIT_SECONDS = 900.0
+
+
+class WarehouseBusy(RuntimeError):
+    pass
+
+
+def _is_lock_conflict(exc: Exception) -> bool:
+    return "lock" in str(exc).lower()
+
+
+def connect_waiting(database: str, config: dict[str, Any], *, wait_seconds: float | None = None,
+                    echo=None) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect`` for writing, waiting (with backoff) while another process holds the file."""
+    import os
+    import sys
+    import time
+
+    if wait_seconds is None:
+        wait_seconds = float(os.environ.get(WAIT_SECONDS_ENV, DEFAULT_WAIT_SECONDS))
+    echo = echo or (lambda text: print(text, file=sys.stderr, flush=True))
+    deadline = time.monotonic() + wait_seconds
+    delay, announced = 0.1, False
+    while True:
+        try:
+            return duckdb.connect(database, read_only=False, config=config)
+        except duckdb.IOException as exc:
+            if not _is_lock_conflict(exc):
+                raise
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise WarehouseBusy(
+                    f"the warehouse {database} is still held by another run after {wait_seconds:g} s ({exc}). "
+                    f"Wait for that run to finish (or stop it), then run again; {WAIT_SECONDS_ENV} sets how long to wait."
+                ) from None
+            if not announced:
+                echo(f"waiting for the warehouse, held by another run (up to {wait_seconds:g} s): {exc}")
+                announced = True
+            time.sleep(min(delay, remaining))
+            delay = min(delay * 2, 1.0)
+
+
 @contextmanager
 def open_warehouse(resource) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A prepared connection from the DuckDB resource (creating the file's folder if needed)."""
+    """A prepared connection from the DuckDB resource's settings (creating the file's folder if
+    needed), waiting while another process writes the file."""
     from pathlib import Path
 
     Path(resource.database).parent.mkdir(parents=True, exist_ok=True)
-    with resource.get_connection() as con:
-        try:
-            prepare(con)
-            yield con
-        finally:
-            # The resource closes only on success; a failed step must not keep the file open
-            # (another process, or the next run, could not open it otherwise).
-            con.close()
+    con = connect_waiting(resource.database, {"custom_user_agent": "dagster", **(resource.connection_config or {})})
+    try:
+        prepare(con)
+        yield con
+    finally:
+        # Closed on success and failure alike: a failed step must not keep the file open
+        # (another process, or the next run, could not open it otherwise).
+        con.close()
 
 
 def month_rules(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, Any]:
