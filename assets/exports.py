@@ -258,7 +258,7 @@ def validate_month(
         for column, group in located.partition_by("column", as_dict=True).items():
             column = column[0]
             reason = pl.when(pl.col("check").str.starts_with("not_nullable")).then(
-                pl.lit(f"required value is empty")).otherwise(pl.col("check"))
+                pl.lit("required value is empty: fill it in and export again")).otherwise(pl.col("check"))
             shown = f"{column}__raw" if column in DATETIME_COLUMNS else column
             fault_parts.append(_faults(group, _header_of(column), pl.col(shown), reason))
 

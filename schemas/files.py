@@ -35,8 +35,11 @@ def decode(raw: bytes, path: Path | str) -> tuple[str, str]:
         return raw.decode("utf-16"), "utf-16"
     try:
         return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and exc.start >= len(raw) - 3:
+            # Valid UTF-8 up to a character cut in half at the very end: a truncated download.
+            raise FileFault(path, "ends in the middle of a character: the file looks truncated",
+                            "Download or export the file again") from None
     try:
         return raw.decode("gb18030"), "gb18030"
     except UnicodeDecodeError as exc:
@@ -143,8 +146,9 @@ def validate_reference(frame: pl.DataFrame, schema, path: Path, headers: dict[st
             row = rows[index] if index is not None else 0
             column = header_of.get(case.get("column"), case.get("column") or "")
             check = case.get("check") or ""
-            reason = "required value is empty" if check.startswith("not_nullable") else (
-                "value appears more than once" if check.startswith("field_uniqueness") else check)
+            reason = "required value is empty: fill it in" if check.startswith("not_nullable") else (
+                "value appears more than once: keep one row for it (merge or delete the others)"
+                if check.startswith("field_uniqueness") else check)
             faults.append((row, column, case.get("failure_case"), reason))
         raise RowFaults(path, sorted(faults, key=lambda f: (f[0], f[1]))) from None
 
@@ -236,7 +240,7 @@ def read_export_table(path: Path, required: list[str], clean: Callable[[str | No
     notes = []
     if index or span > 1:
         notes.append(f"header found on row {index + 1}" + (f"–{index + span}" if span > 1 else "")
-                     + f"; the {index} row(s) above it are not data and were skipped")
+                     + (f"; the {index} row(s) above it are not data and were skipped" if index else ""))
     # The header's line: the rows above the header are single-line (titles), so the row index is
     # the line index.
     width = len(headers)
@@ -250,10 +254,20 @@ def read_export_table(path: Path, required: list[str], clean: Callable[[str | No
             truncate_ragged_lines=False,
         )
     except pl.exceptions.PolarsError as exc:
-        raise FileFault(path, f"is not a well-formed CSV file ({str(exc).splitlines()[0]})",
+        where = _first_long_row(text, index + span, width)
+        raise FileFault(path, f"is not a well-formed CSV file ({str(exc).splitlines()[0]})"
+                              + (f": row {where[0]} has {where[1]} cells, the header {width}" if where else ""),
                         "Check for a truncated file, unbalanced quotes or a row with more cells than the header, "
                         "and export it again") from None
     return Table(frame, headers, encoding, index + span + 1, notes)
+
+
+def _first_long_row(text: str, skip: int, width: int) -> tuple[int, int] | None:
+    """The first record (row number, cells) with more cells than the header, to name it."""
+    for number, cells in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if number > skip and len(cells) > width:
+            return number, len(cells)
+    return None
 
 
 def _check_truncated_tail(text: str, width: int, path: Path | str) -> None:
@@ -297,7 +311,7 @@ def _read_xlsx(path: Path, required: list[str], clean: Callable[[str | None], st
     row = offset + index
     if row > 1 or span > 1:
         notes.append(f"header found on row {row}" + (f"–{row + span - 1}" if span > 1 else "")
-                     + f"; the {row - 1} row(s) above it are not data and were skipped")
+                     + (f"; the {row - 1} row(s) above it are not data and were skipped" if row > 1 else ""))
     return Table(frame.slice(index + span), headers, "xlsx", row + span, notes)
 
 

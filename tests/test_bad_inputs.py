@@ -1,0 +1,276 @@
+"""The bad-input corpus (tests/bad_inputs/): every file either loads, normalising only what is
+unambiguous, or fails with a message naming the file (and the row and column where there is one)
+and saying how to fix it. The export files are judged by the functions the ingest asset and
+``hotline validate`` both call; the ones that matter end to end also go through a Dagster run."""
+
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import textwrap
+from datetime import date, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+from dagster import AssetSelection
+
+from assets.exports import read_export, validate_month
+from assets.rules import load_rules
+from schemas.files import FileFault
+from tests import helpers
+from tests.helpers import HEADERS, dept, export_row, query, town, write_csv, write_reference
+
+CORPUS = Path(__file__).parent / "bad_inputs"
+EXPORTS = CORPUS / "exports"
+MONTH = "2024-02"
+WINDOW = (date(2024, 1, 25), date(2024, 2, 22))
+CALENDAR = [("2024-01", "2023-12-23", "2024-01-24"), ("2024-02", "2024-01-25", "2024-02-22")]
+ROSTER = [town("柳园街道"), town("新区街道"), dept("区住建局")]
+UNIT_NAMES = pl.DataFrame({"name": ["柳园街道", "新区街道", "区住建局"], "unit": ["柳园街道", "新区街道", "区住建局"],
+                           "unit_group": ["town", "town", "dept_large"]})
+T = datetime(2024, 2, 1, 8, 30)
+
+
+def judge(path: Path):
+    export = read_export(path)
+    return export, validate_month([export], load_rules(Path("/nonexistent")), *WINDOW, UNIT_NAMES)
+
+
+# --------------------------------------------------------------------------- file faults
+# file → words the message must hold (what is wrong, and how to fix it). Every message starts
+# with the file's path.
+FILE_FAULTS = {
+    "empty.csv": ["is empty", "Export the month again"],
+    "header_only.csv": ["has a header but no rows", "Export the month again"],
+    "truncated.csv": ["ends in the middle of a row", "row 4", "looks truncated", "export the file again"],
+    "truncated_mid_character.csv": ["ends in the middle of a character", "looks truncated", "export the file again"],
+    "truncated.xlsx": ["is not a readable XLSX workbook", "save it again as .xlsx"],
+    "utf16_without_bom.csv": ["NUL bytes", "UTF-16", "Save the export again as CSV UTF-8"],
+    "big5.csv": ["has no header row", "another encoding", "save it as CSV UTF-8"],
+    "ragged_row.csv": ["not a well-formed CSV file", "row 3 has 24 cells, the header 23", "export it again"],
+    "duplicated_header.csv": ["the column 「承办单位」 appears twice", "columns 10 and 24, J and X", "Delete one of the two columns"],
+    "missing_column.csv": ["missing required column(s) 承办单位", "add the column(s) to the export"],
+    "data_on_second_sheet.xlsx": ["has no header row on the first sheet 「说明」", "the workbook also has 工单",
+                                  "only the first sheet is read", "Put the header"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(FILE_FAULTS))
+def test_a_file_fault_names_the_file_and_says_how_to_fix_it(name):
+    with pytest.raises(FileFault) as caught:
+        read_export(EXPORTS / name)
+    message = str(caught.value)
+    assert message.startswith(str(EXPORTS / name) + ": "), message
+    for words in FILE_FAULTS[name]:
+        assert words in message, (words, message)
+
+
+# --------------------------------------------------------------------------- row faults
+# file → every (row, column, words of the reason) rejected; the other rows load.
+ROW_FAULTS = {
+    "impossible_dates.csv": ({
+        (2, "受理时间", "2024-02-30 is not a day of the calendar; correct the date"),
+        (2, "派单时间", "2024-02-30 is not a day of the calendar"),
+        (2, "签收时间", "2024-02-30 is not a day of the calendar"),
+        (3, "签收时间", "2024-13-01 is not a day of the calendar"),
+        (4, "办结时间", "write it as YYYY-MM-DD HH:MM[:SS]"),
+    }, ["I4"]),
+    "satisfaction_120.csv": ({
+        (2, "满意度", "满意度 must be one of 非常满意/满意/基本满意/不满意/非常不满意 or a number 0–100"),
+        (4, "满意度", "or a number 0–100"),
+    }, ["S2"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ROW_FAULTS))
+def test_a_row_fault_names_file_row_column_and_the_fix(name):
+    expected, stored = ROW_FAULTS[name]
+    export, month = judge(EXPORTS / name)
+    faults = month.faults.rows(named=True)
+    assert {r["source_file"] for r in faults} == {name}
+    got = {(r["row_number"], r["column_name"]) for r in faults}
+    assert got == {(row, column) for row, column, _ in expected}
+    for row, column, words in expected:
+        reason = next(r["reason"] for r in faults if (r["row_number"], r["column_name"]) == (row, column))
+        assert words in reason, (row, column, reason)
+    assert sorted(month.rows["order_id"].to_list()) == stored
+    # Nothing lost: every input row is stored or rejected.
+    assert month.rows_in == month.rows.height + month.faults.select("row_number").n_unique()
+
+
+# --------------------------------------------------------------------------- files that load
+def _values(month, column):
+    return month.rows.sort("source_row")[column].to_list()
+
+
+LOADS = {
+    # file: (encoding, source rows, {column: values in row order}, extra columns, words of the notes)
+    "title_rows.xlsx": ("xlsx", [4, 5, 6], {"order_id": ["A1", "A2", "A3"], "received_at": [T] * 3},
+                        [], ["header found on row 3", "2 row(s) above it are not data"]),
+    "two_sheets.xlsx": ("xlsx", [2, 3], {"order_id": ["A1", "A2"]}, [],
+                        ["2 sheets (工单、上月工单)", "only the first, 「工单」, is read"]),
+    "merged_header.xlsx": ("xlsx", [3, 4], {"order_id": ["A1", "A2"], "received_at": [T, T],
+                                            "unit": ["柳园街道", "区住建局"]},
+                           ["(column H, no header)"], ["header found on row 1–2"]),
+    "serial_dates.xlsx": ("xlsx", [2, 3], {"received_at": [T, T], "dispatched_at": [T, T],
+                                           "responded_on_time": ["是", "是"]}, [], []),
+    "extra_columns.csv": ("utf-8", [2, 3], {"order_id": ["A1", "A2"]}, ["坐席工号", "备注"], []),
+    "date_formats.csv": ("utf-8", [2, 3, 4, 5, 6, 7, 8], {"received_at": [T] * 7, "dispatched_at": [T] * 7}, [], []),
+    "full_width.csv": ("utf-8", [2, 3], {
+        "order_id": ["A1", "A2"], "received_at": [T, T], "dispatched_at": [T, T], "responded_on_time": ["是", "是"],
+        "completed_on_time": ["是", "是"], "satisfaction_result": ["90", "满意"], "unit": ["柳园街道", "区住建局"],
+        "address": ["幸福小区\u30003号楼", "聚鑫苑小区"]}, [], []),
+    "unit_spaces.csv": ("utf-8", [2, 3, 4], {"unit": ["柳园街道", "新区街道", "区住建局"],
+                                             "unit_as_written": ["柳园街道", "新区街道", "区住建局"]}, [], []),
+    "flag_spellings.csv": ("utf-8", list(range(2, 13)), {
+        "responded_on_time": ["是", "否", "是", "否", "是", "否", "是", "否", "是", "是", "否"],
+        "city_rework": ["是", "否", "是", "否", "是", "否", "是", "否", "是", "是", "否"]}, [], []),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOADS))
+def test_a_file_that_loads_is_normalised_only_where_unambiguous(name):
+    encoding, rows, values, extra, notes = LOADS[name]
+    export, month = judge(EXPORTS / name)
+    assert month.faults.height == 0, month.faults.rows()
+    assert export.encoding == encoding
+    assert _values(month, "source_row") == rows
+    for column, expected in values.items():
+        assert _values(month, column) == expected, column
+    assert export.extra_columns == extra
+    for words in notes:
+        assert any(words in n for n in export.notes), (words, export.notes)
+    if not notes:
+        assert export.notes == []
+
+
+def test_every_export_in_the_corpus_has_an_expected_outcome():
+    judged = set(FILE_FAULTS) | set(ROW_FAULTS) | set(LOADS)
+    assert {p.name for p in EXPORTS.iterdir()} == judged
+
+
+# --------------------------------------------------------------------------- end to end
+INGEST = AssetSelection.groups("reference", "ingest")
+
+
+def failure_messages(result) -> str:
+    messages = []
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            data = event.step_failure_data
+            messages.append((data.user_failure_data.description if data.user_failure_data else None) or data.error.message)
+    return "\n".join(messages)
+
+
+def _month(env, *files: str, calendar=CALENDAR):
+    write_reference(env["data"], ROSTER, calendar=calendar)
+    exports = env["data"] / "months" / MONTH / "exports"
+    exports.mkdir(parents=True, exist_ok=True)
+    for name in files:
+        shutil.copy(EXPORTS / name, exports / name)
+    return exports
+
+
+def test_title_rows_and_two_sheets_load_through_a_run_and_the_run_says_what_it_skipped(hotline_env):
+    _month(hotline_env, "title_rows.xlsx", "two_sheets.xlsx")
+    os.utime(hotline_env["data"] / "months" / MONTH / "exports" / "two_sheets.xlsx", (1_700_000_000, 1_700_000_000))
+    result = helpers.materialize_months(MONTH, selection=INGEST)
+    assert result.success
+    # two_sheets.xlsx is older: its A1, A2 are replaced by title_rows.xlsx's; OLD1 of the second sheet is never read.
+    assert query(hotline_env["warehouse"], "SELECT order_id, source_file, source_row FROM core.assignments ORDER BY 1") == [
+        ("A1", "title_rows.xlsx", 4), ("A2", "title_rows.xlsx", 5), ("A3", "title_rows.xlsx", 6)]
+    assert query(hotline_env["warehouse"], "SELECT source_file, row_number, fault FROM core.rejected_rows ORDER BY 1, 2") == [
+        ("two_sheets.xlsx", 2, False), ("two_sheets.xlsx", 3, False)]
+    meta = next(e for e in result.get_asset_materialization_events()
+                if e.asset_key.path == ["core", "assignments"]).materialization.metadata
+    notes = meta["reader notes"].value
+    assert "title_rows.xlsx: header found on row 3" in notes and "only the first, 「工单」, is read" in notes
+
+
+def test_a_truncated_export_fails_the_run_and_leaves_the_month_as_it_was(hotline_env):
+    exports = _month(hotline_env, "date_formats.csv")
+    assert helpers.materialize_months(MONTH, selection=INGEST).success
+    before = query(hotline_env["warehouse"], "SELECT * FROM core.assignments ORDER BY ALL")
+    shutil.copy(EXPORTS / "truncated.csv", exports / "truncated.csv")
+    result = helpers.materialize_months(MONTH, selection=INGEST, raise_on_error=False)
+    assert not result.success
+    assert "truncated.csv: ends in the middle of a row: the last row (row 4)" in failure_messages(result)
+    assert query(hotline_env["warehouse"], "SELECT * FROM core.assignments ORDER BY ALL") == before
+
+
+REFERENCE_FAULTS = {
+    # reference file → (where it goes, words of the failure)
+    "calendar_gap.csv": ("reference/calendar.csv", ["2024-01", "2024-02", "gap"]),
+    "units_duplicate_name.csv": ("reference/units.csv", ["units.csv", "row 5, column 单位名称", "appears more than once", "柳园街道"]),
+    "units_alias_two_units.csv": ("reference/units.csv", ["units.csv", "column 别名", "'柳园'", "may belong to one unit only"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE_FAULTS))
+def test_a_bad_reference_file_fails_the_run_naming_file_row_and_column(hotline_env, name):
+    _month(hotline_env, "date_formats.csv")
+    target, words = REFERENCE_FAULTS[name]
+    shutil.copy(CORPUS / "reference" / name, hotline_env["data"] / target)
+    result = helpers.materialize_months(MONTH, selection=INGEST, raise_on_error=False)
+    assert not result.success
+    message = failure_messages(result)
+    for w in words:
+        assert w in message, (w, message)
+
+
+def test_a_negative_quality_bonus_blocks_the_scores_and_names_the_row(hotline_env):
+    _month(hotline_env, "unit_spaces.csv")
+    shutil.copy(CORPUS / "reference" / "adjustments_negative_quality.csv", hotline_env["data"] / "months" / MONTH / "adjustments.csv")
+    result = helpers.materialize_months(MONTH, selection=AssetSelection.all(), raise_on_error=False)
+    assert not result.success
+    checks = {e.event_specific_data.check_name: e.event_specific_data for e in result.all_events
+              if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    failed = [c for c in checks.values() if not c.passed]
+    assert failed, checks
+    text = " ".join(str(m.value) for c in failed for m in c.metadata.values()) + " ".join(c.description or "" for c in failed)
+    assert "质效" in text and "柳园街道" in text and "adjustments.csv row 2" in text, text
+    # The ingest is fine; the blocking check on mart.unit_scores stops everything after it (the report).
+    assert query(hotline_env["warehouse"], "SELECT count(*) FROM core.assignments") == [(3,)]
+    assert "adjustments_valid" in {name for name, c in checks.items() if not c.passed}
+    materialized = {tuple(e.asset_key.path) for e in result.get_asset_materialization_events()}
+    assert not [k for k in materialized if "report" in "/".join(k)], materialized
+
+
+# --------------------------------------------------------------------------- size
+def test_a_50_mb_export_loads_with_bounded_memory(tmp_path):
+    """A 50 MB export is read and validated in a fresh process; its peak memory stays a small
+    multiple of the file (no timing assertion)."""
+    base = export_row("X", "柳园街道")
+    rows = 190_000
+    noise = pl.int_range(rows).hash(11).cast(pl.String)
+    frame = pl.DataFrame({h: [base[h]] * rows for h in HEADERS}).with_columns(
+        (pl.lit("L") + pl.int_range(rows).cast(pl.String)).alias("工单编号"),
+        (pl.lit("幸福路") + noise.str.slice(0, 8) + pl.lit("号")).alias("诉求地址"),
+        (pl.lit("反映小区路灯不亮、垃圾清运不及时，") + noise + pl.lit("，请尽快处理。")).alias("诉求内容"),
+        pl.Series("承办单位", ["柳园街道", "新区街道", "区住建局"] * (rows // 3) + ["柳园街道"] * (rows % 3)),
+    )
+    path = tmp_path / "big.csv"
+    frame.write_csv(path)
+    size = path.stat().st_size
+    assert size >= 50_000_000, size
+    script = textwrap.dedent(f"""
+        import resource, sys
+        from datetime import date
+        from pathlib import Path
+        import polars as pl
+        from assets.exports import read_export, validate_month
+        from assets.rules import load_rules
+        names = pl.DataFrame({{"name": ["柳园街道", "新区街道", "区住建局"], "unit": ["柳园街道", "新区街道", "区住建局"],
+                              "unit_group": ["town", "town", "dept_large"]}})
+        export = read_export(Path({str(path)!r}))
+        month = validate_month([export], load_rules(Path("/nonexistent")), date(2024, 1, 25), date(2024, 2, 22), names)
+        print(month.rows_in, month.rows.height, month.faults.height, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600,
+                          cwd=Path(__file__).parents[1])
+    assert done.returncode == 0, done.stderr
+    rows_in, stored, faults, peak_kib = map(int, done.stdout.split())
+    assert (rows_in, stored, faults) == (rows, rows, 0)
+    assert peak_kib * 1024 < 20 * size, f"peak {peak_kib / 1024:.0f} MiB for a {size / 1e6:.0f} MB file"
