@@ -7,7 +7,6 @@ from typing import Any
 import polars as pl
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
-from scipy.stats import poisson
 
 from assets.overview import (
     _DELTAS,
@@ -49,6 +48,8 @@ def poisson_rise_p(count: int | None, base: int | None, days: int | None, base_d
     if count is None or base is None or base <= 0:
         return None
     lam = float(base) * (float(days) / float(base_days) if days and base_days else 1.0)
+    from scipy.stats import poisson  # loads in ~1 s: only when a month is computed, not with the definitions
+
     return float(poisson.sf(int(count) - 1, lam))
 
 

@@ -32,15 +32,7 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from assets.reference import MONTHLY
-from assets.report_render.charts import render_charts
-from assets.report_render.data import load_report_data
-from assets.report_render.docx_render import render_docx
-from assets.report_render.files import atomic_write_bytes, atomic_write_text
-from assets.report_render.html_render import render_html
-from assets.report_render.markdown_render import render_markdown
 from assets.report_render.model import PLACEHOLDER_OPEN
-from assets.report_render.text import build_report
-from assets.report_render.xlsx_render import render_xlsx
 from assets.warehouse import months_of, open_warehouse
 from pipelines.partitions import assessment_months
 from pipelines.resources import HotlinePaths
@@ -63,6 +55,17 @@ def report_date(setting: Any) -> date:
 
 
 def render_month(con, month: str, paths: HotlinePaths) -> dict[str, Any]:
+    # The renderers (matplotlib, python-docx, xlsxwriter, jinja2) load here, not with the
+    # definitions: every CLI call and the UI's code server load the definitions, most render nothing.
+    from assets.report_render.charts import render_charts
+    from assets.report_render.data import load_report_data
+    from assets.report_render.docx_render import render_docx
+    from assets.report_render.files import atomic_write_bytes, atomic_write_text
+    from assets.report_render.html_render import render_html
+    from assets.report_render.markdown_render import render_markdown
+    from assets.report_render.text import build_report
+    from assets.report_render.xlsx_render import render_xlsx
+
     """Render one month's report files; returns their paths, the Markdown and the placeholders."""
     folder = paths.report_dir(month)
     data = load_report_data(con, month, paths.month_dir(month))
