@@ -123,6 +123,8 @@ def _validate_exports(data_dir: Path, month: str, files: list[Path], echo) -> li
             bad = result.faults.filter(result.faults["source_file"] == export.name).height
             if not bad:
                 echo(f"ok      {export.path} ({export.rows.height} rows, {export.encoding})")
+            for note in export.notes:
+                echo(f"note    {export.path}: {note}")
             if export.extra_columns:
                 echo(f"note    {export.path}: columns not in the contract, not loaded: {'、'.join(export.extra_columns)}")
     return faults
