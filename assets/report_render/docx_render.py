@@ -159,21 +159,30 @@ def _table(doc, t: Table, usable_cm: float) -> None:
     table = doc.add_table(rows=len(rows), cols=columns)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    # python-docx's table.cell(r, c) walks every cell of the table on each call (quadratic in a
+    # table's size: most of the report's time with a 100-unit annex). The grid is read once; a merge
+    # only removes cells that the spans cover, which are never looked up again.
+    layout = table._cells
+
+    def at(r: int, c: int):
+        return layout[r * columns + c]
+
     for r, placed in enumerate(grid(rows, columns)):
         for col, cell in placed:
-            target = table.cell(r, col)
+            target = at(r, col)
             if cell.colspan > 1 or cell.rowspan > 1:
-                target = target.merge(table.cell(r + cell.rowspan - 1, col + cell.colspan - 1))
+                target = target.merge(at(r + cell.rowspan - 1, col + cell.colspan - 1))
             _cell_text(target, cell.text, cell.bold or r < len(t.header), size)
     for r in range(len(t.header)):
         _repeat_header(table.rows[r])
     if t.widths:
         table.autofit = False
         total = sum(t.widths)
+        merged = table._cells  # after the merges: spanned positions repeat their cell, as col.cells does
         for i, col in enumerate(table.columns):
             width = Cm(usable_cm * t.widths[i] / total)
             col.width = width
-            for cell in col.cells:
+            for cell in merged[i::columns]:
                 cell.width = width
     if t.note:
         _small(doc, t.note, "note")
