@@ -164,16 +164,35 @@ def _normalise(frame: pl.DataFrame) -> pl.DataFrame:
         flag_exprs.append((mapped.fill_null(NO) if optional else mapped).alias(name))
     date_exprs = []
     for name in DATETIME_COLUMNS:
-        raw = pl.col(name).str.normalize("NFKC").str.replace_all(r"\s+", " ")
-        parsed = pl.coalesce([raw.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in DATETIME_FORMATS])
-        serial = raw.cast(pl.Float64, strict=False)
-        # Excel stores datetimes as days since 1899-12-30; a plausible range avoids reading an
-        # order number as a date. Rounded to the second: the fraction carries float noise.
-        from_serial = pl.when(serial.is_between(20000, 80000)).then(
-            pl.lit(EXCEL_EPOCH) + pl.duration(seconds=(serial * 86_400).round(0).cast(pl.Int64))
-        )
-        date_exprs += [pl.col(name).alias(f"{name}__raw"), pl.coalesce([parsed, from_serial]).dt.cast_time_unit("us").alias(name)]
+        date_exprs += [pl.col(name).alias(f"{name}__raw"), _parse_datetimes(frame.get_column(name)).alias(name)]
     return frame.with_columns(flag_exprs + date_exprs)
+
+
+def _datetime_of(raw: pl.Expr) -> pl.Expr:
+    """A written datetime (NFKC-folded, spaces collapsed) in any accepted spelling, or an Excel
+    serial date; null if none reads it. The first spelling that reads it wins."""
+    parsed = pl.coalesce([raw.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in DATETIME_FORMATS])
+    serial = raw.cast(pl.Float64, strict=False)
+    # Excel stores datetimes as days since 1899-12-30; a plausible range avoids reading an
+    # order number as a date. Rounded to the second: the fraction carries float noise.
+    from_serial = pl.when(serial.is_between(20000, 80000)).then(
+        pl.lit(EXCEL_EPOCH) + pl.duration(seconds=(serial * 86_400).round(0).cast(pl.Int64))
+    )
+    return pl.coalesce([parsed, from_serial]).dt.cast_time_unit("us")
+
+
+def _parse_datetimes(column: pl.Series) -> pl.Series:
+    """``_datetime_of`` on a column, fast: the first accepted spelling (the platform's own,
+    2024-02-01 08:30:00) reads almost every value; only the distinct values it leaves unread go
+    through the other spellings (trying all 20 on every row cost ~0.8 s per 50k rows per column)."""
+    raw = column.str.normalize("NFKC").str.replace_all(r"\s+", " ")
+    fast = raw.str.strptime(pl.Datetime("us"), DATETIME_FORMATS[0], strict=False)
+    rest = raw.filter(fast.is_null() & raw.is_not_null()).unique()
+    if rest.len() == 0:
+        return fast
+    rest_parsed = pl.select(_datetime_of(pl.lit(rest))).to_series()
+    slow = raw.replace_strict(rest, rest_parsed, default=None, return_dtype=pl.Datetime("us"))
+    return fast.fill_null(slow)
 
 
 def date_fault_reason(raw: pl.Expr) -> pl.Expr:
