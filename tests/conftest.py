@@ -1,4 +1,3 @@
-import os
 from pathlib import Path
 
 import pytest
@@ -24,11 +23,3 @@ def hotline_env(tmp_path: Path, monkeypatch) -> dict[str, Path]:
     monkeypatch.setenv("DAGSTER_HOME", str(env["dagster_home"]))
     return env
 
-
-@pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    """The project's shared folder: beside the clone (as CI lays it), or HOTLINE_SHARED_DIR."""
-    candidate = Path(os.environ.get("HOTLINE_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
-    if not (candidate / "reference").is_dir():
-        pytest.fail(f"shared folder not found at {candidate}; set HOTLINE_SHARED_DIR")
-    return candidate

@@ -97,3 +97,34 @@ def query(warehouse: Path, sql: str, params: dict | None = None) -> list[tuple]:
         return con.execute(sql, params or {}).fetchall()
     finally:
         con.close()
+
+
+def shared_dir() -> Path:
+    """The project's shared folder (the seed's reference tables): beside the clone, as CI lays it
+    out, else HOTLINE_SHARED_DIR."""
+    import os
+
+    import pytest
+
+    beside_clone = Path(__file__).resolve().parent.parent.parent / "shared"
+    for candidate in (beside_clone, Path(os.environ.get("HOTLINE_SHARED_DIR", beside_clone))):
+        if (candidate / "reference").is_dir():
+            return candidate
+    pytest.fail(f"shared folder not found at {beside_clone}; set HOTLINE_SHARED_DIR")
+
+
+def failure_messages(result) -> str:
+    """What the failed steps of a Dagster run said: a Failure's description, else the error."""
+    messages = []
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            data = event.step_failure_data
+            messages.append((data.user_failure_data.description if data.user_failure_data else None)
+                            or data.error.to_string())
+    return "\n".join(messages)
+
+
+def check_evaluations(result) -> dict:
+    """The asset check evaluations of a run, by check name."""
+    return {e.event_specific_data.check_name: e.event_specific_data for e in result.all_events
+            if e.event_type_value == "ASSET_CHECK_EVALUATION"}

@@ -20,7 +20,7 @@ from assets.exports import read_export, validate_month
 from assets.rules import load_rules
 from schemas.files import FileFault
 from tests import helpers
-from tests.helpers import HEADERS, dept, export_row, query, town, write_csv, write_reference
+from tests.helpers import HEADERS, dept, export_row, query, town, write_reference, failure_messages
 
 CORPUS = Path(__file__).parent / "bad_inputs"
 EXPORTS = CORPUS / "exports"
@@ -154,14 +154,6 @@ def test_every_export_in_the_corpus_has_an_expected_outcome():
 # --------------------------------------------------------------------------- end to end
 INGEST = AssetSelection.groups("reference", "ingest")
 
-
-def failure_messages(result) -> str:
-    messages = []
-    for event in result.all_events:
-        if event.event_type_value == "STEP_FAILURE":
-            data = event.step_failure_data
-            messages.append((data.user_failure_data.description if data.user_failure_data else None) or data.error.message)
-    return "\n".join(messages)
 
 
 def _month(env, *files: str, calendar=CALENDAR):

@@ -1,7 +1,6 @@
 """Real faults around a run: a disk that fills up while the warehouse is written, and a reports
 folder that cannot be written. (Killed runs and a locked warehouse are tested with concurrency.)"""
 
-import os
 import subprocess
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,21 +11,13 @@ import pytest
 from dagster import AssetSelection
 
 from tests import helpers
-from tests.helpers import HEADERS, dept, export_row, query, town, write_csv, write_reference
+from tests.helpers import HEADERS, dept, export_row, query, town, write_csv, write_reference, failure_messages
 
 MONTH = "2024-02"
 CALENDAR = [("2024-01", "2023-12-23", "2024-01-24"), ("2024-02", "2024-01-25", "2024-02-22")]
 ROSTER = [town("柳园街道"), town("新区街道"), dept("区住建局")]
 INGEST = AssetSelection.groups("reference", "ingest")
 
-
-def failure_messages(result) -> str:
-    messages = []
-    for event in result.all_events:
-        if event.event_type_value == "STEP_FAILURE":
-            data = event.step_failure_data
-            messages.append((data.user_failure_data.description if data.user_failure_data else None) or data.error.to_string())
-    return "\n".join(messages)
 
 
 @contextmanager

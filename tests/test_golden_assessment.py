@@ -7,7 +7,6 @@ table 4 prints the alias 区柳园街道 for 柳园街道 (resolved through the 
 misses its rank-25 row (the mart must hold that row: 2 orders, 35 < 总得分 < 52)."""
 
 import csv
-import os
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -15,19 +14,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.helpers import materialize_months
+from tests.helpers import materialize_months, shared_dir
 
 MONTHS = ("2024-01", "2024-02")
 FEB = "2024-02"
 MY_TABLES = ("unit_scores", "enterprise_scores", "onsite_2h", "unit_highlights")
 
-
-def shared_dir() -> Path:
-    beside_clone = Path(__file__).resolve().parent.parent.parent / "shared"
-    for candidate in (beside_clone, Path(os.environ.get("HOTLINE_SHARED_DIR", beside_clone))):
-        if (candidate / "reference" / FEB).is_dir():
-            return candidate
-    pytest.fail(f"shared folder not found at {beside_clone}; set HOTLINE_SHARED_DIR")
 
 
 def reference_file(name: str) -> Path:

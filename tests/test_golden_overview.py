@@ -6,7 +6,6 @@ Expected values are written out below in the report's terms; each one is also lo
 facts.md (so a figure typed here that the reference does not state fails too). On failure the
 test prints one table of every figure that differs: figure, expected, got."""
 
-import os
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -17,20 +16,12 @@ from dagster import AssetKey, AssetSelection, materialize
 
 import pipelines.definitions
 from pipelines.resources import build_resources
+from tests.helpers import shared_dir
 
 MONTHS = ["2023-02", "2024-01", "2024-02"]
 MY_MARTS = [AssetKey(["mart", n]) for n in (
     "overview", "channel_counts", "request_type_shares", "enterprise_summary", "hotspots", "hotspot_places", "anomalies")]
 
-
-def shared_dir() -> Path:
-    """The shared folder beside the repository, else HOTLINE_SHARED_DIR."""
-    candidate = Path(__file__).resolve().parent.parent.parent / "shared"
-    if not (candidate / "reference").is_dir() and os.environ.get("HOTLINE_SHARED_DIR"):
-        candidate = Path(os.environ["HOTLINE_SHARED_DIR"])
-    if not (candidate / "reference").is_dir():
-        pytest.fail(f"shared folder not found at {candidate}; set HOTLINE_SHARED_DIR")
-    return candidate
 
 
 FACTS = shared_dir() / "reference" / "2024-02" / "facts.md"

@@ -8,12 +8,12 @@ The whole sample is materialized once per test session (``sample_report``, share
 tests/test_report.py and tests/test_report_browser.py)."""
 
 import csv
-import os
 import re
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from tests.helpers import shared_dir
 
 MONTH = "2024-02"
 REPORT_DATE = "2024-03-11"          # the seed's date (rules: report.date)
@@ -22,14 +22,6 @@ RANGE_TAGS = {"dagster/asset_partition_range_start": FIRST, "dagster/asset_parti
 
 _BUILT: dict[str, object] = {}
 
-
-def shared_dir() -> Path:
-    candidate = Path(__file__).resolve().parent.parent.parent / "shared"
-    if not (candidate / "reference").is_dir() and os.environ.get("HOTLINE_SHARED_DIR"):
-        candidate = Path(os.environ["HOTLINE_SHARED_DIR"])
-    if not (candidate / "reference").is_dir():
-        pytest.fail(f"shared folder not found at {candidate}; set HOTLINE_SHARED_DIR")
-    return candidate
 
 
 def build_sample_report(tmp_path_factory) -> dict:

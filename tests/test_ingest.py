@@ -11,7 +11,7 @@ import pytest
 from dagster import AssetSelection
 
 from tests import helpers
-from tests.helpers import dept, export_row, query, town, write_csv, write_reference, write_xlsx
+from tests.helpers import check_evaluations, dept, failure_messages, export_row, query, town, write_csv, write_reference, write_xlsx
 
 MONTH = "2024-02"
 CALENDAR = [("2024-01", "2023-12-23", "2024-01-24"), ("2024-02", "2024-01-25", "2024-02-22")]
@@ -42,18 +42,6 @@ def stored(env, sql, params=None):
     return query(env["warehouse"], sql, params)
 
 
-def check_evaluations(result):
-    return {e.event_specific_data.check_name: e.event_specific_data for e in result.all_events
-            if e.event_type_value == "ASSET_CHECK_EVALUATION"}
-
-
-def failure_messages(result) -> str:
-    messages = []
-    for event in result.all_events:
-        if event.event_type_value == "STEP_FAILURE":
-            data = event.step_failure_data
-            messages.append((data.user_failure_data.description if data.user_failure_data else None) or data.error.message)
-    return "\n".join(messages)
 
 
 @pytest.mark.parametrize("name,encoding", [("e.csv", "utf-8"), ("e.csv", "utf-8-sig"), ("e.csv", "gbk"),
