@@ -1,0 +1,158 @@
+"""Concurrency that cannot corrupt the warehouse: two ``hotline run`` processes at once (the second
+waits for DuckDB's single writer instead of failing), a run killed half-way through its write (the
+month keeps its previous rows exactly), and a clear message when the wait times out."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import query
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+HOTLINE = str(Path(sys.executable).parent / "hotline")
+HOLDER = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])
+con.execute("CREATE TABLE IF NOT EXISTS holder_probe (x INTEGER)")
+print("held", flush=True)
+sys.stdin.readline()
+con.close()
+"""
+
+
+def hold_warehouse(path: Path) -> subprocess.Popen:
+    """Another process holding the DuckDB file for writing until told (a line on its stdin)."""
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_writer_waits_for_the_warehouse_and_proceeds_when_it_is_released(tmp_path):
+    from assets.warehouse import connect_waiting
+
+    path = tmp_path / "w.duckdb"
+    holder = hold_warehouse(path)
+    said = []
+
+    def echo(text):  # called once the first attempt found the file locked: release it now
+        said.append(text)
+        holder.stdin.write("release\n")
+        holder.stdin.flush()
+
+    con = connect_waiting(str(path), {}, wait_seconds=300, echo=echo)
+    try:
+        assert con.execute("SELECT count(*) FROM holder_probe").fetchall() == [(0,)]
+    finally:
+        con.close()
+    assert holder.wait(timeout=60) == 0
+    assert len(said) == 1 and said[0].startswith("waiting for the warehouse, held by another run")
+    assert f"PID {holder.pid}" in said[0]  # DuckDB names the holder
+
+
+def test_a_run_that_cannot_get_the_warehouse_fails_with_a_clear_message(hotline_env):
+    from generator.synth import generate
+
+    generate(hotline_env["data"], "2024-02", "2024-02", 200, seed=0)
+    holder = hold_warehouse(hotline_env["warehouse"])
+    try:
+        env = dict(os.environ, HOTLINE_WAREHOUSE_WAIT_SECONDS="1")
+        result = subprocess.run([HOTLINE, "run", "2024-02"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+                                timeout=600)
+    finally:
+        holder.stdin.write("release\n")
+        holder.stdin.flush()
+        holder.wait(timeout=60)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1
+    assert "waiting for the warehouse, held by another run" in output
+    assert "is still held by another run after 1 s" in output and "HOTLINE_WAREHOUSE_WAIT_SECONDS" in output
+    assert "hotline: run FAILED" in output
+
+
+def _snapshot(warehouse: Path, month: str) -> dict[str, list[tuple]]:
+    tables = {
+        "core.assignments": "order_id, unit",
+        "core.rejected_rows": "source_file, row_number, column_name",
+        "core.export_files": "source_file",
+        "mart.unit_scores": "group_code, unit",
+        "mart.overview": "month",
+    }
+    return {t: query(warehouse, f"SELECT * FROM {t} WHERE month = $m ORDER BY {order}", {"m": month})
+            for t, order in tables.items()}
+
+
+def _replace_exports(data: Path, month: str, source: Path) -> int:
+    """Put the exports of ``source``'s month in place of the data folder's; returns their data rows."""
+    target = data / "months" / month / "exports"
+    shutil.rmtree(target)
+    shutil.copytree(source / "months" / month / "exports", target)
+    return sum(len(p.read_text(encoding="utf-8-sig").splitlines()) - 1 for p in target.glob("*.csv"))
+
+
+def test_two_months_at_once_and_one_run_killed_mid_write(hotline_env, tmp_path):
+    from dagster import DagsterInstance
+
+    from generator.synth import generate
+    from pipelines.execution import execute_months
+
+    data, warehouse = hotline_env["data"], hotline_env["warehouse"]
+    # Same seed → same roster; 2023-12 and 2024-02 do not compare with each other (no refresh).
+    generate(data, "2023-12", "2023-12", 600, seed=0)
+    generate(data, "2024-02", "2024-02", 600, seed=0)
+    with DagsterInstance.ephemeral() as instance:
+        for month in ("2023-12", "2024-02"):
+            assert execute_months(instance, month, month, refresh_dependents=False, echo=lambda _: None)
+    before = _snapshot(warehouse, "2024-02")
+    assert len(before["core.assignments"]) == 600
+
+    # New exports for both months: 2024-02 big enough that its write takes a while, 2023-12 small.
+    generate(tmp_path / "big", "2024-02", "2024-02", 120_000, seed=0)
+    generate(tmp_path / "dec", "2023-12", "2023-12", 900, seed=0)
+    _replace_exports(data, "2024-02", tmp_path / "big")
+    december_rows = _replace_exports(data, "2023-12", tmp_path / "dec")
+
+    env = dict(os.environ)
+    killed = subprocess.Popen([HOTLINE, "run", "2024-02"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    other = subprocess.Popen([HOTLINE, "run", "2023-12"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+    other_output = []
+    reader = threading.Thread(target=lambda: other_output.extend(other.stdout), daemon=True)
+    reader.start()
+    killed_output = []
+    try:
+        for line in killed.stdout:
+            killed_output.append(line)
+            if "2024-02: " in line and "; storing" in line:  # the ingest's write transaction begins now
+                killed.send_signal(signal.SIGKILL)
+                break
+        killed.wait(timeout=120)
+    finally:
+        if killed.poll() is None:
+            killed.kill()
+            killed.wait()
+    assert killed.returncode == -signal.SIGKILL, "".join(killed_output)[-3000:]
+    assert not any("2024-02: stored" in line for line in killed_output)  # killed before its commit finished
+    assert other.wait(timeout=900) == 0, "".join(other_output)[-5000:]
+    reader.join(timeout=60)
+
+    # The killed month: exactly its previous rows, in every table the killed run was writing.
+    assert _snapshot(warehouse, "2024-02") == before
+    # The other month: complete, from its new exports.
+    files = query(warehouse, "SELECT sum(rows_in), sum(rows_stored), sum(rows_rejected), sum(rows_replaced) "
+                             "FROM core.export_files WHERE month = '2023-12'")[0]
+    assert files[0] == december_rows
+    assert query(warehouse, "SELECT count(*) FROM core.assignments WHERE month = '2023-12'") == [(files[1],)]
+    assert files[1] == 900
+    assert query(warehouse, "SELECT count(DISTINCT order_id) FROM core.assignments WHERE month = '2023-12'") == \
+        query(warehouse, "SELECT orders FROM mart.overview WHERE month = '2023-12'")
+    assert (hotline_env["reports"] / "2023-12" / "月报.docx").is_file()
+    # The killed run left nothing half-written: the warehouse opens for writing and nothing else changed.
+    assert query(warehouse, "SELECT DISTINCT month FROM core.assignments ORDER BY month") == [("2023-12",), ("2024-02",)]
