@@ -1,0 +1,2 @@
+"""Performance benchmarks of the month run against a hand-written DuckDB baseline
+(``python -m benchmarks.run``). Not part of the test suite; see BENCHMARKS.md."""
