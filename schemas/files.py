@@ -3,6 +3,7 @@ failure here is a *file* fault: it names the file and says what to do about it."
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import itertools
@@ -233,9 +234,18 @@ def read_export_table(path: Path, required: list[str], clean: Callable[[str | No
     if not raw.strip():
         raise FileFault(path, "is empty", "Export the month again; an export has a header row and at least one row")
     _sniff_binary(raw, path)
-    text, encoding = decode(raw, path)
-    del raw
-    head = _csv_head(text, HEADER_SEARCH_ROWS + 1)
+    if _is_utf8(raw):
+        # The common case, UTF-8 (with or without BOM): polars reads the bytes as they are. Decoding
+        # the whole file to a str and encoding it back cost a second and two copies of the file per
+        # 170 MB export. The BOM sits on the header line, which is skipped below.
+        encoding = "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8"
+        data, text = raw, None
+        head = _csv_head_bytes(raw, HEADER_SEARCH_ROWS + 1)
+    else:
+        text, encoding = decode(raw, path)
+        del raw
+        data = text.encode("utf-8")
+        head = _csv_head(text, HEADER_SEARCH_ROWS + 1)
     index, span, headers = find_header(head, required, clean, path)
     notes = []
     if index or span > 1:
@@ -244,22 +254,59 @@ def read_export_table(path: Path, required: list[str], clean: Callable[[str | No
     # The header's line: the rows above the header are single-line (titles), so the row index is
     # the line index.
     width = len(headers)
-    _check_truncated_tail(text, width, path)
+    if not data.endswith((b"\n", b"\r")):
+        _check_truncated_tail(text if text is not None else data.decode("utf-8-sig"), width, path)
     try:
         frame = pl.read_csv(
-            text.encode("utf-8"),
+            data,
             has_header=False,
             skip_rows=index + span,
             schema={f"c{i}": pl.String for i in range(width)},
             truncate_ragged_lines=False,
         )
     except pl.exceptions.PolarsError as exc:
+        if text is None:
+            text = data.decode("utf-8-sig")
         where = _first_long_row(text, index + span, width)
         raise FileFault(path, f"is not a well-formed CSV file ({str(exc).splitlines()[0]})"
                               + (f": row {where[0]} has {where[1]} cells, the header {width}" if where else ""),
                         "Check for a truncated file, unbalanced quotes or a row with more cells than the header, "
                         "and export it again") from None
     return Table(frame, headers, encoding, index + span + 1, notes)
+
+
+def _is_utf8(raw: bytes) -> bool:
+    """Whether ``raw`` is valid UTF-8 (``decode`` would read it as UTF-8 or UTF-8 with BOM),
+    checked in slices so that no str of the whole file is built. Anything else (GB18030, a
+    character cut at the end, UTF-16) goes through ``decode`` and its messages."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    step = 1 << 22
+    try:
+        for start in range(0, len(raw), step):
+            decoder.decode(raw[start:start + step])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _csv_head_bytes(raw: bytes, lines: int) -> list[list[str]]:
+    """``_csv_head`` of a UTF-8 file, decoding only as much of it as the first rows need."""
+    size = 1 << 16
+    while True:
+        prefix = raw[:size]
+        whole = len(prefix) == len(raw)
+        # a prefix may end inside a character: that partial character is dropped (the file as a
+        # whole is valid UTF-8, checked before)
+        text = prefix.decode("utf-8-sig", errors="strict" if whole else "ignore")
+        rows = _csv_head(text, lines + 1)
+        if whole:
+            return rows[:lines]
+        if len(rows) > lines:  # the row after the last one needed is there: those are complete
+            return rows[:lines]
+        size *= 4
 
 
 def _first_long_row(text: str, skip: int, width: int) -> tuple[int, int] | None:
