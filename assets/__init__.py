@@ -5,7 +5,7 @@ import warnings
 
 from dagster import BetaWarning, PreviewWarning
 
-# We use single-run backfills (BackfillPolicy) and pools on purpose: a range of months must run
-# in one process, in month order, holding the warehouse alone. Dagster marks both as beta.
+# We use single-run backfills (BackfillPolicy) on purpose: a range of months must run in one
+# process, in month order. Dagster marks it as beta.
 warnings.filterwarnings("ignore", category=BetaWarning)
 warnings.filterwarnings("ignore", category=PreviewWarning)

@@ -30,7 +30,11 @@ from schemas.reference import (
     units_schema,
 )
 
-MONTHLY = dict(partitions_def=assessment_months, backfill_policy=BackfillPolicy.single_run(), pool="warehouse")
+# Every month-partitioned asset: a range of months runs as one run, each asset looping over the
+# months in order (later months compare with earlier ones). Writers of the warehouse take turns
+# through DuckDB's file lock (assets.warehouse.connect_waiting), not a Dagster pool: a pool slot
+# held by a killed run is never given back.
+MONTHLY = dict(partitions_def=assessment_months, backfill_policy=BackfillPolicy.single_run())
 
 
 def input_failure(exc: Exception) -> Failure:

@@ -1,7 +1,7 @@
 """Running months with the project's definitions: one run for a month or a range of months,
 then the refresh of loaded months whose 环比/同比 bases the run changed."""
 
-from dagster import AssetSelection, DagsterEventType, DagsterInstance
+from dagster import AssetCheckSeverity, AssetSelection, DagsterEventType, DagsterInstance
 
 from pipelines.partitions import assessment_months
 
@@ -49,13 +49,14 @@ def dependent_months_loaded(first: str, last: str) -> list[str]:
     """Loaded months outside first..last whose 环比 (next month) or 同比 (12 months on) base is
     inside it."""
     from assets.calendar import shift_month
+    from assets.overview import dependent_months
     from assets.warehouse import open_warehouse
     from pipelines.resources import build_resources
 
     candidates = set()
     month = first
     while month <= last:
-        candidates |= {shift_month(month, 1), shift_month(month, 12)}
+        candidates |= set(dependent_months(month))
         month = shift_month(month, 1)
     candidates = {m for m in candidates if not first <= m <= last}
     if not candidates:
@@ -75,7 +76,9 @@ def _summarise(result, echo) -> None:
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
             if not evaluation.passed:
-                echo(f"CHECK FAILED {evaluation.asset_key.to_user_string()} {evaluation.check_name}: {evaluation.description or ''}")
+                # a WARN check informs (e.g. placeholders left in the draft); an ERROR one blocks
+                verdict = "CHECK WARNING" if evaluation.severity == AssetCheckSeverity.WARN else "CHECK FAILED"
+                echo(f"{verdict} {evaluation.asset_key.to_user_string()} {evaluation.check_name}: {evaluation.description or ''}")
                 faults = evaluation.metadata.get("faults")
                 if faults is not None:
                     echo(str(faults.value))

@@ -4,9 +4,9 @@ deployments: see the README).
 
 Writers of the warehouse are serialized by DuckDB's own file lock, which the operating system
 releases when the process holding it ends, however it ends; a run that finds the file held waits
-for it (``assets.warehouse.connect_waiting``). The assets are tagged with the pool "warehouse",
-but the instance sets no pool limit on purpose: a pool slot claimed by a run that is killed
-stays claimed in the instance's storage, and every later run would wait for it forever."""
+for it (``assets.warehouse.connect_waiting``). No Dagster pool limits them on purpose: a pool slot
+claimed by a run that is killed stays claimed in the instance's storage, and every later run
+would wait for it forever."""
 
 import os
 from pathlib import Path
