@@ -168,7 +168,7 @@ def run_size(size: int, repeat: int, work: Path, echo) -> SizeResult:
     return result
 
 
-def district_targets(work: Path, repeat: int, echo) -> dict[str, list[Measure]]:
+def district_targets(work: Path, repeat: int, backfill_repeat: int, echo) -> dict[str, list[Measure]]:
     """The bundled sample's 2024-02 after a first load of its other months; a 24-month backfill."""
     from generator.sample import FIRST_MONTH, write_sample
 
@@ -186,7 +186,7 @@ def district_targets(work: Path, repeat: int, echo) -> dict[str, list[Measure]]:
         out["sample 2024-02"].append(measure([*HOTLINE, "run", MONTH], env, run_dir, f"sample-{i}"))
         echo(f"  sample 2024-02: {out['sample 2024-02'][-1].wall_s:.1f} s")
     data = generate(work / "data-district-24", DISTRICT_ASSIGNMENTS, *BACKFILL)
-    for i in range(repeat):
+    for i in range(backfill_repeat):
         run_dir = work / "run-backfill"
         env = env_for(data, run_dir)
         env["HOTLINE_FIRST_MONTH"] = BACKFILL[0]
@@ -262,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="runs for sizes of 3,000,000 and more (default: --repeat)")
     parser.add_argument("--district", action="store_true",
                         help="also measure the sample's 2024-02 and a 24-month district backfill")
+    parser.add_argument("--district-repeat", type=int, default=None,
+                        help="runs of the 24-month backfill (default: --repeat)")
     parser.add_argument("--work", default=None, help="working folder for data and runs (default: a folder under /tmp)")
     parser.add_argument("--out", default=None, help="write the results as Markdown here (and JSON next to it)")
     args = parser.parse_args(argv)
@@ -280,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     for size in sizes:
         repeat = args.large_repeat if (args.large_repeat and size >= 3_000_000) else args.repeat
         results.append(run_size(size, repeat, work, echo))
-    district = district_targets(work, args.repeat, echo) if args.district else {}
+    district = district_targets(work, args.repeat, args.district_repeat or args.repeat, echo) if args.district else {}
     load_after = load()
     lines = table(results)
     echo("\n".join(lines))
