@@ -1,0 +1,58 @@
+"""`hotline demo`, as the README runs it: the sample written into an empty data folder, every
+sample month materialized, the 2024-02 report rendered; a second run duplicates nothing."""
+
+import os
+import re
+import subprocess
+import sys
+
+from tests.helpers import query
+
+TABLES = ("core.assignments", "core.rejected_rows", "mart.overview", "mart.unit_scores", "mart.hotspots",
+          "mart.enterprise_scores")
+
+
+def _demo(env) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipelines.cli", "demo"], capture_output=True, text=True,
+                          env=dict(os.environ), cwd=env["data"].parent, timeout=1500)
+
+
+def _counts(env) -> dict[str, list]:
+    return {t: query(env["warehouse"], f"SELECT month, count(*) FROM {t} GROUP BY month ORDER BY month") for t in TABLES}
+
+
+def test_demo_writes_materializes_and_renders_then_reruns_without_duplicates(hotline_env):
+    first = _demo(hotline_env)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    report_dir = hotline_env["reports"] / "2024-02"
+    for name in ("月报.docx", "月报.html", "月报.md", "附表.xlsx"):
+        assert (report_dir / name).stat().st_size > 0
+        assert str(report_dir / name) in first.stdout  # the demo prints where everything is
+    assert query(hotline_env["warehouse"], "SELECT orders, yoy_pct, mom_pct, daily_avg FROM mart.overview "
+                                           "WHERE month = '2024-02'")[0][0] == 11198
+    months = [r[0] for r in query(hotline_env["warehouse"], "SELECT DISTINCT month FROM core.assignments ORDER BY 1")]
+    assert months[0] == "2023-01" and months[-1] == "2024-02" and len(months) == 14
+    before = _counts(hotline_env)
+    markdown = (report_dir / "月报.md").read_text(encoding="utf-8")
+
+    second = _demo(hotline_env)
+    assert second.returncode == 0, second.stdout[-3000:]
+    assert "already in" in second.stdout
+    assert _counts(hotline_env) == before
+    # the same report, apart from the date under the title (the run date by default)
+    assert _without_dates((report_dir / "月报.md").read_text(encoding="utf-8")) == _without_dates(markdown)
+
+
+def _without_dates(text: str) -> str:
+    return re.sub(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日", "DATE", text)
+
+
+def test_demo_never_writes_over_an_analysts_data(hotline_env):
+    mine = hotline_env["data"] / "reference" / "units.csv"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("单位名称,分组\n某某街道,镇街园区\n", encoding="utf-8")
+    refused = _demo(hotline_env)
+    assert refused.returncode == 2
+    assert "never written over" in refused.stdout
+    assert mine.read_text(encoding="utf-8") == "单位名称,分组\n某某街道,镇街园区\n"
+    assert not (hotline_env["data"] / "months").exists()
