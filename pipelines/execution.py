@@ -80,6 +80,6 @@ def _summarise(result, echo) -> None:
                 verdict = "CHECK WARNING" if evaluation.severity == AssetCheckSeverity.WARN else "CHECK FAILED"
                 echo(f"{verdict} {evaluation.asset_key.to_user_string()} {evaluation.check_name}: {evaluation.description or ''}")
                 faults = evaluation.metadata.get("faults")
-                if faults is not None:
+                if faults is not None and verdict == "CHECK FAILED":  # a warning's details stay in the UI
                     echo(str(faults.value))
     echo("hotline: run " + ("succeeded" if result.success else "FAILED") + f" (run id {result.run_id})")
