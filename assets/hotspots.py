@@ -19,7 +19,7 @@ from assets.overview import (
     month_rules,
 )
 from assets.reference import MONTHLY
-from assets.warehouse import fetch, replace_month
+from assets.warehouse import fetch, registered, replace_month
 
 
 @asset(key_prefix="mart", group_name="hotspots", compute_kind="duckdb",
@@ -117,10 +117,7 @@ def anomalies(context: AssetExecutionContext, warehouse: DuckDBResource) -> Mate
         rules = month_rules(con, params["month"])["anomalies"]
         candidates = fetch(con, query, bind(query, params))
         flagged = flag_surges(candidates, float(rules["significance"]), float(rules["min_rise_pct"]), rules["bases"])
-        con.register("anomaly_rows", flagged.to_arrow())
-        try:
+        with registered(con, anomaly_rows=flagged):
             return replace_month(con, "mart.anomalies", "SELECT * FROM anomaly_rows WHERE month = $month", {"month": params["month"]})
-        finally:
-            con.unregister("anomaly_rows")
 
     return materialize_table(context, warehouse, "mart.anomalies", "anomalies", write=write)

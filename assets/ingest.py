@@ -26,7 +26,7 @@ from dagster_duckdb import DuckDBResource
 
 from assets.exports import MonthRows, export_files, read_export, validate_month
 from assets.reference import MONTHLY, input_failure
-from assets.warehouse import fetch, markdown_table, month_rules, months_of, open_warehouse, sql_text, transaction
+from assets.warehouse import fetch, markdown_table, month_rules, months_of, open_warehouse, registered, sql_text, transaction
 from pipelines.resources import HotlinePaths
 from schemas.files import FileFault
 
@@ -119,10 +119,6 @@ def store_month(con, month: str, month_rows: MonthRows, rules: dict[str, Any], k
     staged = month_rows.rows.select(STAGED_COLUMNS)
     rejected = _rejected_per_row(pl.concat([month_rows.faults, month_rows.superseded]))
     files = _file_stats(month_rows, rejected)
-    con.register("staged_rows", staged.to_arrow())
-    con.register("credit_map", _credit_map(rules).to_arrow())
-    con.register("rejected_rows_new", rejected.to_arrow())
-    con.register("export_files_new", files.to_arrow())
     params = {
         "month": month,
         "unmatched_label": rules["hotspots"]["unmatched_label"],
@@ -130,16 +126,13 @@ def store_month(con, month: str, month_rows: MonthRows, rules: dict[str, Any], k
         "phone_key": key,
         "fast_close_minutes": rules["flags"]["fast_close_minutes"],
     }
-    try:
-        with transaction(con):
-            for table in ("core.assignments", "core.rejected_rows", "core.export_files"):
-                con.execute(f"DELETE FROM {table} WHERE month = $month", {"month": month})
-            con.execute(f"INSERT INTO core.assignments BY NAME {sql_text('core_assignments')}", params)
-            con.execute("INSERT INTO core.rejected_rows BY NAME SELECT $month AS month, * FROM rejected_rows_new", {"month": month})
-            con.execute("INSERT INTO core.export_files BY NAME SELECT $month AS month, * FROM export_files_new", {"month": month})
-    finally:
-        for name in ("staged_rows", "credit_map", "rejected_rows_new", "export_files_new"):
-            con.unregister(name)
+    frames = dict(staged_rows=staged, credit_map=_credit_map(rules), rejected_rows_new=rejected, export_files_new=files)
+    with registered(con, **frames), transaction(con):
+        for table in ("core.assignments", "core.rejected_rows", "core.export_files"):
+            con.execute(f"DELETE FROM {table} WHERE month = $month", {"month": month})
+        con.execute(f"INSERT INTO core.assignments BY NAME {sql_text('core_assignments')}", params)
+        con.execute("INSERT INTO core.rejected_rows BY NAME SELECT $month AS month, * FROM rejected_rows_new", {"month": month})
+        con.execute("INSERT INTO core.export_files BY NAME SELECT $month AS month, * FROM export_files_new", {"month": month})
     flags = fetch(con, "SELECT " + ", ".join(f"count(*) FILTER ({f}) AS {f}" for f in FLAGS)
                   + " FROM core.assignments WHERE month = $month", {"month": month}).row(0, named=True)
     return {"files": files, "flags": flags, "rejected": rejected}

@@ -11,14 +11,13 @@ from dagster_duckdb import DuckDBResource
 
 from assets.calendar import Calendar, CalendarError
 from assets.rules import RulesError, load_rules, rules_json
-from assets.warehouse import markdown_table, month_metadata, month_rules, months_of, open_warehouse, transaction
+from assets.warehouse import markdown_table, months_of, open_warehouse, registered, replace_month, sql_text, transaction
 from pipelines.partitions import assessment_months
 from pipelines.resources import HotlinePaths
 from schemas.files import FileFault, RowFaults, cast_numbers, read_csv_with_headers, validate_reference
 from schemas.reference import (
     ADJUSTMENTS_HEADERS,
     ADJUSTMENTS_REQUIRED,
-    ADJUSTMENTS_SCHEMA,
     CITY_HEADERS,
     CITY_REQUIRED,
     CITY_SCHEMA,
@@ -64,7 +63,7 @@ def load_roster(reference_dir: Path, rules: dict[str, Any]) -> pl.DataFrame:
     ])
     clashes = names.filter(pl.col("name").is_duplicated() & pl.struct("name", "unit").is_unique())
     if clashes.height:
-        faults = [(r["source_row"], "别名", r["name"], f"this name also leads to another unit; a name or alias may belong to one unit only")
+        faults = [(r["source_row"], "别名", r["name"], "this name also leads to another unit; a name or alias may belong to one unit only")
                   for r in clashes.iter_rows(named=True)]
         raise RowFaults(path, sorted(faults))
     return frame
@@ -145,13 +144,11 @@ def units(context: AssetExecutionContext, warehouse: DuckDBResource, paths: Hotl
         raise input_failure(exc) from None
     columns = ["roster_order", "unit", "short_name", "roster_group", "unit_group", "primary_leader", "deputy_leader", "aliases"]
     counts = {}
-    with open_warehouse(warehouse) as con, transaction(con):
+    with open_warehouse(warehouse) as con:
         for month in months_of(context):
-            month_roster = roster_of_month(roster, month).select(columns).with_columns(pl.lit(month).alias("month"))
-            con.register("month_roster", month_roster.to_arrow())
-            con.execute("DELETE FROM ref.units WHERE month = $month", {"month": month})
-            con.execute("INSERT INTO ref.units BY NAME SELECT * FROM month_roster")
-            con.unregister("month_roster")
+            month_roster = roster_of_month(roster, month).select(columns)
+            with registered(con, month_roster=month_roster):
+                replace_month(con, "ref.units", "SELECT $month AS month, * FROM month_roster", {"month": month})
             counts[month] = month_roster.group_by("unit_group").len().sort("unit_group").rows()
     return MaterializeResult(metadata={"units per group": MetadataValue.json({m: dict(c) for m, c in counts.items()})})
 
@@ -164,13 +161,9 @@ def hotspots(context: AssetExecutionContext, warehouse: DuckDBResource, paths: H
         taxonomy = load_hotspots(paths.reference)
     except (FileFault, RowFaults) as exc:
         raise input_failure(exc) from None
-    with open_warehouse(warehouse) as con, transaction(con):
+    with open_warehouse(warehouse) as con, registered(con, taxonomy=taxonomy.select("hotspot", "sub_hotspot", "prefix", "hotspot_order")):
         for month in months_of(context):
-            frame = taxonomy.select("hotspot", "sub_hotspot", "prefix", "hotspot_order").with_columns(pl.lit(month).alias("month"))
-            con.register("taxonomy", frame.to_arrow())
-            con.execute("DELETE FROM ref.hotspots WHERE month = $month", {"month": month})
-            con.execute("INSERT INTO ref.hotspots BY NAME SELECT * FROM taxonomy")
-            con.unregister("taxonomy")
+            replace_month(con, "ref.hotspots", "SELECT $month AS month, * FROM taxonomy", {"month": month})
     return MaterializeResult(metadata={"prefixes": taxonomy.height,
                                        "hotspots": MetadataValue.md(markdown_table(taxonomy.select("hotspot", "sub_hotspot", "prefix"), 50))})
 
@@ -198,20 +191,10 @@ def adjustments(context: AssetExecutionContext, warehouse: DuckDBResource, paths
                 context.log.warning(f"{month}: no adjustments.csv; 减分项 and 质效 count as 0 and 抽测排名 is missing")
                 frame = pl.DataFrame(schema={"unit_as_written": pl.String, "deduction": pl.Float64, "quality_bonus": pl.Float64,
                                              "sampling_rank": pl.Int64, "source_row": pl.Int64})
-            con.register("adjustments_file", frame.to_arrow())
-            with transaction(con):
-                con.execute("DELETE FROM core.adjustments WHERE month = $month", {"month": month})
-                con.execute("""
-                    INSERT INTO core.adjustments BY NAME
-                    SELECT $month AS month, coalesce(u.unit, a.unit_as_written) AS unit, a.unit_as_written,
-                           u.unit IS NOT NULL AS in_roster, a.deduction, a.quality_bonus, a.sampling_rank,
-                           a.source_row, $file AS source_file
-                    FROM adjustments_file a
-                    LEFT JOIN (SELECT unit, unnest(list_prepend(unit, aliases)) AS name FROM ref.units WHERE month = $month) u
-                      ON u.name = a.unit_as_written
-                """, {"month": month, "file": str(path.relative_to(paths.data)) if path.exists() else ""})
-            con.unregister("adjustments_file")
-            metadata[month] = month_metadata(con, "core.adjustments", month)["rows"]
+            with registered(con, adjustments_file=frame):
+                written = replace_month(con, "core.adjustments", sql_text("core_adjustments"), {
+                    "month": month, "file": str(path.relative_to(paths.data)) if path.exists() else ""})
+            metadata[month] = written["rows"]
     return MaterializeResult(metadata={"rows per month": MetadataValue.json(metadata)})
 
 
@@ -231,10 +214,8 @@ def city_assessment(context: AssetExecutionContext, warehouse: DuckDBResource, p
                     frame = validate_reference(raw, CITY_SCHEMA, path, CITY_HEADERS).select("indicator", "value_pct")
                 except (FileFault, RowFaults) as exc:
                     raise input_failure(exc) from None
-            con.register("city_file", frame.to_arrow())
-            with transaction(con):
-                con.execute("DELETE FROM core.city_assessment WHERE month = $month", {"month": month})
-                con.execute("INSERT INTO core.city_assessment SELECT $month, indicator, value_pct FROM city_file", {"month": month})
-            con.unregister("city_file")
+            with registered(con, city_file=frame):
+                replace_month(con, "core.city_assessment", "SELECT $month AS month, indicator, value_pct FROM city_file",
+                              {"month": month})
             found[month] = frame.height
     return MaterializeResult(metadata={"figures per month": MetadataValue.json(found)})

@@ -38,6 +38,18 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.execute("COMMIT")
 
 
+@contextmanager
+def registered(con: duckdb.DuckDBPyConnection, **frames: pl.DataFrame) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Polars frames visible to SQL under the given names for the block, then gone again."""
+    for name, frame in frames.items():
+        con.register(name, frame.to_arrow())
+    try:
+        yield con
+    finally:
+        for name in frames:
+            con.unregister(name)
+
+
 def fetch(con: duckdb.DuckDBPyConnection, query: str, params: dict[str, Any] | None = None) -> pl.DataFrame:
     """Run a query and fetch all of it (DuckDB 2.0 keeps a half-read result open otherwise)."""
     return con.sql(query, params=params or None).pl()
