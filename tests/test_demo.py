@@ -6,7 +6,7 @@ import re
 import subprocess
 import sys
 
-from tests.helpers import query
+from tests.helpers import query, shared_dir
 
 TABLES = ("core.assignments", "core.rejected_rows", "mart.overview", "mart.unit_scores", "mart.hotspots",
           "mart.enterprise_scores")
@@ -32,6 +32,12 @@ def test_demo_writes_materializes_and_renders_then_reruns_without_duplicates(hot
                                            "WHERE month = '2024-02'")[0][0] == 11198
     months = [r[0] for r in query(hotline_env["warehouse"], "SELECT DISTINCT month FROM core.assignments ORDER BY 1")]
     assert months[0] == "2023-01" and months[-1] == "2024-02" and len(months) == 14
+    # every table and column the contract promises is there
+    for table, columns in contract_tables().items():
+        schema, name = table.split(".")
+        have = {r[0] for r in query(hotline_env["warehouse"], "SELECT column_name FROM information_schema.columns "
+                                    "WHERE table_schema = $s AND table_name = $t", {"s": schema, "t": name})}
+        assert set(columns) <= have, f"{table} lacks {sorted(set(columns) - have)}"
     before = _counts(hotline_env)
     markdown = (report_dir / "月报.md").read_text(encoding="utf-8")
 
@@ -56,3 +62,15 @@ def test_demo_never_writes_over_an_analysts_data(hotline_env):
     assert "never written over" in refused.stdout
     assert mine.read_text(encoding="utf-8") == "单位名称,分组\n某某街道,镇街园区\n"
     assert not (hotline_env["data"] / "months").exists()
+
+
+def contract_tables() -> dict[str, list[str]]:
+    """The warehouse tables of spec/contract.md with the columns it lists for each."""
+    tables = {}
+    for line in (shared_dir() / "spec" / "contract.md").read_text(encoding="utf-8").splitlines():
+        match = re.match(r"\| `((?:core|mart)\.\w+)` \| [^|]+ \| ([^|]+) \|", line)
+        if match:
+            columns = re.sub(r"\([^)]*\)", "", match.group(2))  # "sub_hotspot (NULL on …)"
+            tables[match.group(1)] = [c.strip() for c in columns.split(",") if c.strip()]
+    assert len(tables) == 9, tables.keys()
+    return tables
