@@ -64,12 +64,24 @@ def _sniff_binary(raw: bytes, path: Path | str) -> None:
                         "Save the export again as CSV UTF-8 or as the CSV that Chinese Excel writes (GBK), or as XLSX")
 
 
-def read_text_file(path: Path) -> str:
+def _read_bytes(path: Path) -> bytes:
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise FileFault(path, f"cannot be read ({exc.strerror})", "Check that the file exists and is readable") from None
-    return decode(raw, path)[0]
+
+
+def _csv_bytes(path: Path) -> bytes:
+    """A CSV file's bytes, refusing an empty file and one that is binary, not text."""
+    raw = _read_bytes(path)
+    if not raw.strip():
+        raise FileFault(path, "is empty", "Export the month again; an export has a header row and at least one row")
+    _sniff_binary(raw, path)
+    return raw
+
+
+def read_text_file(path: Path) -> str:
+    return decode(_read_bytes(path), path)[0]
 
 
 def read_table(path: Path) -> tuple[pl.DataFrame, str]:
@@ -85,13 +97,7 @@ def read_table(path: Path) -> tuple[pl.DataFrame, str]:
         return frame, "xlsx"
     if suffix != ".csv":
         raise FileFault(path, f"has the unsupported type '{suffix}'", "Exports must be .csv or .xlsx files")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise FileFault(path, f"cannot be read ({exc.strerror})", "Check that the file exists and is readable") from None
-    if not raw.strip():
-        raise FileFault(path, "is empty", "Export the month again; an export has a header row and at least one row")
-    _sniff_binary(raw, path)
+    raw = _csv_bytes(path)
     text, encoding = decode(raw, path)
     try:
         frame = pl.read_csv(
@@ -227,13 +233,7 @@ def read_export_table(path: Path, required: list[str], clean: Callable[[str | No
         return _read_xlsx(path, required, clean)
     if suffix != ".csv":
         raise FileFault(path, f"has the unsupported type '{suffix}'", "Exports must be .csv or .xlsx files")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise FileFault(path, f"cannot be read ({exc.strerror})", "Check that the file exists and is readable") from None
-    if not raw.strip():
-        raise FileFault(path, "is empty", "Export the month again; an export has a header row and at least one row")
-    _sniff_binary(raw, path)
+    raw = _csv_bytes(path)
     if _is_utf8(raw):
         # The common case, UTF-8 (with or without BOM): polars reads the bytes as they are. Decoding
         # the whole file to a str and encoding it back cost a second and two copies of the file per
