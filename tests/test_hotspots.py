@@ -138,6 +138,17 @@ def test_poisson_rise_p_value():
     assert poisson_rise_p(5, 0, 31, 31) is None and poisson_rise_p(5, None, 31, 31) is None
 
 
+@pytest.mark.parametrize("count", [1, 2, 3, 7, 20, 99, 100, 101, 1_000, 9_876, 100_000])
+@pytest.mark.parametrize("base", [1, 2, 5, 19, 100, 1_000, 10_000, 100_000])
+def test_poisson_rise_p_matches_scipy(count, base):
+    # the pure-Python incomplete gamma against scipy across both branches (series below λ+1,
+    # continued fraction above), tiny tails included; window lengths 29..33 days scale the base
+    for days, base_days in ((31, 31), (29, 33), (33, 28)):
+        expected = float(poisson.sf(count - 1, base * days / base_days))
+        got = poisson_rise_p(count, base, days, base_days)
+        assert got == pytest.approx(expected, rel=1e-8, abs=1e-300), (count, base, days, base_days)
+
+
 def test_surge_against_both_bases_and_small_counts_stay_quiet(data):
     data.write_month("2023-02", data.order_rows("2023-02", path=WAGES_MIGRANT, count=90)
                      + data.order_rows("2023-02", path=PROPERTY, count=2)
