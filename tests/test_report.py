@@ -98,6 +98,32 @@ def test_placeholder_check_warns_with_the_count(sample_report):
     assert evaluation.metadata["placeholders"].value == 7
 
 
+def test_placeholder_count_follows_the_analysts_edits_to_the_docx(sample_report, tmp_path):
+    # Word keeps a placeholder that an analyst retyped in pieces as several runs, in body text or
+    # in a table cell; one filled in is gone from the count
+    from docx import Document
+
+    from assets.report import docx_placeholders
+
+    doc = Document(str(sample_report["folder"] / "月报.docx"))
+    marked = [p for p in doc.paragraphs if "【待补充" in p.text]
+    assert len(marked) == 7
+    marked[0].text = "问题主要涉及：拖欠农民工工资……"
+    split = marked[1].text
+    cut = split.index("【待补充") + 3
+    marked[1].text = split[:cut]
+    marked[1].add_run(split[cut:])
+    cell = doc.tables[0].rows[1].cells[0]
+    cell.paragraphs[0].add_run("【待补充：表内")
+    cell.paragraphs[0].add_run("说明】")
+    edited = tmp_path / "月报.docx"
+    doc.save(str(edited))
+    found = docx_placeholders(edited)
+    retyped = split[split.index("【待补充"):split.index("】", split.index("【待补充")) + 1]
+    assert len(found) == 7 and retyped in found and "【待补充：表内说明】" in found
+    assert not any("拖欠工资" in p for p in found)
+
+
 def test_files_and_metadata(sample_report):
     folder = sample_report["folder"]
     names = {p.name for p in folder.iterdir()}
