@@ -3,16 +3,18 @@ failure here is a *file* fault: it names the file and says what to do about it."
 
 from __future__ import annotations
 
-import codecs
 import csv
+import hashlib
 import io
 import itertools
 import re
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import polars as pl
+import pyarrow as pa
 
 # How far down a sheet the header row is looked for: exports saved by hand often carry a title
 # and an "exported at" line above the header.
@@ -74,7 +76,9 @@ def _read_bytes(path: Path) -> bytes:
 def _csv_bytes(path: Path) -> bytes:
     """A CSV file's bytes, refusing an empty file and one that is binary, not text."""
     raw = _read_bytes(path)
-    if not raw.strip():
+    # "nothing but white space", without raw.strip()'s copy of the whole file: isspace() stops at
+    # the first byte that is not ASCII white space (the same set bytes.strip() removes)
+    if not raw or raw.isspace():
         raise FileFault(path, "is empty", "Export the month again; an export has a header row and at least one row")
     _sniff_binary(raw, path)
     return raw
@@ -190,6 +194,7 @@ class Table:
     encoding: str
     first_row: int
     notes: list[str] = field(default_factory=list)
+    sha256: str = ""  # of the file's bytes as read
 
 
 def find_header(rows: list[list[str | None]], required: list[str], clean: Callable[[str | None], str],
@@ -234,6 +239,7 @@ def read_export_table(path: Path, required: list[str], clean: Callable[[str | No
     if suffix != ".csv":
         raise FileFault(path, f"has the unsupported type '{suffix}'", "Exports must be .csv or .xlsx files")
     raw = _csv_bytes(path)
+    sha256 = hashlib.sha256(raw).hexdigest()
     if _is_utf8(raw):
         # The common case, UTF-8 (with or without BOM): polars reads the bytes as they are. Decoding
         # the whole file to a str and encoding it back cost a second and two copies of the file per
@@ -272,22 +278,23 @@ def read_export_table(path: Path, required: list[str], clean: Callable[[str | No
                               + (f": row {where[0]} has {where[1]} cells, the header {width}" if where else ""),
                         "Check for a truncated file, unbalanced quotes or a row with more cells than the header, "
                         "and export it again") from None
-    return Table(frame, headers, encoding, index + span + 1, notes)
+    return Table(frame, headers, encoding, index + span + 1, notes, sha256)
 
 
 def _is_utf8(raw: bytes) -> bool:
     """Whether ``raw`` is valid UTF-8 (``decode`` would read it as UTF-8 or UTF-8 with BOM),
-    checked in slices so that no str of the whole file is built. Anything else (GB18030, a
+    without building a str of the whole file: Arrow validates the bytes in place (one string
+    value over the file's buffer, no copy), ~6× faster than Python's decoder in slices. Both
+    follow the Unicode standard's well-formed UTF-8 (no overlong forms, no surrogates, nothing
+    above U+10FFFF; tests/test_bad_inputs.py checks they agree). Anything else (GB18030, a
     character cut at the end, UTF-16) goes through ``decode`` and its messages."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return False
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    step = 1 << 22
+    offsets = pa.py_buffer(struct.pack("<qq", 0, len(raw)))
+    value = pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(raw)])
     try:
-        for start in range(0, len(raw), step):
-            decoder.decode(raw[start:start + step])
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
+        value.validate(full=True)
+    except pa.ArrowInvalid:
         return False
     return True
 
@@ -359,7 +366,9 @@ def _read_xlsx(path: Path, required: list[str], clean: Callable[[str | None], st
     if row > 1 or span > 1:
         notes.append(f"header found on row {row}" + (f"–{row + span - 1}" if span > 1 else "")
                      + (f"; the {row - 1} row(s) above it are not data and were skipped" if row > 1 else ""))
-    return Table(frame.slice(index + span), headers, "xlsx", row + span, notes)
+    with path.open("rb") as handle:
+        sha256 = hashlib.file_digest(handle, "sha256").hexdigest()
+    return Table(frame.slice(index + span), headers, "xlsx", row + span, notes, sha256)
 
 
 def _first_used_row(path: Path) -> int:
