@@ -336,15 +336,25 @@ def validate_month(
     # nor stored: dropped before the joins copy every column of a month (a sixth of its memory).
     rows = rows.drop([f"{name}__raw" for name in DATETIME_COLUMNS] + ["content", "caller_name"])
 
-    # 3. Unit names through the roster's names and aliases.
-    rows = rows.join(unit_names.rename({"name": "unit_as_written"}), on="unit_as_written", how="left")
+    # 3. Unit names through the roster's names and aliases: a lookup per row (the roster's names
+    # are unique), not a join that copies every column of the month.
+    names = unit_names.unique(subset="name", keep="first", maintain_order=True)
+    rows = rows.with_columns(
+        pl.col("unit_as_written").replace_strict(names["name"], names[column], default=None,
+                                                 return_dtype=names.schema[column]).alias(column)
+        for column in names.columns if column != "name")
     unknown = rows.filter(pl.col("unit").is_null() & pl.col("unit_as_written").is_not_null())
     if unknown.height:
         fault_parts.append(_faults(unknown, "承办单位", pl.col("unit_as_written"),
                                    "unit not in the roster (units.csv) for this month: add it or an alias"))
 
+    # Steps 4 and 5 concern rows whose (order, unit) occurs more than once: found in one pass,
+    # and only those rows (every row of such a key is among them) are grouped and joined.
+    rows = rows.with_columns(pl.struct("order_id", "unit").is_duplicated().alias("_repeated")).with_row_index("_position")
+    repeated = rows.filter(pl.col("_repeated"))
+
     # 4. Two rows for the same (order, unit) in one file.
-    dup = rows.filter(pl.col("unit").is_not_null() & pl.struct("source_file", "order_id", "unit").is_duplicated())
+    dup = repeated.filter(pl.col("unit").is_not_null() & pl.struct("source_file", "order_id", "unit").is_duplicated())
     if dup.height:
         first = dup.group_by("source_file", "order_id", "unit").agg(pl.col("source_row").min().alias("first_row"))
         dup = dup.join(first, on=["source_file", "order_id", "unit"]).filter(pl.col("source_row") != pl.col("first_row"))
@@ -352,38 +362,47 @@ def validate_month(
                                    pl.format("the same order and unit appear again in this file (first at row {})", pl.col("first_row"))))
 
     faults = pl.concat(fault_parts, how="vertical") if fault_parts else _empty_faults()
-    faulty = faults.select("source_file", pl.col("row_number").alias("source_row")).unique()
-    rows = rows.join(faulty, on=["source_file", "source_row"], how="anti")
+    rows = _without(rows, faults.select("source_file", pl.col("row_number").alias("source_row")))
 
     # 5. A re-export replaces older rows of the same (order, unit): keep the newest file's row.
-    newest = rows.group_by("order_id", "unit").agg(pl.col("file_age").max().alias("newest_age"))
-    rows = rows.join(newest, on=["order_id", "unit"])
-    replaced = rows.filter(pl.col("file_age") < pl.col("newest_age"))
-    rows = rows.filter(pl.col("file_age") == pl.col("newest_age")).drop("newest_age")
+    repeated = rows.filter(pl.col("_repeated"))
+    newest = repeated.group_by("order_id", "unit").agg(pl.col("file_age").max().alias("newest_age"))
+    replaced = repeated.join(newest, on=["order_id", "unit"]).filter(pl.col("file_age") < pl.col("newest_age"))
+    if replaced.height:  # by position: an anti-join on (file, row) would hash every row of the month
+        rows = rows.filter(~pl.col("_position").is_in(replaced["_position"].implode()))
+    rows = rows.drop("_repeated", "_position")
     newest_file = {i: f.name for i, f in enumerate(files)}
     superseded = _faults(
         replaced, "工单编号", pl.col("order_id"),
         pl.format("replaced by the newer export {}", pl.col("newest_age").replace_strict(newest_file, return_dtype=pl.String)),
     )
 
-    # 6. Order-level fields must agree across the rows of one order (after replacement).
+    # 6. Order-level fields must agree across the rows of one order (after replacement): only
+    # orders with more than one row can disagree, and those are grouped once for every field.
+    shared = rows.filter(pl.col("order_id").is_duplicated())
+    variants = shared.group_by("order_id").agg(pl.col(ORDER_LEVEL_COLUMNS).n_unique())
     conflict_parts = []
     for name in ORDER_LEVEL_COLUMNS:
-        variants = rows.group_by("order_id").agg(pl.col(name).n_unique().alias("n"))
-        conflicted = variants.filter(pl.col("n") > 1).select("order_id")
+        conflicted = variants.filter(pl.col(name) > 1).select("order_id")
         if conflicted.height:
-            bad = rows.join(conflicted, on="order_id")
+            bad = shared.join(conflicted, on="order_id")
             conflict_parts.append(_faults(bad, _header_of(name), pl.col(name).cast(pl.String),
                                           f"the rows of this order disagree on {_header_of(name)}"))
     if conflict_parts:
         conflicts = pl.concat(conflict_parts, how="vertical")
         faults = pl.concat([faults, conflicts], how="vertical")
-        rows = rows.join(conflicts.select("source_file", pl.col("row_number").alias("source_row")).unique(),
-                         on=["source_file", "source_row"], how="anti")
+        rows = _without(rows, conflicts.select("source_file", pl.col("row_number").alias("source_row")))
 
     faults = faults.with_columns(pl.lit(True).alias("fault")).sort("source_file", "row_number", "column_name")
     superseded = superseded.with_columns(pl.lit(False).alias("fault"))
     return MonthRows(rows.drop("file_age"), faults.select(FAULT_COLUMNS), superseded.select(FAULT_COLUMNS), files, rows_in)
+
+
+def _without(rows: pl.DataFrame, drop: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` less those named in ``drop`` (source_file, source_row); no copy when none is."""
+    if drop.height == 0:
+        return rows
+    return rows.join(drop.unique(), on=["source_file", "source_row"], how="anti")
 
 
 def _empty_faults() -> pl.DataFrame:
