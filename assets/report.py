@@ -2,8 +2,9 @@
 the charts as PNG, laid out as the seed report.
 
 One multi-asset renders all of a month's files from one read of the marts (assets/report_render/
-data.py: SELECTs only, no rule recomputed here), so the four documents always agree. Every file is
-written atomically (temporary file, then rename).
+data.py: SELECTs only, no rule recomputed here), so the four documents always agree. The charts and
+documents are drawn in the renderer's worker processes (pipelines/resources.py ReportRenderer), all
+months of a range at once. Every file is written atomically (temporary file, then rename).
 
 Draft convention: what needs a person (what a hotspot's problems mainly concern, a typical case)
 is drafted with the marts' facts and a placeholder 【待补充：…（key）】, red on yellow in the DOCX and
@@ -13,9 +14,10 @@ the next run), or by editing the DOCX directly. The non-blocking check ``report_
 warns how many remain in the rendered report, so nobody sends a draft by accident."""
 
 
+from concurrent.futures import Executor
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster import (
     AssetCheckExecutionContext,
@@ -35,7 +37,10 @@ from assets.reference import MONTHLY
 from assets.report_render.model import PLACEHOLDER_OPEN
 from assets.warehouse import months_of, open_warehouse
 from pipelines.partitions import assessment_months
-from pipelines.resources import HotlinePaths
+from pipelines.resources import HotlinePaths, ReportRenderer
+
+if TYPE_CHECKING:
+    from assets.report_render.data import ReportData
 
 MART_DEPS = [AssetKey(["mart", name]) for name in (
     "overview", "channel_counts", "request_type_shares", "unit_scores", "unit_highlights", "enterprise_scores",
@@ -54,31 +59,36 @@ def report_date(setting: Any) -> date:
     return setting if isinstance(setting, date) else date.fromisoformat(str(setting))
 
 
-def render_month(con, month: str, paths: HotlinePaths) -> dict[str, Any]:
-    # The renderers (matplotlib, python-docx, xlsxwriter, jinja2) load here, not with the
-    # definitions: every CLI call and the UI's code server load the definitions, most render nothing.
-    from assets.report_render.charts import render_charts
-    from assets.report_render.data import load_report_data
-    from assets.report_render.docx_render import render_docx
-    from assets.report_render.files import atomic_write_bytes, atomic_write_text
-    from assets.report_render.html_render import render_html
+def render_months(data: dict[str, "ReportData"], paths: HotlinePaths, executor: Executor) -> dict[str, dict[str, Any]]:
+    """Render the report files of the months whose marts ``data`` holds (assets/report_render/
+    data.py); per month: the files' paths, the Markdown and the placeholders.
+
+    The report model is built here; the charts, then the documents that show them, are drawn and
+    written by the executor's tasks (the renderer's worker processes), every month's charts queued
+    first so that the workers never wait."""
+    from assets.report_render import tasks
+    from assets.report_render.model import CHART_FILES
+    from assets.report_render.files import atomic_write_text
     from assets.report_render.markdown_render import render_markdown
     from assets.report_render.text import build_report
-    from assets.report_render.xlsx_render import render_xlsx
 
-    """Render one month's report files; returns their paths, the Markdown and the placeholders."""
-    folder = paths.report_dir(month)
-    data = load_report_data(con, month, paths.month_dir(month))
-    charts = render_charts(data, folder)
-    report = build_report(data, report_date(data.settings.get("date")), charts)
-    markdown = render_markdown(report)
-    files = {
-        DOCX: atomic_write_bytes(folder / DOCX_NAME, render_docx(report)),
-        HTML: atomic_write_text(folder / HTML_NAME, render_html(report)),
-        MARKDOWN: atomic_write_text(folder / MD_NAME, markdown),
-        XLSX: atomic_write_bytes(folder / XLSX_NAME, render_xlsx(report)),
-    }
-    return {"files": files, "charts": charts, "markdown": markdown, "placeholders": report.placeholders(), "folder": folder}
+    months = list(data)
+    charts = {month: {key: executor.submit(tasks.draw_chart, key, data[month], paths.report_dir(month) / name)
+                      for key, name in CHART_FILES.items()} for month in months}
+    rendered, documents = {}, {}
+    for month in months:
+        folder = paths.report_dir(month)
+        chart_paths = {key: future.result() for key, future in charts[month].items()}
+        report = build_report(data[month], report_date(data[month].settings.get("date")), chart_paths)
+        documents[month] = {DOCX: executor.submit(tasks.write_docx, report, folder / DOCX_NAME),
+                            HTML: executor.submit(tasks.write_html, report, folder / HTML_NAME),
+                            XLSX: executor.submit(tasks.write_xlsx, report, folder / XLSX_NAME)}
+        markdown = render_markdown(report)
+        rendered[month] = {"files": {MARKDOWN: atomic_write_text(folder / MD_NAME, markdown)}, "charts": chart_paths,
+                           "markdown": markdown, "placeholders": report.placeholders(), "folder": folder}
+    for month in months:
+        rendered[month]["files"].update({key: future.result() for key, future in documents[month].items()})
+    return rendered
 
 
 @multi_asset(
@@ -98,14 +108,17 @@ def render_month(con, month: str, paths: HotlinePaths) -> dict[str, Any]:
     ],
     **MONTHLY,
 )
-def monthly_report(context: AssetExecutionContext, warehouse: DuckDBResource, paths: HotlinePaths):
-    rendered: dict[str, dict[str, Any]] = {}
-    with open_warehouse(warehouse) as con:
-        for month in months_of(context):
-            rendered[month] = render_month(con, month, paths)
-            n = len(rendered[month]["placeholders"])
-            context.log.info(f"{month}: report written to {rendered[month]['folder']}"
-                             + (f" — DRAFT, {n} placeholder(s) 【待补充】 to fill" if n else ""))
+def monthly_report(context: AssetExecutionContext, warehouse: DuckDBResource, paths: HotlinePaths,
+                   renderer: ReportRenderer):
+    from assets.report_render.data import load_report_data
+
+    with open_warehouse(warehouse) as con:  # held only while the marts are read
+        data = {month: load_report_data(con, month, paths.month_dir(month)) for month in months_of(context)}
+    rendered = render_months(data, paths, renderer.executor())
+    for month, files in rendered.items():
+        n = len(files["placeholders"])
+        context.log.info(f"{month}: report written to {files['folder']}"
+                         + (f" — DRAFT, {n} placeholder(s) 【待补充】 to fill" if n else ""))
     last = rendered[months_of(context)[-1]]
     months_meta = MetadataValue.json({m: str(r["folder"]) for m, r in rendered.items()})
     yield MaterializeResult(asset_key=CHARTS, metadata={

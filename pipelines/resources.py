@@ -1,11 +1,17 @@
-"""Resources: the warehouse connection and the project's paths, both from settings."""
+"""Resources: the warehouse connection, the project's paths and the report's renderer processes,
+all from settings."""
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Any, Callable
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
 from dagster_duckdb import DuckDBResource
+from pydantic import PrivateAttr
 
 from pipelines.settings import Settings
 
@@ -32,6 +38,101 @@ class HotlinePaths(ConfigurableResource):
         return Path(self.reports_dir) / month
 
 
+class InlineExecutor(Executor):
+    """Runs each task at once in this process: the renderer without worker processes."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # handed to whoever asks for the result, as a pool would
+            future.set_exception(exc)
+        return future
+
+
+class _PooledTask:
+    """A task sent to the renderer's pool; if the pool breaks (a worker killed, or the parent's
+    ``__main__`` unable to start one), the task runs again in this process instead."""
+
+    def __init__(self, executor: "RendererExecutor", fn: Callable[..., Any], args: tuple):
+        self._executor, self._fn, self._args = executor, fn, args
+        self._future = executor.pool_submit(fn, args)
+
+    def result(self) -> Any:
+        try:
+            return self._future.result()
+        except BrokenProcessPool:
+            self._executor.broken()
+            return self._fn(*self._args)
+
+
+class RendererExecutor(Executor):
+    """The worker pool as an Executor whose tasks fall back to this process when it breaks."""
+
+    def __init__(self, pool: ProcessPoolExecutor, warn: Callable[[str], None]):
+        self._pool, self._warn, self._broken = pool, warn, False
+
+    def pool_submit(self, fn: Callable[..., Any], args: tuple) -> Future:
+        if not self._broken:
+            try:
+                return self._pool.submit(fn, *args)
+            except BrokenProcessPool:
+                self.broken()
+        return InlineExecutor().submit(fn, *args)
+
+    def broken(self) -> None:
+        if not self._broken:
+            self._broken = True
+            self._warn("the report's worker processes stopped; rendering the rest in the run's own process")
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> _PooledTask:  # type: ignore[override]
+        if kwargs:
+            raise TypeError("renderer tasks take positional arguments only")
+        return _PooledTask(self, fn, args)
+
+
+class ReportRenderer(ConfigurableResource):
+    """Worker processes that draw the report's charts and write its documents
+    (assets/report_render/tasks.py). They start with the run and load the renderers (~2 s of
+    imports) on another CPU while the run ingests and computes the marts; a range of months then
+    renders on every worker at once. ``workers = 0`` renders in the run's own process.
+
+    The workers are started with ``spawn`` (a fresh interpreter, never a fork of a process holding
+    DuckDB and Dagster threads), which imports the launching script again: a script that runs
+    months itself needs the usual ``if __name__ == "__main__":`` guard. Without it, or if a
+    worker dies, the report is rendered in the run's own process, with a warning."""
+
+    workers: int
+
+    _pool: Any = PrivateAttr(default=None)
+    _log: Any = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        self._log = context.log
+        if self.workers <= 0:
+            return
+        import multiprocessing
+
+        from assets.report_render.tasks import ready, warm
+
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=warm)
+        # Start workers now on the CPUs the run's own process leaves free (at least one), not at
+        # the first task; the pool starts the others when a range of months queues enough work.
+        for _ in range(max(1, min(self.workers, (os.cpu_count() or 1) - 1))):
+            self._pool.submit(ready)
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def executor(self) -> Executor:
+        if self._pool is None:
+            return InlineExecutor()
+        warn = self._log.warning if self._log is not None else (lambda text: None)
+        return RendererExecutor(self._pool, warn)
+
+
 def build_resources(settings: Settings | None = None) -> dict:
     settings = settings or Settings.from_env()
     return {
@@ -46,4 +147,5 @@ def build_resources(settings: Settings | None = None) -> dict:
             reports_dir=str(settings.reports_dir),
             phone_key_file=str(settings.phone_key_file),
         ),
+        "renderer": ReportRenderer(workers=settings.report_workers),
     }

@@ -174,3 +174,87 @@ def test_docx_converts_to_pdf_with_libreoffice(sample_report, tmp_path):
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
         assert "受理概况" in text and "11198" in text
+
+
+# --------------------------------------------------------------------------- the renderer's workers
+def _month_data(sample_report) -> dict:
+    from assets.report_render.data import load_report_data
+
+    con = duckdb.connect(str(sample_report["env"]["warehouse"]), read_only=True)
+    try:
+        return {MONTH: load_report_data(con, MONTH, sample_report["env"]["data"] / "months" / MONTH)}
+    finally:
+        con.close()
+
+
+def _paths(sample_report, reports: Path):
+    from pipelines.resources import HotlinePaths
+
+    env = sample_report["env"]
+    return HotlinePaths(data_dir=str(env["data"]), reports_dir=str(reports), phone_key_file=str(env["key"]))
+
+
+def _document_xml(path: Path) -> bytes:
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        return archive.read("word/document.xml")
+
+
+def test_worker_processes_render_the_same_files_as_the_run_process(sample_report, tmp_path):
+    from dagster import build_init_resource_context
+
+    from assets.report import render_months
+    from pipelines.resources import InlineExecutor, ReportRenderer
+
+    data = _month_data(sample_report)
+    renderer = ReportRenderer(workers=2)
+    renderer.setup_for_execution(build_init_resource_context())
+    try:
+        pooled = render_months(data, _paths(sample_report, tmp_path / "pooled"), renderer.executor())
+    finally:
+        renderer.teardown_after_execution(build_init_resource_context())
+    inline = render_months(data, _paths(sample_report, tmp_path / "inline"), InlineExecutor())
+    a, b = tmp_path / "pooled" / MONTH, tmp_path / "inline" / MONTH
+    for name, _ in charts_module.CHARTS.values():
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    assert _document_xml(a / "月报.docx") == _document_xml(b / "月报.docx")
+    assert (a / "月报.html").read_text(encoding="utf-8") == (b / "月报.html").read_text(encoding="utf-8")
+    assert pooled[MONTH]["markdown"] == inline[MONTH]["markdown"] and len(pooled[MONTH]["placeholders"]) == 7
+    assert not [p for p in a.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_broken_worker_pool_falls_back_to_the_run_process(sample_report, tmp_path):
+    import os
+    from concurrent.futures.process import BrokenProcessPool
+
+    from dagster import build_init_resource_context
+
+    from assets.report import render_months
+    from pipelines.resources import ReportRenderer
+
+    renderer = ReportRenderer(workers=1)
+    renderer.setup_for_execution(build_init_resource_context())
+    try:
+        with pytest.raises(BrokenProcessPool):  # a worker dies (e.g. killed for memory)
+            renderer._pool.submit(os._exit, 1).result()
+        rendered = render_months(_month_data(sample_report), _paths(sample_report, tmp_path), renderer.executor())
+    finally:
+        renderer.teardown_after_execution(build_init_resource_context())
+    folder = tmp_path / MONTH
+    assert rendered[MONTH]["files"]
+    for name, _ in charts_module.CHARTS.values():
+        assert (folder / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert _document_xml(folder / "月报.docx") == _document_xml(sample_report["folder"] / "月报.docx")
+
+
+def test_report_workers_setting(monkeypatch):
+    from pipelines.settings import REPORT_WORKERS_ENV, report_workers
+
+    monkeypatch.setenv(REPORT_WORKERS_ENV, "0")
+    assert report_workers() == 0
+    monkeypatch.setenv(REPORT_WORKERS_ENV, "3")
+    assert report_workers() == 3
+    monkeypatch.setenv(REPORT_WORKERS_ENV, "two")
+    with pytest.raises(ValueError, match="HOTLINE_REPORT_WORKERS='two'"):
+        report_workers()

@@ -19,6 +19,7 @@ from matplotlib.ticker import FuncFormatter, NullLocator  # noqa: E402
 
 from assets.report_render.data import ReportData  # noqa: E402
 from assets.report_render.files import atomic_write_bytes  # noqa: E402
+from assets.report_render.model import CHART_FILES  # noqa: E402
 
 CJK_FAMILIES = ["Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
                 "Source Han Sans SC", "Source Han Sans CN", "SimHei", "Microsoft YaHei", "PingFang SC"]
@@ -47,7 +48,14 @@ def cjk_family() -> str:
     return family
 
 
-def _style() -> None:
+_styled = False
+
+
+def style() -> None:
+    """Set this process's chart style (the CJK font first), once."""
+    global _styled
+    if _styled:
+        return
     family = cjk_family()
     plt.rcParams.update({
         "font.family": "sans-serif",
@@ -57,6 +65,7 @@ def _style() -> None:
         "axes.spines.right": False,
         "font.size": 10,
     })
+    _styled = True
 
 
 def _save(fig, path: Path) -> Path:
@@ -160,17 +169,11 @@ def trend_chart(d: ReportData, path: Path) -> Path:
 
 
 CHARTS: dict[str, tuple[str, Callable[[ReportData, Path], Path]]] = {
-    "channels": ("chart_channels.png", channels_chart),
-    "request_types": ("chart_request_types.png", request_types_chart),
-    "hotspots": ("chart_hotspots.png", hotspots_chart),
-    "enterprise_units": ("chart_enterprise_units.png", enterprise_chart),
-    "trend": ("chart_trend.png", trend_chart),
+    key: (CHART_FILES[key], draw) for key, draw in (
+        ("channels", channels_chart),
+        ("request_types", request_types_chart),
+        ("hotspots", hotspots_chart),
+        ("enterprise_units", enterprise_chart),
+        ("trend", trend_chart),
+    )
 }
-
-
-def render_charts(d: ReportData, folder: Path) -> dict[str, Path]:
-    _style()
-    out = {}
-    for key, (name, draw) in CHARTS.items():
-        out[key] = draw(d, folder / name)
-    return out

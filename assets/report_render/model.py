@@ -11,6 +11,15 @@ from pathlib import Path
 from typing import Union
 
 PLACEHOLDER_OPEN, PLACEHOLDER_CLOSE = "【待补充：", "】"
+# The charts of a month and their files in reports/YYYY-MM/ (drawn by charts.CHARTS); named here so
+# that whoever only needs the names does not load matplotlib.
+CHART_FILES = {
+    "channels": "chart_channels.png",
+    "request_types": "chart_request_types.png",
+    "hotspots": "chart_hotspots.png",
+    "enterprise_units": "chart_enterprise_units.png",
+    "trend": "chart_trend.png",
+}
 
 
 @dataclass
