@@ -11,28 +11,24 @@ from typing import Any
 
 import polars as pl
 from dagster import (
-    AssetCheckExecutionContext,
     AssetCheckResult,
     AssetCheckSeverity,
+    AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
+    AssetSpec,
     MaterializeResult,
     MetadataValue,
-    asset,
-    asset_check,
 )
-from dagster_duckdb import DuckDBResource
 
 from assets.calendar import shift_month
-from assets.reference import MONTHLY
-from assets.warehouse import fetch, markdown_table, month_rules, months_of, open_warehouse, replace_month, sql_text
-from pipelines.partitions import assessment_months
+from assets.steps import Check, Table
+from assets.warehouse import fetch, markdown_table, month_rules, months_of, replace_month, sql_text
 
 ASSIGNMENTS = AssetKey(["core", "assignments"])
 ADJUSTMENTS = AssetKey(["core", "adjustments"])
 UNITS = AssetKey(["ref", "units"])
 RULES = AssetKey(["ref", "rules"])
-ASSESSMENT = dict(key_prefix="mart", group_name="assessment", compute_kind="duckdb", **MONTHLY)
 TOTAL_LABEL = "合计"
 PREVIEW_ROWS = 60
 
@@ -81,22 +77,23 @@ def highlights_params(rules: dict[str, Any], month: str) -> dict[str, Any]:
     return {"month": month, "top_n": int(rules["highlights"]["top_n"])}
 
 
-def _build(context: AssetExecutionContext, warehouse: DuckDBResource, table: str, sql_name: str, params_of,
+def _build(context: AssetExecutionContext, con, table: str, sql_name: str, params_of,
            summary: str | None = None) -> MaterializeResult:
     """Run ``sql/<sql_name>.sql`` for every month of the run into ``table``."""
     rows: dict[str, int] = {}
     summaries: dict[str, Any] = {}
     preview = ""
-    with open_warehouse(warehouse) as con:
-        for month in months_of(context):
-            params = params_of(month_rules(con, month), month)
-            meta = replace_month(con, table, sql_text(sql_name), params)
-            rows[month] = meta["rows"]
-            if summary:
-                summaries[month] = dict(fetch(con, summary, {"month": month}).rows())
-            preview = markdown_table(fetch(con, f"SELECT * FROM {table} WHERE month = $month", {"month": month}),
-                                     PREVIEW_ROWS)
-            context.log.info(f"{month}: {table} {meta['rows']} rows")
+    query = sql_text(sql_name)
+    for month in months_of(context):
+        params = params_of(month_rules(con, month), month)
+        meta = replace_month(con, table, query, params, ensure=month == months_of(context)[0])
+        rows[month] = meta["rows"]
+        if summary:
+            summaries[month] = dict(fetch(con, summary, {"month": month}).rows())
+        context.log.info(f"{month}: {table} {meta['rows']} rows")
+    # the full table of the run's last month (the generic preview stops at 10 rows)
+    preview = markdown_table(fetch(con, f"SELECT * FROM {table} WHERE month = $month", {"month": months_of(context)[-1]}),
+                             PREVIEW_ROWS)
     metadata: dict[str, Any] = {
         "rows": MetadataValue.int(sum(rows.values())),
         "rows per month": MetadataValue.json(rows),
@@ -107,38 +104,22 @@ def _build(context: AssetExecutionContext, warehouse: DuckDBResource, table: str
     return MaterializeResult(metadata=metadata)
 
 
-@asset(**ASSESSMENT, deps=[ASSIGNMENTS, ADJUSTMENTS, UNITS, RULES],
-       description="Tables 1–3: one row per unit with assignments in the month, grouped town / dept_large / "
-                   "dept_small (the volume threshold is a rule), with the four rounded scores, 减分项, 质效, "
-                   "考核/办理/抽测/综合 ranks (competition ranking), list_order as printed, the counts behind "
-                   "each rate, and 解决率 against the previous month.")
-def unit_scores(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
-    return _build(context, warehouse, "mart.unit_scores", "unit_scores", unit_scores_params,
+def unit_scores(context: AssetExecutionContext, con) -> MaterializeResult:
+    return _build(context, con, "mart.unit_scores", "unit_scores", unit_scores_params,
                   "SELECT group_code, count(*) FROM mart.unit_scores WHERE month = $month GROUP BY ALL ORDER BY 1")
 
 
-@asset(**ASSESSMENT, deps=[ASSIGNMENTS, UNITS, RULES],
-       description="Table 4: per unit over its enterprise assignments (企业诉求来源 given): 按时办理率, 解决率 "
-                   "and 满意率 scores (rule points), 总得分 and its competition rank; list_order breaks ties "
-                   "by the rules' tie_order.")
-def enterprise_scores(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
-    return _build(context, warehouse, "mart.enterprise_scores", "enterprise_scores", enterprise_params,
+def enterprise_scores(context: AssetExecutionContext, con) -> MaterializeResult:
+    return _build(context, con, "mart.enterprise_scores", "enterprise_scores", enterprise_params,
                   "SELECT unit_group, count(*) FROM mart.enterprise_scores WHERE month = $month GROUP BY ALL ORDER BY 1")
 
 
-@asset(**ASSESSMENT, deps=[ASSIGNMENTS, UNITS, RULES],
-       description="Table 5: 省接诉即办 assignments per unit and a 合计 row: reached the site within the rules' "
-                   "hours of dispatch or not, and how the citizen was (not) met.")
-def onsite_2h(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
-    return _build(context, warehouse, "mart.onsite_2h", "onsite_2h", onsite_params)
+def onsite_2h(context: AssetExecutionContext, con) -> MaterializeResult:
+    return _build(context, con, "mart.onsite_2h", "onsite_2h", onsite_params)
 
 
-@asset(**ASSESSMENT, deps=[unit_scores, RULES],
-       description="Section 二's named lists as rows (group_code, list_code, position, unit, short_name, value): "
-                   "top/bottom of 综合排名 for every group; 解决率, 满意率, 办理时长, 市重办率 and 解决率环比 lists "
-                   "for towns and large departments. Ties follow 综合排名, then roster order.")
-def unit_highlights(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
-    return _build(context, warehouse, "mart.unit_highlights", "unit_highlights", highlights_params,
+def unit_highlights(context: AssetExecutionContext, con) -> MaterializeResult:
+    return _build(context, con, "mart.unit_highlights", "unit_highlights", highlights_params,
                   "SELECT group_code, count(DISTINCT unit) FROM mart.unit_highlights WHERE month = $month GROUP BY ALL ORDER BY 1")
 
 
@@ -178,12 +159,8 @@ def sampling_rank_problems(con, month: str) -> pl.DataFrame:
     """, {"month": month})
 
 
-@asset_check(asset=unit_scores, blocking=True, additional_deps=[ADJUSTMENTS], partitions_def=assessment_months,
-             description="Every ranked town and large department has a 抽测排名 in the month's adjustments.csv: "
-                         "without it 综合排名 is empty and the report cannot be published.")
-def sampling_rank_complete(context: AssetCheckExecutionContext, warehouse: DuckDBResource) -> AssetCheckResult:
-    with open_warehouse(warehouse) as con:
-        problems = pl.concat([sampling_rank_problems(con, m) for m in months_of(context)], how="vertical_relaxed")
+def sampling_rank_complete(context: AssetExecutionContext, con) -> AssetCheckResult:
+    problems = pl.concat([sampling_rank_problems(con, m) for m in months_of(context)], how="vertical_relaxed")
     return _check_result(problems, "every ranked town and large department has a 抽测排名",
                          "ranked unit(s) without 抽测排名",
                          "Add the rank to adjustments.csv (column 抽测排名) and run the month again.")
@@ -197,12 +174,8 @@ def unknown_adjustment_units(con, month: str) -> pl.DataFrame:
     """, {"month": month})
 
 
-@asset_check(asset=unit_scores, blocking=True, additional_deps=[ADJUSTMENTS], partitions_def=assessment_months,
-             description="Every unit named in adjustments.csv is a unit of the roster (by name or alias): an "
-                         "unknown name would silently drop its 减分项, 质效 and 抽测排名.")
-def adjustments_units_in_roster(context: AssetCheckExecutionContext, warehouse: DuckDBResource) -> AssetCheckResult:
-    with open_warehouse(warehouse) as con:
-        problems = pl.concat([unknown_adjustment_units(con, m) for m in months_of(context)], how="vertical_relaxed")
+def adjustments_units_in_roster(context: AssetExecutionContext, con) -> AssetCheckResult:
+    problems = pl.concat([unknown_adjustment_units(con, m) for m in months_of(context)], how="vertical_relaxed")
     return _check_result(problems, "every adjustment names a unit of the roster", "adjustment row(s) name a unit the roster does not know",
                          "Fix the name in adjustments.csv, or add the unit (or the name as an alias) to units.csv.")
 
@@ -238,11 +211,52 @@ def invalid_adjustments(con, month: str) -> pl.DataFrame:
     return empty
 
 
-@asset_check(asset=unit_scores, blocking=True, additional_deps=[ADJUSTMENTS], partitions_def=assessment_months,
-             description="The month's adjustments satisfy the adjustments.csv contract (减分项 ≤ 0, 质效 ≥ 0, "
-                         "抽测排名 from 1, one row per unit), validated with schemas.reference.ADJUSTMENTS_SCHEMA.")
-def adjustments_valid(context: AssetCheckExecutionContext, warehouse: DuckDBResource) -> AssetCheckResult:
-    with open_warehouse(warehouse) as con:
-        problems = pl.concat([invalid_adjustments(con, m) for m in months_of(context)], how="vertical_relaxed")
+def adjustments_valid(context: AssetExecutionContext, con) -> AssetCheckResult:
+    problems = pl.concat([invalid_adjustments(con, m) for m in months_of(context)], how="vertical_relaxed")
     return _check_result(problems, "every adjustment is within its rules", "adjustment value(s) break the rules",
                          "Fix the values in adjustments.csv and run the month again.")
+
+
+# --------------------------------------------------------------------------- the tables as assets
+UNIT_SCORES, ENTERPRISE_SCORES, ONSITE_2H, UNIT_HIGHLIGHTS = (
+    AssetKey(["mart", n]) for n in ("unit_scores", "enterprise_scores", "onsite_2h", "unit_highlights"))
+
+
+def _spec(key: AssetKey, deps: list[AssetKey], description: str) -> AssetSpec:
+    return AssetSpec(key, deps=deps, group_name="assessment", kinds={"duckdb"}, description=description)
+
+
+def _blocking(name: str, description: str, evaluate) -> Check:
+    return Check(AssetCheckSpec(name, asset=UNIT_SCORES, additional_deps=[ADJUSTMENTS], blocking=True,
+                                description=description), evaluate)
+
+
+ASSESSMENT_TABLES = [
+    Table(_spec(UNIT_SCORES, [ASSIGNMENTS, ADJUSTMENTS, UNITS, RULES],
+                "Tables 1–3: one row per unit with assignments in the month, grouped town / dept_large / "
+                "dept_small (the volume threshold is a rule), with the four rounded scores, 减分项, 质效, "
+                "考核/办理/抽测/综合 ranks (competition ranking), list_order as printed, the counts behind "
+                "each rate, and 解决率 against the previous month."), unit_scores, checks=[
+        _blocking("sampling_rank_complete",
+                  "Every ranked town and large department has a 抽测排名 in the month's adjustments.csv: "
+                  "without it 综合排名 is empty and the report cannot be published.", sampling_rank_complete),
+        _blocking("adjustments_units_in_roster",
+                  "Every unit named in adjustments.csv is a unit of the roster (by name or alias): an "
+                  "unknown name would silently drop its 减分项, 质效 and 抽测排名.", adjustments_units_in_roster),
+        _blocking("adjustments_valid",
+                  "The month's adjustments satisfy the adjustments.csv contract (减分项 ≤ 0, 质效 ≥ 0, "
+                  "抽测排名 from 1, one row per unit), validated with schemas.reference.ADJUSTMENTS_SCHEMA.",
+                  adjustments_valid),
+    ]),
+    Table(_spec(ENTERPRISE_SCORES, [ASSIGNMENTS, UNITS, RULES],
+                "Table 4: per unit over its enterprise assignments (企业诉求来源 given): 按时办理率, 解决率 "
+                "and 满意率 scores (rule points), 总得分 and its competition rank; list_order breaks ties "
+                "by the rules' tie_order."), enterprise_scores),
+    Table(_spec(ONSITE_2H, [ASSIGNMENTS, UNITS, RULES],
+                "Table 5: 省接诉即办 assignments per unit and a 合计 row: reached the site within the rules' "
+                "hours of dispatch or not, and how the citizen was (not) met."), onsite_2h),
+    Table(_spec(UNIT_HIGHLIGHTS, [UNIT_SCORES, RULES],
+                "Section 二's named lists as rows (group_code, list_code, position, unit, short_name, value): "
+                "top/bottom of 综合排名 for every group; 解决率, 满意率, 办理时长, 市重办率 and 解决率环比 lists "
+                "for towns and large departments. Ties follow 综合排名, then roster order."), unit_highlights),
+]

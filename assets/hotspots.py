@@ -6,12 +6,12 @@ import math
 from typing import Any
 
 import polars as pl
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
-from dagster_duckdb import DuckDBResource
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult
 
 from assets.overview import (
     _DELTAS,
     ASSIGNMENTS,
+    CHANNEL_COUNTS,
     HOTSPOT_TAXONOMY,
     MONTHS,
     RULES,
@@ -19,27 +19,16 @@ from assets.overview import (
     materialize_table,
     month_rules,
 )
-from assets.reference import MONTHLY
+from assets.steps import Table
 from assets.warehouse import fetch, registered, replace_month
 
 
-@asset(key_prefix="mart", group_name="hotspots", compute_kind="duckdb",
-       deps=[ASSIGNMENTS, HOTSPOT_TAXONOMY, RULES], **MONTHLY,
-       description="Section 三: distinct orders per hotspot and sub-hotspot (sub_hotspot NULL on the "
-                   "hotspot's own row), share of all orders, hotspots ranked by orders; orders matching no "
-                   "prefix count as the rules' unmatched label (其他, not ranked). The base months' orders "
-                   "are re-mapped with THIS month's taxonomy, so a taxonomy change compares like with "
-                   "like. " + _DELTAS)
-def hotspots(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
-    return materialize_table(context, warehouse, "mart.hotspots", "hotspots")
+def hotspots(context: AssetExecutionContext, con) -> MaterializeResult:
+    return materialize_table(context, con, "mart.hotspots", "hotspots")
 
 
-@asset(key_prefix="mart", group_name="hotspots", compute_kind="duckdb",
-       deps=[ASSIGNMENTS, HOTSPOT_TAXONOMY, RULES], **MONTHLY,
-       description="The places (诉求地址 as stored) most named per hotspot (rules.hotspots.places_per_hotspot) "
-                   "and per sub-hotspot (places_per_sub_hotspot), by distinct orders.")
-def hotspot_places(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
-    return materialize_table(context, warehouse, "mart.hotspot_places", "hotspot_places")
+def hotspot_places(context: AssetExecutionContext, con) -> MaterializeResult:
+    return materialize_table(context, con, "mart.hotspot_places", "hotspot_places")
 
 
 # --------------------------------------------------------------------------- anomalies
@@ -140,27 +129,47 @@ def flag_surges(candidates: pl.DataFrame, significance: float, min_rise_pct: flo
     )
 
 
-@asset(key_prefix="mart", group_name="hotspots", compute_kind="duckdb",
-       deps=[hotspots, AssetKey(["mart", "channel_counts"]), ASSIGNMENTS, MONTHS, RULES], **MONTHLY,
-       description=(
-           "Surges: hotspots, sub-hotspots and channels (distinct orders) and units (assignments) whose "
-           "count rose significantly against any present base (rules.anomalies.bases = any, the default) "
-           "or against all of them (bases = all); a base is present when its month is loaded and its "
-           "count > 0. Test: one-sided exact Poisson test, H0: this month's count "
-           "X ~ Poisson(λ) with λ = base count × (this window's days / base window's days); "
-           "p = P(X ≥ count), the regularized incomplete gamma P(count, λ). A base counts as risen when "
-           "p < rules.anomalies.significance AND the change (this − base) / base × 100 ≥ "
-           "rules.anomalies.min_rise_pct, both as printed and per day of the windows (a longer window "
-           "alone cannot alarm); `surge` is true when any (or every) present base has risen (and at "
-           "least one is present). Small counts cannot alarm: 2 → 5 has p ≈ 0.05. Rows: every item "
-           "at least min_rise_pct above one of its bases, with both p-values and verdicts; the report "
-           "names the rows with surge = true."))
-def anomalies(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
-    def write(con, query: str, params: dict[str, Any]) -> dict[str, Any]:
+def anomalies(context: AssetExecutionContext, con) -> MaterializeResult:
+    def write(con, query: str, params: dict[str, Any], ensure: bool) -> dict[str, Any]:
         rules = month_rules(con, params["month"])["anomalies"]
         candidates = fetch(con, query, bind(query, params))
         flagged = flag_surges(candidates, float(rules["significance"]), float(rules["min_rise_pct"]), rules["bases"])
         with registered(con, anomaly_rows=flagged):
-            return replace_month(con, "mart.anomalies", "SELECT * FROM anomaly_rows WHERE month = $month", {"month": params["month"]})
+            return replace_month(con, "mart.anomalies", "SELECT * FROM anomaly_rows WHERE month = $month",
+                                 {"month": params["month"]}, ensure=ensure)
 
-    return materialize_table(context, warehouse, "mart.anomalies", "anomalies", write=write)
+    return materialize_table(context, con, "mart.anomalies", "anomalies", write=write)
+
+
+# --------------------------------------------------------------------------- the tables as assets
+HOTSPOTS, HOTSPOT_PLACES, ANOMALIES = (AssetKey(["mart", n]) for n in ("hotspots", "hotspot_places", "anomalies"))
+
+
+def _spec(key: AssetKey, deps: list[AssetKey], description: str) -> AssetSpec:
+    return AssetSpec(key, deps=deps, group_name="hotspots", kinds={"duckdb"}, description=description)
+
+
+HOTSPOT_TABLES = [
+    Table(_spec(HOTSPOTS, [ASSIGNMENTS, HOTSPOT_TAXONOMY, RULES],
+                "Section 三: distinct orders per hotspot and sub-hotspot (sub_hotspot NULL on the "
+                "hotspot's own row), share of all orders, hotspots ranked by orders; orders matching no "
+                "prefix count as the rules' unmatched label (其他, not ranked). The base months' orders "
+                "are re-mapped with THIS month's taxonomy, so a taxonomy change compares like with "
+                "like. " + _DELTAS), hotspots),
+    Table(_spec(HOTSPOT_PLACES, [ASSIGNMENTS, HOTSPOT_TAXONOMY, RULES],
+                "The places (诉求地址 as stored) most named per hotspot (rules.hotspots.places_per_hotspot) "
+                "and per sub-hotspot (places_per_sub_hotspot), by distinct orders."), hotspot_places),
+    Table(_spec(ANOMALIES, [HOTSPOTS, CHANNEL_COUNTS, ASSIGNMENTS, MONTHS, RULES],
+                "Surges: hotspots, sub-hotspots and channels (distinct orders) and units (assignments) whose "
+                "count rose significantly against any present base (rules.anomalies.bases = any, the default) "
+                "or against all of them (bases = all); a base is present when its month is loaded and its "
+                "count > 0. Test: one-sided exact Poisson test, H0: this month's count "
+                "X ~ Poisson(λ) with λ = base count × (this window's days / base window's days); "
+                "p = P(X ≥ count), the regularized incomplete gamma P(count, λ). A base counts as risen when "
+                "p < rules.anomalies.significance AND the change (this − base) / base × 100 ≥ "
+                "rules.anomalies.min_rise_pct, both as printed and per day of the windows (a longer window "
+                "alone cannot alarm); `surge` is true when any (or every) present base has risen (and at "
+                "least one is present). Small counts cannot alarm: 2 → 5 has p ≈ 0.05. Rows: every item "
+                "at least min_rise_pct above one of its bases, with both p-values and verdicts; the report "
+                "names the rows with surge = true."), anomalies),
+]

@@ -13,12 +13,11 @@ later (a backfill) changes the deltas of the months that compare against it: re-
 import re
 from typing import Any, Callable
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
-from dagster_duckdb import DuckDBResource
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue
 
 from assets.calendar import shift_month
-from assets.reference import MONTHLY
-from assets.warehouse import month_rules, months_of, open_warehouse, replace_month, sql_text
+from assets.steps import Table
+from assets.warehouse import month_metadata, month_rules, months_of, replace_month, sql_text
 from schemas.exports import ENTERPRISE_SOURCES
 from schemas.reference import CITY_INDICATORS
 
@@ -79,27 +78,27 @@ def month_params(con, month: str) -> dict[str, Any]:
     }
 
 
-def materialize_table(context: AssetExecutionContext, warehouse: DuckDBResource, table: str, sql_name: str,
+def materialize_table(context: AssetExecutionContext, con, table: str, sql_name: str,
                       write: Callable[..., dict[str, Any]] | None = None) -> MaterializeResult:
     """Replace each month of the run in ``table`` with ``sql/<sql_name>.sql``, oldest month first
     (a backfill's later months compare with its earlier ones)."""
     query = sql_text(sql_name)
     rows: dict[str, int] = {}
-    last: dict[str, Any] = {}
-    with open_warehouse(warehouse) as con:
-        for month in months_of(context):
-            params = month_params(con, month)
-            if write is None:
-                last = replace_month(con, table, query, bind(query, params))
-            else:
-                last = write(con, query, params)
-            rows[month] = last["rows"]
-            context.log.info(f"{table} {month}: {last['rows']} rows")
+    months = months_of(context)
+    for month in months:
+        params = month_params(con, month)
+        first = month == months[0]  # the table's columns are checked once per run
+        if write is None:
+            written = replace_month(con, table, query, bind(query, params), ensure=first)
+        else:
+            written = write(con, query, params, first)
+        rows[month] = written["rows"]
+        context.log.info(f"{table} {month}: {written['rows']} rows")
     return MaterializeResult(metadata={
         "table": table,
         "rows": MetadataValue.int(sum(rows.values())),
         "rows per month": MetadataValue.json(rows),
-        "preview": MetadataValue.md(last.get("preview", "")),
+        "preview": MetadataValue.md(month_metadata(con, table, months[-1])["preview"]),
     })
 
 
@@ -108,34 +107,43 @@ _DELTAS = ("同比 compares with the assessment month 12 months earlier, 环比 
            "not loaded, a NULL change against a base of 0.")
 
 
-@asset(key_prefix="mart", group_name="overview", compute_kind="duckdb",
-       deps=[ASSIGNMENTS, MONTHS, CITY_ASSESSMENT, RULES], **MONTHLY,
-       description="Section 一: the month's distinct orders, 同比/环比, 日均受理量, the district's 响应率, 按时办理率, "
-                   "解决率 and 满意率 over the month's assignments (and the city's published figures, "
-                   "which the report quotes where given), the towns' and departments' shares. " + _DELTAS)
-def overview(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
-    return materialize_table(context, warehouse, "mart.overview", "overview")
+def overview(context: AssetExecutionContext, con) -> MaterializeResult:
+    return materialize_table(context, con, "mart.overview", "overview")
 
 
-@asset(key_prefix="mart", group_name="overview", compute_kind="duckdb",
-       deps=[ASSIGNMENTS, RULES], **MONTHLY,
-       description="Orders per 受理渠道 (distinct orders), share and rank, with the same channel's base "
-                   "counts. " + _DELTAS)
-def channel_counts(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
-    return materialize_table(context, warehouse, "mart.channel_counts", "channel_counts")
+def channel_counts(context: AssetExecutionContext, con) -> MaterializeResult:
+    return materialize_table(context, con, "mart.channel_counts", "channel_counts")
 
 
-@asset(key_prefix="mart", group_name="overview", compute_kind="duckdb",
-       deps=[ASSIGNMENTS, RULES], **MONTHLY,
-       description="Orders and share per 诉求类型 (distinct orders).")
-def request_type_shares(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
-    return materialize_table(context, warehouse, "mart.request_type_shares", "request_type_shares")
+def request_type_shares(context: AssetExecutionContext, con) -> MaterializeResult:
+    return materialize_table(context, con, "mart.request_type_shares", "request_type_shares")
 
 
-@asset(key_prefix="mart", group_name="overview", compute_kind="duckdb",
-       deps=[ASSIGNMENTS, UNITS, RULES], **MONTHLY,
-       description="Section 四: enterprise orders (distinct orders with a 企业诉求来源), 环比, per source, the "
-                   "three towns and three departments with most enterprise assignments (ties in roster "
-                   "order), 解决率 and 满意率 over enterprise assignments. " + _DELTAS)
-def enterprise_summary(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
-    return materialize_table(context, warehouse, "mart.enterprise_summary", "enterprise_summary")
+def enterprise_summary(context: AssetExecutionContext, con) -> MaterializeResult:
+    return materialize_table(context, con, "mart.enterprise_summary", "enterprise_summary")
+
+
+# --------------------------------------------------------------------------- the tables as assets
+OVERVIEW, CHANNEL_COUNTS, REQUEST_TYPE_SHARES, ENTERPRISE_SUMMARY = (
+    AssetKey(["mart", n]) for n in ("overview", "channel_counts", "request_type_shares", "enterprise_summary"))
+
+
+def _spec(key: AssetKey, deps: list[AssetKey], description: str) -> AssetSpec:
+    return AssetSpec(key, deps=deps, group_name="overview", kinds={"duckdb"}, description=description)
+
+
+OVERVIEW_TABLES = [
+    Table(_spec(OVERVIEW, [ASSIGNMENTS, MONTHS, CITY_ASSESSMENT, RULES],
+                "Section 一: the month's distinct orders, 同比/环比, 日均受理量, the district's 响应率, 按时办理率, "
+                "解决率 and 满意率 over the month's assignments (and the city's published figures, "
+                "which the report quotes where given), the towns' and departments' shares. " + _DELTAS), overview),
+    Table(_spec(CHANNEL_COUNTS, [ASSIGNMENTS, RULES],
+                "Orders per 受理渠道 (distinct orders), share and rank, with the same channel's base "
+                "counts. " + _DELTAS), channel_counts),
+    Table(_spec(REQUEST_TYPE_SHARES, [ASSIGNMENTS, RULES],
+                "Orders and share per 诉求类型 (distinct orders)."), request_type_shares),
+    Table(_spec(ENTERPRISE_SUMMARY, [ASSIGNMENTS, UNITS, RULES],
+                "Section 四: enterprise orders (distinct orders with a 企业诉求来源), 环比, per source, the "
+                "three towns and three departments with most enterprise assignments (ties in roster "
+                "order), 解决率 and 满意率 over enterprise assignments. " + _DELTAS), enterprise_summary),
+]

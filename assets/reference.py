@@ -6,13 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from dagster import AssetExecutionContext, BackfillPolicy, Failure, MaterializeResult, MetadataValue, asset
-from dagster_duckdb import DuckDBResource
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, Failure, MaterializeResult, MetadataValue
 
 from assets.calendar import Calendar, CalendarError
 from assets.rules import RulesError, load_rules, rules_json
-from assets.warehouse import markdown_table, months_of, open_warehouse, registered, replace_month, sql_text, transaction
-from pipelines.partitions import assessment_months
+from assets.steps import Table, tables_step
+from assets.warehouse import markdown_table, months_of, registered, replace_month, sql_text, transaction
+from pipelines.partitions import MONTHLY  # noqa: F401  (imported from here by the other asset modules)
 from pipelines.resources import HotlinePaths
 from schemas.files import FileFault, RowFaults, cast_numbers, read_csv_with_headers, validate_reference
 from schemas.reference import (
@@ -29,11 +29,6 @@ from schemas.reference import (
     units_schema,
 )
 
-# Every month-partitioned asset: a range of months runs as one run, each asset looping over the
-# months in order (later months compare with earlier ones). Writers of the warehouse take turns
-# through DuckDB's file lock (assets.warehouse.connect_waiting), not a Dagster pool: a pool slot
-# held by a killed run is never given back.
-MONTHLY = dict(partitions_def=assessment_months, backfill_policy=BackfillPolicy.single_run())
 
 
 def input_failure(exc: Exception) -> Failure:
@@ -101,13 +96,10 @@ def _reference_rules(paths: HotlinePaths) -> dict[str, Any]:
         raise input_failure(exc) from None
 
 
-@asset(key_prefix="ref", group_name="reference", compute_kind="duckdb", **MONTHLY,
-       description="The rule settings in force for the month: the built-in defaults (the seed report's) "
-                   "merged with data/reference/rules.yaml.")
-def rules(context: AssetExecutionContext, warehouse: DuckDBResource, paths: HotlinePaths) -> MaterializeResult:
+def rules(context: AssetExecutionContext, con, paths: HotlinePaths) -> MaterializeResult:
     effective = _reference_rules(paths)
     source = str(paths.reference / "rules.yaml") if (paths.reference / "rules.yaml").exists() else "defaults"
-    with open_warehouse(warehouse) as con, transaction(con):
+    with transaction(con):
         for month in months_of(context):
             con.execute("DELETE FROM ref.rules WHERE month = $month", {"month": month})
             con.execute("INSERT INTO ref.rules VALUES ($month, $rules, $source)",
@@ -115,16 +107,13 @@ def rules(context: AssetExecutionContext, warehouse: DuckDBResource, paths: Hotl
     return MaterializeResult(metadata={"source": source, "months": len(months_of(context))})
 
 
-@asset(key_prefix="ref", group_name="reference", compute_kind="duckdb", deps=[rules], **MONTHLY,
-       description="The month's assessment window: calendar.csv, or the default rule. Overlaps and gaps "
-                   "between windows are errors that name both months.")
-def months(context: AssetExecutionContext, warehouse: DuckDBResource, paths: HotlinePaths) -> MaterializeResult:
+def months(context: AssetExecutionContext, con, paths: HotlinePaths) -> MaterializeResult:
     try:
         calendar = Calendar.load(paths.reference, _reference_rules(paths))
     except (CalendarError, FileFault) as exc:
         raise input_failure(exc) from None
     windows = [calendar.window(m) for m in months_of(context)]
-    with open_warehouse(warehouse) as con, transaction(con):
+    with transaction(con):
         for w in windows:
             con.execute("DELETE FROM ref.months WHERE month = $month", {"month": w.month})
             con.execute("INSERT INTO ref.months VALUES ($month, $start, $end, $days, $source)",
@@ -134,36 +123,31 @@ def months(context: AssetExecutionContext, warehouse: DuckDBResource, paths: Hot
     })
 
 
-@asset(key_prefix="ref", group_name="reference", compute_kind="duckdb", deps=[rules], **MONTHLY,
-       description="The roster of handling units valid in the month (units.csv), in roster order, with "
-                   "short names, groups, leaders and aliases.")
-def units(context: AssetExecutionContext, warehouse: DuckDBResource, paths: HotlinePaths) -> MaterializeResult:
+def units(context: AssetExecutionContext, con, paths: HotlinePaths) -> MaterializeResult:
     try:
         roster = load_roster(paths.reference, _reference_rules(paths))
     except (FileFault, RowFaults) as exc:
         raise input_failure(exc) from None
     columns = ["roster_order", "unit", "short_name", "roster_group", "unit_group", "primary_leader", "deputy_leader", "aliases"]
     counts = {}
-    with open_warehouse(warehouse) as con:
-        for month in months_of(context):
-            month_roster = roster_of_month(roster, month).select(columns)
-            with registered(con, month_roster=month_roster):
-                replace_month(con, "ref.units", "SELECT $month AS month, * FROM month_roster", {"month": month})
-            counts[month] = month_roster.group_by("unit_group").len().sort("unit_group").rows()
+    for month in months_of(context):
+        month_roster = roster_of_month(roster, month).select(columns)
+        with registered(con, month_roster=month_roster):
+            replace_month(con, "ref.units", "SELECT $month AS month, * FROM month_roster", {"month": month},
+                          ensure=month == months_of(context)[0])
+        counts[month] = month_roster.group_by("unit_group").len().sort("unit_group").rows()
     return MaterializeResult(metadata={"units per group": MetadataValue.json({m: dict(c) for m, c in counts.items()})})
 
 
-@asset(key_prefix="ref", group_name="reference", compute_kind="duckdb", deps=[rules], **MONTHLY,
-       description="The hotspot taxonomy (hotspots.csv): 诉求分类 prefixes mapped to a hotspot and "
-                   "optionally a sub-hotspot; the longest prefix wins.")
-def hotspots(context: AssetExecutionContext, warehouse: DuckDBResource, paths: HotlinePaths) -> MaterializeResult:
+def hotspots(context: AssetExecutionContext, con, paths: HotlinePaths) -> MaterializeResult:
     try:
         taxonomy = load_hotspots(paths.reference)
     except (FileFault, RowFaults) as exc:
         raise input_failure(exc) from None
-    with open_warehouse(warehouse) as con, registered(con, taxonomy=taxonomy.select("hotspot", "sub_hotspot", "prefix", "hotspot_order")):
+    with registered(con, taxonomy=taxonomy.select("hotspot", "sub_hotspot", "prefix", "hotspot_order")):
         for month in months_of(context):
-            replace_month(con, "ref.hotspots", "SELECT $month AS month, * FROM taxonomy", {"month": month})
+            replace_month(con, "ref.hotspots", "SELECT $month AS month, * FROM taxonomy", {"month": month},
+                          ensure=month == months_of(context)[0])
     return MaterializeResult(metadata={"prefixes": taxonomy.height,
                                        "hotspots": MetadataValue.md(markdown_table(taxonomy.select("hotspot", "sub_hotspot", "prefix"), 50))})
 
@@ -174,48 +158,67 @@ def load_adjustments(path: Path) -> pl.DataFrame:
                         path, ADJUSTMENTS_HEADERS)
 
 
-@asset(key_prefix="core", group_name="reference", compute_kind="duckdb", deps=[units], **MONTHLY,
-       description="The month's adjustments (adjustments.csv): 减分项, 质效 and 抽测排名 per unit. Unit "
-                   "names resolve through the roster; a unit the roster does not know fails a check.")
-def adjustments(context: AssetExecutionContext, warehouse: DuckDBResource, paths: HotlinePaths) -> MaterializeResult:
+def adjustments(context: AssetExecutionContext, con, paths: HotlinePaths) -> MaterializeResult:
     metadata = {}
-    with open_warehouse(warehouse) as con:
-        for month in months_of(context):
-            path = paths.month_dir(month) / "adjustments.csv"
-            if path.exists():
-                try:
-                    frame = load_adjustments(path)
-                except (FileFault, RowFaults) as exc:
-                    raise input_failure(exc) from None
-            else:
-                context.log.warning(f"{month}: no adjustments.csv; 减分项 and 质效 count as 0 and 抽测排名 is missing")
-                frame = pl.DataFrame(schema={"unit_as_written": pl.String, "deduction": pl.Float64, "quality_bonus": pl.Float64,
-                                             "sampling_rank": pl.Int64, "source_row": pl.Int64})
-            with registered(con, adjustments_file=frame):
-                written = replace_month(con, "core.adjustments", sql_text("core_adjustments"), {
-                    "month": month, "file": str(path.relative_to(paths.data)) if path.exists() else ""})
-            metadata[month] = written["rows"]
+    for month in months_of(context):
+        path = paths.month_dir(month) / "adjustments.csv"
+        if path.exists():
+            try:
+                frame = load_adjustments(path)
+            except (FileFault, RowFaults) as exc:
+                raise input_failure(exc) from None
+        else:
+            context.log.warning(f"{month}: no adjustments.csv; 减分项 and 质效 count as 0 and 抽测排名 is missing")
+            frame = pl.DataFrame(schema={"unit_as_written": pl.String, "deduction": pl.Float64, "quality_bonus": pl.Float64,
+                                         "sampling_rank": pl.Int64, "source_row": pl.Int64})
+        with registered(con, adjustments_file=frame):
+            written = replace_month(con, "core.adjustments", sql_text("core_adjustments"), {
+                "month": month, "file": str(path.relative_to(paths.data)) if path.exists() else ""},
+                ensure=month == months_of(context)[0])
+        metadata[month] = written["rows"]
     return MaterializeResult(metadata={"rows per month": MetadataValue.json(metadata)})
 
 
-@asset(key_prefix="core", group_name="reference", compute_kind="duckdb", deps=[rules], **MONTHLY,
-       description="The city's published district figures for the month (city_assessment.csv), quoted "
-                   "by the report in place of the figures computed from the orders.")
-def city_assessment(context: AssetExecutionContext, warehouse: DuckDBResource, paths: HotlinePaths) -> MaterializeResult:
+def city_assessment(context: AssetExecutionContext, con, paths: HotlinePaths) -> MaterializeResult:
     found = {}
-    with open_warehouse(warehouse) as con:
-        for month in months_of(context):
-            path = paths.month_dir(month) / "city_assessment.csv"
-            frame = pl.DataFrame(schema={"indicator": pl.String, "value_pct": pl.Float64})
-            if path.exists():
-                try:
-                    raw = read_csv_with_headers(path, CITY_HEADERS, CITY_REQUIRED)
-                    raw = cast_numbers(raw, {"value_pct": pl.Float64}, path, CITY_HEADERS)
-                    frame = validate_reference(raw, CITY_SCHEMA, path, CITY_HEADERS).select("indicator", "value_pct")
-                except (FileFault, RowFaults) as exc:
-                    raise input_failure(exc) from None
-            with registered(con, city_file=frame):
-                replace_month(con, "core.city_assessment", "SELECT $month AS month, indicator, value_pct FROM city_file",
-                              {"month": month})
-            found[month] = frame.height
+    for month in months_of(context):
+        path = paths.month_dir(month) / "city_assessment.csv"
+        frame = pl.DataFrame(schema={"indicator": pl.String, "value_pct": pl.Float64})
+        if path.exists():
+            try:
+                raw = read_csv_with_headers(path, CITY_HEADERS, CITY_REQUIRED)
+                raw = cast_numbers(raw, {"value_pct": pl.Float64}, path, CITY_HEADERS)
+                frame = validate_reference(raw, CITY_SCHEMA, path, CITY_HEADERS).select("indicator", "value_pct")
+            except (FileFault, RowFaults) as exc:
+                raise input_failure(exc) from None
+        with registered(con, city_file=frame):
+            replace_month(con, "core.city_assessment", "SELECT $month AS month, indicator, value_pct FROM city_file",
+                          {"month": month}, ensure=month == months_of(context)[0])
+        found[month] = frame.height
     return MaterializeResult(metadata={"figures per month": MetadataValue.json(found)})
+
+
+RULES, MONTHS, UNITS, HOTSPOTS = (AssetKey(["ref", n]) for n in ("rules", "months", "units", "hotspots"))
+ADJUSTMENTS, CITY_ASSESSMENT = AssetKey(["core", "adjustments"]), AssetKey(["core", "city_assessment"])
+
+
+def _spec(key: AssetKey, deps: list[AssetKey], description: str) -> AssetSpec:
+    return AssetSpec(key, deps=deps, group_name="reference", kinds={"duckdb"}, description=description)
+
+
+reference_data = tables_step("reference_data", [
+    Table(_spec(RULES, [], "The rule settings in force for the month: the built-in defaults (the seed report's) "
+                           "merged with data/reference/rules.yaml."), rules, needs_paths=True),
+    Table(_spec(MONTHS, [RULES], "The month's assessment window: calendar.csv, or the default rule. Overlaps and gaps "
+                                 "between windows are errors that name both months."), months, needs_paths=True),
+    Table(_spec(UNITS, [RULES], "The roster of handling units valid in the month (units.csv), in roster order, with "
+                                "short names, groups, leaders and aliases."), units, needs_paths=True),
+    Table(_spec(HOTSPOTS, [RULES], "The hotspot taxonomy (hotspots.csv): 诉求分类 prefixes mapped to a hotspot and "
+                                   "optionally a sub-hotspot; the longest prefix wins."), hotspots, needs_paths=True),
+    Table(_spec(ADJUSTMENTS, [UNITS], "The month's adjustments (adjustments.csv): 减分项, 质效 and 抽测排名 per unit. Unit "
+                                      "names resolve through the roster; a unit the roster does not know fails a check."),
+          adjustments, needs_paths=True),
+    Table(_spec(CITY_ASSESSMENT, [RULES], "The city's published district figures for the month (city_assessment.csv), "
+                                          "quoted by the report in place of the figures computed from the orders."),
+          city_assessment, needs_paths=True),
+], "Reference data in force for the months of the run, read from data/reference and the months' side files.")

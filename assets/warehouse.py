@@ -79,14 +79,18 @@ def _ensure_table(con: duckdb.DuckDBPyConnection, table: str, query: str, params
             con.execute(f'ALTER TABLE {table} ADD COLUMN "{column}" {column_type}')
 
 
-def replace_month(con: duckdb.DuckDBPyConnection, table: str, query: str, params: dict[str, Any]) -> dict[str, Any]:
+def replace_month(con: duckdb.DuckDBPyConnection, table: str, query: str, params: dict[str, Any], *,
+                  ensure: bool = True) -> dict[str, Any]:
     """Replace the rows of ``params['month']`` in ``table`` with the result of ``query``, in one
-    transaction. Returns metadata: the row count and a preview."""
+    transaction. Returns metadata: the table and the rows written. ``ensure=False`` skips the
+    check of the table's columns against the query's (done once per step, not once per month of
+    a backfill)."""
     with transaction(con):
-        _ensure_table(con, table, query, params)
+        if ensure:
+            _ensure_table(con, table, query, params)
         con.execute(f"DELETE FROM {table} WHERE month = $month", {"month": params["month"]})
-        con.execute(f"INSERT INTO {table} BY NAME {query}", params)
-    return month_metadata(con, table, params["month"])
+        inserted = con.execute(f"INSERT INTO {table} BY NAME {query}", params).fetchall()
+    return {"table": table, "rows": int(inserted[0][0]) if inserted else 0}
 
 
 def month_metadata(con: duckdb.DuckDBPyConnection, table: str, month: str) -> dict[str, Any]:

@@ -14,13 +14,11 @@ from dagster import (
     map_asset_specs,
 )
 
-import assets.assessment
-import assets.hotspots
 import assets.ingest
-import assets.overview
+import assets.marts
 import assets.reference
 
-ASSET_MODULES = [assets.reference, assets.ingest, assets.assessment, assets.overview, assets.hotspots]
+ASSET_MODULES = [assets.reference, assets.ingest, assets.marts]
 # The report's assets join the graph as soon as their module exists (it is written in parallel).
 if importlib.util.find_spec("assets.report") is not None:
     ASSET_MODULES.append(importlib.import_module("assets.report"))

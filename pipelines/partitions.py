@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from dagster import MonthlyPartitionsDefinition
+from dagster import BackfillPolicy, MonthlyPartitionsDefinition
 
 # The first month the partitions offer; older data can be loaded by setting this earlier.
 FIRST_MONTH = os.environ.get("HOTLINE_FIRST_MONTH", "2022-01")
@@ -16,3 +16,9 @@ FIRST_MONTH = os.environ.get("HOTLINE_FIRST_MONTH", "2022-01")
 assessment_months = MonthlyPartitionsDefinition(
     start_date=FIRST_MONTH, fmt="%Y-%m", end_offset=1
 )
+
+# Every month-partitioned asset: a range of months runs as one run, each asset looping over the
+# months in order (later months compare with earlier ones). Writers of the warehouse take turns
+# through DuckDB's file lock (assets.warehouse.connect_waiting), not a Dagster pool: a pool slot
+# held by a killed run is never given back.
+MONTHLY = dict(partitions_def=assessment_months, backfill_policy=BackfillPolicy.single_run())
