@@ -17,9 +17,10 @@ SELECT
     s.category_path,
     coalesce(p.match.hotspot, $unmatched_label) AS hotspot,
     p.match.sub_hotspot AS sub_hotspot,
-    regexp_replace(
+    -- both patterns need a run of 7 digits: an address without one is kept as it is, not rewritten
+    CASE WHEN regexp_matches(s.address, '\d{7}') THEN regexp_replace(
         regexp_replace(s.address, '\d{17}[\dXx]|\d{15}', '[证件号已隐去]', 'g'),
-        '1[3-9]\d{9}|0\d{2,3}-?\d{7,8}', '[电话已隐去]', 'g') AS address,
+        '1[3-9]\d{9}|0\d{2,3}-?\d{7,8}', '[电话已隐去]', 'g') ELSE s.address END AS address,
     s.dispatched_at,
     s.signed_at,
     s.completed_at,
