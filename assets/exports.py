@@ -368,18 +368,22 @@ def validate_month(
     repeated = rows.filter(pl.col("_repeated"))
     newest = repeated.group_by("order_id", "unit").agg(pl.col("file_age").max().alias("newest_age"))
     replaced = repeated.join(newest, on=["order_id", "unit"]).filter(pl.col("file_age") < pl.col("newest_age"))
-    if replaced.height:  # by position: an anti-join on (file, row) would hash every row of the month
-        rows = rows.filter(~pl.col("_position").is_in(replaced["_position"].implode()))
-    rows = rows.drop("_repeated", "_position")
     newest_file = {i: f.name for i, f in enumerate(files)}
     superseded = _faults(
         replaced, "工单编号", pl.col("order_id"),
         pl.format("replaced by the newer export {}", pl.col("newest_age").replace_strict(newest_file, return_dtype=pl.String)),
     )
+    # Rows leave the month by position, once, at the end: an anti-join on (file, row) would hash,
+    # and each filter copy, every row of the month.
+    dropped = [replaced["_position"]]
+    not_replaced = ~pl.col("_position").is_in(replaced["_position"].implode())
 
     # 6. Order-level fields must agree across the rows of one order (after replacement): only
     # orders with more than one row can disagree, and those are grouped once for every field.
-    shared = rows.filter(pl.col("order_id").is_duplicated())
+    # They are found among the rows whose order number's hash occurs twice (equal numbers have
+    # equal hashes, and hashing is cheaper than comparing text), then exactly.
+    shared = rows.filter(pl.col("order_id").hash().is_duplicated() & not_replaced)
+    shared = shared.filter(pl.col("order_id").is_duplicated())
     variants = shared.group_by("order_id").agg(pl.col(ORDER_LEVEL_COLUMNS).n_unique())
     conflict_parts = []
     for name in ORDER_LEVEL_COLUMNS:
@@ -388,10 +392,13 @@ def validate_month(
             bad = shared.join(conflicted, on="order_id")
             conflict_parts.append(_faults(bad, _header_of(name), pl.col(name).cast(pl.String),
                                           f"the rows of this order disagree on {_header_of(name)}"))
+            dropped.append(bad["_position"])
     if conflict_parts:
-        conflicts = pl.concat(conflict_parts, how="vertical")
-        faults = pl.concat([faults, conflicts], how="vertical")
-        rows = _without(rows, conflicts.select("source_file", pl.col("row_number").alias("source_row")))
+        faults = pl.concat([faults, *conflict_parts], how="vertical")
+    dropped = pl.concat(dropped)
+    if dropped.len():
+        rows = rows.filter(~pl.col("_position").is_in(dropped.implode()))
+    rows = rows.drop("_repeated", "_position")
 
     faults = faults.with_columns(pl.lit(True).alias("fault")).sort("source_file", "row_number", "column_name")
     superseded = superseded.with_columns(pl.lit(False).alias("fault"))
