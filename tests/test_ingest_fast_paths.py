@@ -4,7 +4,8 @@ detection, datetime parsing, NFKC folding and flag spellings on odd values."""
 import polars as pl
 import pytest
 
-from assets.exports import _SPACES, _datetime_of, _normalise, _parse_datetimes, _stripped
+from assets.exports import (_SPACES, _datetime_of, _masked_addresses, _normalise, _parse_datetimes, _stripped,
+                            _stripped_text, mask_address)
 from schemas.exports import EXPORT_COLUMNS, FLAG_COLUMNS, FLAG_SPELLINGS, NO
 from schemas.files import _is_utf8
 
@@ -74,3 +75,23 @@ def test_text_fast_paths_equal_the_row_by_row_normalisation():
     expected = _reference_normalise(frame)
     for name in ["order_id", "resolution_result", "satisfaction_result", *FLAG_COLUMNS]:
         assert got[name].to_list() == expected[name].to_list(), name
+
+
+ADDRESSES = ["幸福小区3号楼", "王小明家门口13812345678", "王小明王小明", "小明", "身份证110101199003071234号", "电话０５３１-８８８８８８８８",
+             "+86 138 1234 5678旁", "王", "", None, "a.b*c", "张三李四张三", "\u3000张三 "]
+NAMES = ["王小明", "小明", "王", "张三", "a.b*c", " 张三 ", "", None, "幸福小区3号楼"]
+
+
+def test_address_masking_fast_path_equals_the_expression():
+    pairs = [(a, n) for a in ADDRESSES for n in NAMES]
+    frame = pl.DataFrame({"address": [a for a, _ in pairs], "caller_name": [n for _, n in pairs]},
+                         schema={"address": pl.String, "caller_name": pl.String})
+    expected = frame.select(mask_address(pl.col("address"), pl.col("caller_name"))).to_series()
+    assert _masked_addresses(frame).to_list() == expected.to_list()
+
+
+def test_strip_fast_path_equals_the_expression():
+    values = ["a", " a ", "\u3000a\u3000", "\u2003a\u2003", "\u00a0a", "a\t", "\u2003 a", " \u2003a", "", " ", "\u3000",
+              "\u2003", "a b", None, "\n\u3000a\u2003\n"]
+    column = pl.Series("x", values * 2, dtype=pl.String)
+    assert _stripped_text(column).to_list() == pl.select(_stripped(pl.lit(column))).to_series().to_list()
