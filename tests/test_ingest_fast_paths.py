@@ -5,7 +5,7 @@ import polars as pl
 import pytest
 
 from assets.exports import (_SPACES, _datetime_of, _masked_addresses, _normalise, _parse_datetimes, _stripped,
-                            _stripped_text, mask_address)
+                            _stripped_columns, mask_address)
 from schemas.exports import EXPORT_COLUMNS, FLAG_COLUMNS, FLAG_SPELLINGS, NO
 from schemas.files import _is_utf8
 
@@ -93,5 +93,6 @@ def test_address_masking_fast_path_equals_the_expression():
 def test_strip_fast_path_equals_the_expression():
     values = ["a", " a ", "\u3000a\u3000", "\u2003a\u2003", "\u00a0a", "a\t", "\u2003 a", " \u2003a", "", " ", "\u3000",
               "\u2003", "a b", None, "\n\u3000a\u2003\n"]
-    column = pl.Series("x", values * 2, dtype=pl.String)
-    assert _stripped_text(column).to_list() == pl.select(_stripped(pl.lit(column))).to_series().to_list()
+    frame = pl.DataFrame({"x": values * 2, "y": list(reversed(values)) * 2, "z": ["a"] * 2 * len(values)},
+                         schema={"x": pl.String, "y": pl.String, "z": pl.String})
+    assert _stripped_columns(frame, ["x", "y", "z"]).equals(frame.select(_stripped(pl.all())))
