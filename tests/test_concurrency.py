@@ -156,3 +156,25 @@ def test_two_months_at_once_and_one_run_killed_mid_write(hotline_env, tmp_path):
     assert (hotline_env["reports"] / "2023-12" / "月报.docx").is_file()
     # The killed run left nothing half-written: the warehouse opens for writing and nothing else changed.
     assert query(warehouse, "SELECT DISTINCT month FROM core.assignments ORDER BY month") == [("2023-12",), ("2024-02",)]
+
+
+FIRST_USE = """
+import os, sys
+from pipelines.instance import ensure_dagster_home
+os.environ["DAGSTER_HOME"] = str(ensure_dagster_home())
+from dagster import DagsterInstance
+instance = DagsterInstance.get()
+print(type(instance.event_log_storage).__name__, len(instance.get_runs()))
+"""
+
+
+def test_processes_starting_together_on_a_fresh_dagster_home_all_get_the_instance(tmp_path):
+    # Dagster creates its SQLite files on first use with no guard against a second process doing
+    # the same ("table ... already exists"); the schedule and an analyst can start at once.
+    env = dict(os.environ, DAGSTER_HOME=str(tmp_path / "home"))
+    starts = [subprocess.Popen([sys.executable, "-c", FIRST_USE], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True) for _ in range(4)]
+    outputs = [p.communicate(timeout=300)[0] for p in starts]
+    assert [p.returncode for p in starts] == [0] * 4, "\n".join(outputs)
+    assert all(o.strip().endswith("KeptEngineSqliteEventLogStorage 0") for o in outputs), outputs
+    assert (tmp_path / "home" / "history" / "runs.db").exists()
