@@ -22,7 +22,7 @@ from dagster import (
 )
 
 from assets.calendar import shift_month
-from assets.steps import Check, Table
+from assets.steps import Check, Table, log_rows
 from assets.warehouse import fetch, markdown_table, month_rules, months_of, replace_month, sql_text
 
 ASSIGNMENTS = AssetKey(["core", "assignments"])
@@ -90,7 +90,7 @@ def _build(context: AssetExecutionContext, con, table: str, sql_name: str, param
         rows[month] = meta["rows"]
         if summary:
             summaries[month] = dict(fetch(con, summary, {"month": month}).rows())
-        context.log.info(f"{month}: {table} {meta['rows']} rows")
+    log_rows(context, table, rows)
     # the full table of the run's last month (the generic preview stops at 10 rows)
     preview = markdown_table(fetch(con, f"SELECT * FROM {table} WHERE month = $month", {"month": months_of(context)[-1]}),
                              PREVIEW_ROWS)

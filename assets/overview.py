@@ -16,7 +16,7 @@ from typing import Any, Callable
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue
 
 from assets.calendar import shift_month
-from assets.steps import Table
+from assets.steps import Table, log_rows
 from assets.warehouse import month_metadata, month_rules, months_of, replace_month, sql_text
 from schemas.exports import ENTERPRISE_SOURCES
 from schemas.reference import CITY_INDICATORS
@@ -93,7 +93,7 @@ def materialize_table(context: AssetExecutionContext, con, table: str, sql_name:
         else:
             written = write(con, query, params, first)
         rows[month] = written["rows"]
-        context.log.info(f"{table} {month}: {written['rows']} rows")
+    log_rows(context, table, rows)
     return MaterializeResult(metadata={
         "table": table,
         "rows": MetadataValue.int(sum(rows.values())),

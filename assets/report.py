@@ -115,10 +115,10 @@ def monthly_report(context: AssetExecutionContext, warehouse: DuckDBResource, pa
     with open_warehouse(warehouse) as con:  # held only while the marts are read
         data = {month: load_report_data(con, month, paths.month_dir(month)) for month in months_of(context)}
     rendered = render_months(data, paths, renderer.executor())
-    for month, files in rendered.items():
-        n = len(files["placeholders"])
-        context.log.info(f"{month}: report written to {files['folder']}"
-                         + (f" — DRAFT, {n} placeholder(s) 【待补充】 to fill" if n else ""))
+    # one line for all months (each log line is an event Dagster stores)
+    context.log.info("\n".join(f"{month}: report written to {files['folder']}"
+                               + (f" — DRAFT, {len(files['placeholders'])} placeholder(s) 【待补充】 to fill"
+                                  if files["placeholders"] else "") for month, files in rendered.items()))
     last = rendered[months_of(context)[-1]]
     months_meta = MetadataValue.json({m: str(r["folder"]) for m, r in rendered.items()})
     yield MaterializeResult(asset_key=CHARTS, metadata={

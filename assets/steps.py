@@ -49,6 +49,12 @@ class Table:
     needs_paths: bool = False  # build(context, con, paths) instead of build(context, con)
 
 
+def log_rows(context: AssetExecutionContext, table: str, rows: dict[str, int]) -> None:
+    """One log line per table and run (every line is an event Dagster stores: a backfill logging
+    each month of each table would store hundreds)."""
+    context.log.info(f"{table}: " + ", ".join(f"{month} {n} rows" for month, n in rows.items()))
+
+
 def _closure(tables: list[Table], key: AssetKey) -> set[AssetKey]:
     """``key`` and every table of the step downstream of it."""
     blocked = {key}
