@@ -194,7 +194,7 @@ def _normalise(frame: pl.DataFrame) -> pl.DataFrame:
     """Normalise what is unambiguous: full-width digits and letters in order numbers, dates, flags
     and satisfaction scores, 是/否 spellings, Excel serial dates. Keep the raw text of dates in
     ``<col>__raw``. Mask personal data in 诉求地址. The text is already stripped, empty as null
-    (``_stripped``, in read_export).
+    (``_stripped_columns``, in read_export).
 
     NFKC and the flag spellings are computed once per distinct value that is not plain ASCII (NFKC
     leaves ASCII as it is, and the text is already stripped): most values are ASCII order numbers,
@@ -257,7 +257,7 @@ def _datetime_of(raw: pl.Expr) -> pl.Expr:
     return pl.coalesce([parsed, from_serial]).dt.cast_time_unit("us")
 
 
-# White space that ``_parse_datetimes`` folds; in ASCII text, the characters of regex \s other than
+# White space that ``_parsed_datetimes`` folds; in ASCII text, the characters of regex \s other than
 # the single space between date and time.
 _FOLDED_ASCII_SPACE = ["\t", "\n", "\x0b", "\x0c", "\r", "  "]
 
