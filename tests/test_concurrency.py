@@ -178,3 +178,32 @@ def test_processes_starting_together_on_a_fresh_dagster_home_all_get_the_instanc
     assert [p.returncode for p in starts] == [0] * 4, "\n".join(outputs)
     assert all(o.strip().endswith("KeptEngineSqliteEventLogStorage 0") for o in outputs), outputs
     assert (tmp_path / "home" / "history" / "runs.db").exists()
+
+
+RENDERER_HOLDER = """
+import time
+from dagster import build_init_resource_context
+from pipelines.resources import ReportRenderer
+if __name__ == "__main__":
+    renderer = ReportRenderer(workers=2)
+    renderer.setup_for_execution(build_init_resource_context())
+    renderer._pool.submit(time.sleep, 0).result()  # a worker is up
+    print(" ".join(str(pid) for pid in renderer._pool._processes), flush=True)
+    time.sleep(600)
+"""
+
+
+def test_report_workers_end_when_their_run_is_killed(tmp_path):
+    import time
+
+    script = tmp_path / "holder.py"
+    script.write_text(RENDERER_HOLDER, encoding="utf-8")
+    run = subprocess.Popen([sys.executable, str(script)], cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True)
+    workers = [int(pid) for pid in run.stdout.readline().split()]
+    assert workers and all(Path(f"/proc/{pid}").exists() for pid in workers)
+    run.send_signal(signal.SIGKILL)  # no pool shutdown, no atexit: as the OOM killer would
+    run.wait(timeout=60)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in workers):
+        time.sleep(0.2)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()], "orphaned report workers left running"

@@ -21,6 +21,27 @@ def warm() -> None:
 
     charts.style()
     atexit.register(_exit_now)
+    _exit_with_parent()
+
+
+def _exit_with_parent() -> None:
+    """End this worker when the run's process ends, however it ends. A worker holds both ends of
+    its task pipe, so a parent killed without shutting the pool down (SIGKILL, OOM) would leave it
+    waiting for tasks forever."""
+    import multiprocessing
+    import multiprocessing.connection
+    import os
+    import threading
+
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _exit_now() -> None:
