@@ -74,6 +74,9 @@ def _save(fig, path: Path) -> Path:
     # tight_layout fits labels, titles and legends inside the figure with one layout pass;
     # savefig(bbox_inches="tight") would draw the whole figure twice to crop it.
     fig.tight_layout(pad=0.6)
+    # tight_layout leaves a placeholder layout engine behind, and savefig draws the whole figure
+    # once more before printing whenever a figure has an engine
+    fig.set_layout_engine(None)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
     plt.close(fig)
