@@ -139,5 +139,30 @@ def main(argv: list[str] | None = None) -> int:
     return args.func(args)
 
 
+def run_program(argv: list[str] | None = None) -> None:
+    """The ``hotline`` program: main(), then an exit without the interpreter's teardown.
+
+    Tearing down the ~3,000 modules a run loads (Dagster, DuckDB, polars, pandera, SQLAlchemy)
+    takes ~1.3 s after the work is done. By then the run is over: the warehouse connection is
+    closed, every report file written and synced, the Dagster instance's events stored. What is
+    left is flushed here, then the process ends. (Code calling ``main()`` itself, like the tests,
+    ends normally.)"""
+    import logging
+
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse's --help and usage errors
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+        if exc.code is not None and not isinstance(exc.code, int):
+            print(exc.code, file=sys.stderr)
+    except BaseException:
+        logging.shutdown()
+        raise  # a crash keeps Python's normal traceback and exit
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code or 0)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run_program()
