@@ -4,6 +4,7 @@ overridden key by key by the data folder's ``reference/rules.yaml``."""
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,15 @@ class RulesError(ValueError):
     pass
 
 
-def default_rules() -> dict[str, Any]:
+@functools.lru_cache(maxsize=1)
+def _default_rules_parsed() -> dict[str, Any]:
+    # parsed once per process: the defaults are read for every month of a range (~40 ms each)
     return yaml.safe_load(DEFAULT_RULES_FILE.read_text(encoding="utf-8"))
+
+
+def default_rules() -> dict[str, Any]:
+    """The built-in defaults, a fresh copy each call (callers merge into it)."""
+    return copy.deepcopy(_default_rules_parsed())
 
 
 def _merge(base: dict, override: dict, path: str, source: Path) -> dict:
