@@ -4,11 +4,12 @@ then the refresh of loaded months whose 环比/同比 bases the run changed."""
 from dagster import AssetCheckSeverity, AssetSelection, DagsterEventType, DagsterInstance
 
 from pipelines.partitions import assessment_months
+from pipelines.resources import RANGE_END_TAG as RANGE_END
+from pipelines.resources import RANGE_START_TAG as RANGE_START
 
 # Console logging at INFO: an operator sees each step start and finish, and the ingest's
 # per-file progress, without Dagster's debug chatter.
 RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 # What depends on the other months' data: the marts and the report, not the month's own ingest.
 DELTA_GROUPS = ("assessment", "overview", "hotspots", "report")
 

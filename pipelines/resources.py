@@ -15,6 +15,8 @@ from pydantic import PrivateAttr
 
 from pipelines.settings import Settings
 
+RANGE_START_TAG, RANGE_END_TAG = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+
 
 class HotlinePaths(ConfigurableResource):
     """Where the data folder, the reports and the phone-hash key are."""
@@ -116,9 +118,15 @@ class ReportRenderer(ConfigurableResource):
         from assets.report_render.tasks import ready, warm
 
         self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=warm)
-        # Start workers now on the CPUs the run's own process leaves free (at least one), not at
-        # the first task; the pool starts the others when a range of months queues enough work.
-        for _ in range(max(1, min(self.workers, (os.cpu_count() or 1) - 1))):
+        # Start workers now, not at the first task: for one month on the CPUs the run's own process
+        # leaves free (at least one; the pool starts the others when tasks queue up), for a range
+        # of months all of them (its report will keep every worker busy, and its ingest and marts
+        # run long enough to hide the start).
+        run = context.dagster_run
+        tags = run.tags if run is not None else {}
+        several_months = tags.get(RANGE_START_TAG, "") != tags.get(RANGE_END_TAG, "")
+        spare = max(1, min(self.workers, (os.cpu_count() or 1) - 1))
+        for _ in range(self.workers if several_months else spare):
             self._pool.submit(ready)
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
