@@ -78,14 +78,17 @@ def render_months(data: dict[str, "ReportData"], paths: HotlinePaths, executor: 
     rendered, documents = {}, {}
     for month in months:
         folder = paths.report_dir(month)
-        chart_paths = {key: future.result() for key, future in charts[month].items()}
+        # the model and the Markdown only name the chart files: built while the workers draw them
+        chart_paths = {key: folder / name for key, name in CHART_FILES.items()}
         report = build_report(data[month], report_date(data[month].settings.get("date")), chart_paths)
-        documents[month] = {DOCX: executor.submit(tasks.write_docx, report, folder / DOCX_NAME),
-                            HTML: executor.submit(tasks.write_html, report, folder / HTML_NAME),
-                            XLSX: executor.submit(tasks.write_xlsx, report, folder / XLSX_NAME)}
         markdown = render_markdown(report)
         rendered[month] = {"files": {MARKDOWN: atomic_write_text(folder / MD_NAME, markdown)}, "charts": chart_paths,
                            "markdown": markdown, "placeholders": report.placeholders(), "folder": folder}
+        for future in charts[month].values():  # the DOCX and HTML embed the charts: drawn first
+            future.result()
+        documents[month] = {DOCX: executor.submit(tasks.write_docx, report, folder / DOCX_NAME),
+                            HTML: executor.submit(tasks.write_html, report, folder / HTML_NAME),
+                            XLSX: executor.submit(tasks.write_xlsx, report, folder / XLSX_NAME)}
     for month in months:
         rendered[month]["files"].update({key: future.result() for key, future in documents[month].items()})
     return rendered
