@@ -122,7 +122,7 @@ class ReportRenderer(ConfigurableResource):
         # leaves free (at least one; the pool starts the others when tasks queue up), for a range
         # of months all of them (its report will keep every worker busy, and its ingest and marts
         # run long enough to hide the start).
-        run = context.dagster_run
+        run = context.run
         tags = run.tags if run is not None else {}
         several_months = tags.get(RANGE_START_TAG, "") != tags.get(RANGE_END_TAG, "")
         spare = max(1, min(self.workers, (os.cpu_count() or 1) - 1))
