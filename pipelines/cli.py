@@ -41,6 +41,11 @@ def _check_month(month: str) -> str:
 def run_months(first: str, last: str, *, refresh_dependents: bool = True) -> bool:
     """Materialize ``first``..``last`` in one run (month order inside each asset), then refresh
     the loaded months that compare against them (their 环比/同比 bases changed)."""
+    from pipelines.report_pool import start_early
+    from pipelines.settings import report_workers
+
+    # before Dagster is imported: the report's workers load their renderers meanwhile
+    start_early(report_workers())
     from pipelines.execution import execute_months
 
     ok = execute_months(_instance(), first, last, refresh_dependents=refresh_dependents)

@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import os
 
-from dagster import BackfillPolicy, MonthlyPartitionsDefinition
+import warnings
+
+from dagster import BackfillPolicy, BetaWarning, MonthlyPartitionsDefinition, PreviewWarning
+
+# We use single-run backfills (BackfillPolicy) on purpose: a range of months must run in one
+# process, in month order. Dagster marks it as beta. (Set here, before any asset module uses it.)
+warnings.filterwarnings("ignore", category=BetaWarning)
+warnings.filterwarnings("ignore", category=PreviewWarning)
 
 # The first month the partitions offer; older data can be loaded by setting this earlier.
 FIRST_MONTH = os.environ.get("HOTLINE_FIRST_MONTH", "2022-01")

@@ -99,10 +99,10 @@ class ReportRenderer(ConfigurableResource):
     imports) on another CPU while the run ingests and computes the marts; a range of months then
     renders on every worker at once. ``workers = 0`` renders in the run's own process.
 
-    The workers are started with ``spawn`` (a fresh interpreter, never a fork of a process holding
-    DuckDB and Dagster threads), which imports the launching script again: a script that runs
-    months itself needs the usual ``if __name__ == "__main__":`` guard. Without it, or if a
-    worker dies, the report is rendered in the run's own process, with a warning."""
+    The workers are started with ``spawn`` (pipelines/report_pool.py), which imports the launching
+    script again: a script that runs months itself needs the usual ``if __name__ == "__main__":``
+    guard. Without it, or if a worker dies, the report is rendered in the run's own process, with a
+    warning."""
 
     workers: int
 
@@ -110,24 +110,21 @@ class ReportRenderer(ConfigurableResource):
     _log: Any = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
+        from pipelines.report_pool import adopt, new_pool
+
         self._log = context.log
         if self.workers <= 0:
             return
-        import multiprocessing
-
-        from assets.report_render.tasks import ready, warm
-
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=warm)
-        # Start workers now, not at the first task: for one month on the CPUs the run's own process
+        # Workers started by the CLI before its imports (report_pool.start_early) if any; else
+        # started now, not at the first task: for one month on the CPUs the run's own process
         # leaves free (at least one; the pool starts the others when tasks queue up), for a range
-        # of months all of them (its report will keep every worker busy, and its ingest and marts
-        # run long enough to hide the start).
+        # of months all of them (its report keeps every worker busy, and its ingest and marts run
+        # long enough to hide the start).
         run = context.run
         tags = run.tags if run is not None else {}
         several_months = tags.get(RANGE_START_TAG, "") != tags.get(RANGE_END_TAG, "")
         spare = max(1, min(self.workers, (os.cpu_count() or 1) - 1))
-        for _ in range(self.workers if several_months else spare):
-            self._pool.submit(ready)
+        self._pool = adopt(self.workers) or new_pool(self.workers, self.workers if several_months else spare)
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
         if self._pool is not None:
