@@ -53,7 +53,8 @@ def build_definitions() -> Definitions:
         resources=build_resources(),
         # Every step writes the one DuckDB file, which takes one writing process at a time, so
         # steps run one after the other anyway: in one process per run, without starting a
-        # Python process (and loading these definitions) for each of the ~25 steps.
+        # Python process (and loading these definitions) for each step. (The report draws in worker
+        # processes of its own: pipelines/resources.py ReportRenderer.)
         executor=in_process_executor,
     )
 
