@@ -14,6 +14,8 @@ def test_benchmark_runs_every_stage_and_the_baseline(tmp_path):
     size = results["sizes"]["10000"]
     assert size["repeats"] == 1
     assert size["whole_wall_s"] > 0 and size["whole_peak_mib"] > 0
+    # all processes at once (the run and the report's workers) hold at least the largest one
+    assert size["whole_tree_peak_mib"] >= size["whole_peak_mib"]
     assert set(size["stages"]) == set(STAGES)
     for stage in STAGES:
         assert size["steps_s"][stage] > 0, f"no step of {stage} ran inside the whole run"
@@ -24,3 +26,4 @@ def test_benchmark_runs_every_stage_and_the_baseline(tmp_path):
     for stage in STAGES:
         assert f"{stage} (in run)" in table and f"{stage} alone" in table
     assert "| 10,000 |" in table and "fixed cost" in table and "baseline" in table
+    assert "(largest process / all at once)" in table
