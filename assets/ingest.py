@@ -25,8 +25,9 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from assets.exports import MonthRows, export_files, read_export, validate_month
-from assets.reference import MONTHLY, input_failure
+from assets.reference import input_failure
 from assets.warehouse import fetch, markdown_table, month_rules, months_of, open_warehouse, registered, sql_text, transaction
+from pipelines.partitions import MONTHLY
 from pipelines.resources import HotlinePaths
 from schemas.files import FileFault
 
@@ -131,20 +132,13 @@ def store_month(con, month: str, month_rows: MonthRows, rules: dict[str, Any], k
         "phone_key": key,
         "fast_close_minutes": rules["flags"]["fast_close_minutes"],
     }
-    frames = dict(credit_map=_credit_map(rules), rejected_rows_new=rejected, export_files_new=files)
-    # The month's rows go to DuckDB as Arrow string views, which polars hands over without
-    # copying (its default, large strings, copies every text value of the month: 0.7 s and
-    # ~300 MB at 1M rows).
-    con.register("staged_rows", staged.to_arrow(compat_level=pl.CompatLevel.newest()))
-    try:
-        with registered(con, **frames), transaction(con):
-            for table in ("core.assignments", "core.rejected_rows", "core.export_files"):
-                con.execute(f"DELETE FROM {table} WHERE month = $month", {"month": month})
-            con.execute(f"INSERT INTO core.assignments BY NAME {sql_text('core_assignments')}", params)
-            con.execute("INSERT INTO core.rejected_rows BY NAME SELECT $month AS month, * FROM rejected_rows_new", {"month": month})
-            con.execute("INSERT INTO core.export_files BY NAME SELECT $month AS month, * FROM export_files_new", {"month": month})
-    finally:
-        con.unregister("staged_rows")
+    frames = dict(staged_rows=staged, credit_map=_credit_map(rules), rejected_rows_new=rejected, export_files_new=files)
+    with registered(con, **frames), transaction(con):
+        for table in ("core.assignments", "core.rejected_rows", "core.export_files"):
+            con.execute(f"DELETE FROM {table} WHERE month = $month", {"month": month})
+        con.execute(f"INSERT INTO core.assignments BY NAME {sql_text('core_assignments')}", params)
+        con.execute("INSERT INTO core.rejected_rows BY NAME SELECT $month AS month, * FROM rejected_rows_new", {"month": month})
+        con.execute("INSERT INTO core.export_files BY NAME SELECT $month AS month, * FROM export_files_new", {"month": month})
     flags = fetch(con, "SELECT " + ", ".join(f"count(*) FILTER ({f}) AS {f}" for f in FLAGS)
                   + " FROM core.assignments WHERE month = $month", {"month": month}).row(0, named=True)
     return {"files": files, "flags": flags, "rejected": rejected}

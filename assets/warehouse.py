@@ -40,9 +40,12 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 
 @contextmanager
 def registered(con: duckdb.DuckDBPyConnection, **frames: pl.DataFrame) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Polars frames visible to SQL under the given names for the block, then gone again."""
+    """Polars frames visible to SQL under the given names for the block, then gone again.
+
+    Handed over as Arrow string views, which polars gives without copying (its default, large
+    strings, copies every text value: 0.7 s and ~300 MB for a month of 1M rows)."""
     for name, frame in frames.items():
-        con.register(name, frame.to_arrow())
+        con.register(name, frame.to_arrow(compat_level=pl.CompatLevel.newest()))
     try:
         yield con
     finally:
