@@ -165,21 +165,24 @@ def mask_address(address: pl.Expr, caller_name: pl.Expr) -> pl.Expr:
     landline with area code) in any digit width, and the caller's own name (the 来电人 value of
     the same row, two characters or more). Other people's names cannot be told from place names
     and are not masked."""
-    digits = address.str.replace_many(_FULL_WIDTH_DIGITS, _DIGITS)
-    masked = digits.str.replace_all(ID_NUMBER, ID_MASK).str.replace_all(PHONE_NUMBER, PHONE_MASK)
+    masked = _masked_numbers(address)
     name = caller_name.str.strip_chars(_SPACES)
     return (pl.when(name.str.len_chars() >= 2)
             .then(masked.str.split(name).list.join(NAME_MASK))
             .otherwise(masked))
 
 
+def _masked_numbers(address: pl.Expr) -> pl.Expr:
+    """ID and phone numbers in 诉求地址 masked, in any digit width."""
+    digits = address.str.replace_many(_FULL_WIDTH_DIGITS, _DIGITS)
+    return digits.str.replace_all(ID_NUMBER, ID_MASK).str.replace_all(PHONE_NUMBER, PHONE_MASK)
+
+
 def _masked_addresses(frame: pl.DataFrame) -> pl.Series:
     """``mask_address`` on a frame's 诉求地址 and 来电人, fast: the caller's name is only looked
     for (split and joined around) in the addresses that hold it."""
     name = pl.col("caller_name").str.strip_chars(_SPACES)
-    digits = pl.col("address").str.replace_many(_FULL_WIDTH_DIGITS, _DIGITS)
-    masked = digits.str.replace_all(ID_NUMBER, ID_MASK).str.replace_all(PHONE_NUMBER, PHONE_MASK)
-    parts = frame.select(masked.alias("address"), name.alias("name"))
+    parts = frame.select(_masked_numbers(pl.col("address")).alias("address"), name.alias("name"))
     named = parts.select((pl.col("name").str.len_chars() >= 2)
                          & pl.col("address").str.contains(pl.col("name"), literal=True)).to_series()
     address = parts.get_column("address")

@@ -1,7 +1,8 @@
 -- core.assignments for one month, from the month's validated export rows (registered by the
 -- ingest asset as `staged_rows`) and the rules' credit maps (`credit_map`: kind, label, credit).
 -- Personal data never gets here: 来电人 and 诉求内容 are not in staged_rows, 联系电话 arrives only
--- as a keyed hash, and phone or ID numbers written into 诉求地址 are masked.
+-- as a keyed hash, and 诉求地址 arrives masked (phone and ID numbers in any digit width, the
+-- caller's name: assets/exports.py mask_address, the one place that rule lives).
 WITH paths AS (
     SELECT category_path, hotspot_of(category_path, $month) AS match
     FROM (SELECT DISTINCT category_path FROM staged_rows)
@@ -17,10 +18,7 @@ SELECT
     s.category_path,
     coalesce(p.match.hotspot, $unmatched_label) AS hotspot,
     p.match.sub_hotspot AS sub_hotspot,
-    -- both patterns need a run of 7 digits: an address without one is kept as it is, not rewritten
-    CASE WHEN regexp_matches(s.address, '\d{7}') THEN regexp_replace(
-        regexp_replace(s.address, '\d{17}[\dXx]|\d{15}', '[证件号已隐去]', 'g'),
-        '1[3-9]\d{9}|0\d{2,3}-?\d{7,8}', '[电话已隐去]', 'g') ELSE s.address END AS address,
+    s.address,
     s.dispatched_at,
     s.signed_at,
     s.completed_at,
