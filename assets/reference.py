@@ -12,7 +12,6 @@ from assets.calendar import Calendar, CalendarError
 from assets.rules import RulesError, load_rules, rules_json
 from assets.steps import Table, tables_step
 from assets.warehouse import markdown_table, months_of, registered, replace_month, sql_text, transaction
-from pipelines.partitions import MONTHLY  # noqa: F401  (imported from here by the other asset modules)
 from pipelines.resources import HotlinePaths
 from schemas.files import FileFault, RowFaults, cast_numbers, read_csv_with_headers, validate_reference
 from schemas.reference import (

@@ -33,10 +33,9 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from assets.reference import MONTHLY
-from assets.report_render.model import PLACEHOLDER_OPEN
+from assets.report_render.model import PLACEHOLDER_CLOSE, PLACEHOLDER_OPEN
 from assets.warehouse import months_of, open_warehouse
-from pipelines.partitions import assessment_months
+from pipelines.partitions import MONTHLY, assessment_months
 from pipelines.resources import HotlinePaths, ReportRenderer
 
 if TYPE_CHECKING:
@@ -153,8 +152,8 @@ def docx_placeholders(path: Path) -> list[str]:
         text = "".join(t.text or "" for t in paragraph.iter(f"{WORD_NS}t"))
         start = text.find(PLACEHOLDER_OPEN)
         while start >= 0:
-            end = text.find("】", start)
-            found.append(text[start:end + 1 if end >= 0 else len(text)])
+            end = text.find(PLACEHOLDER_CLOSE, start)
+            found.append(text[start:end + len(PLACEHOLDER_CLOSE) if end >= 0 else len(text)])
             start = text.find(PLACEHOLDER_OPEN, start + 1)
     return found
 

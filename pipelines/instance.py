@@ -26,7 +26,7 @@ concurrency:
   runs:
     max_concurrent_runs: 4
 # Dagster's SQLite event log (the same files, {home}/history/runs), keeping its database
-# engines between statements: pipelines/event_log.py.
+# connections between statements: pipelines/event_log.py.
 event_log_storage:
   module: pipelines.event_log
   class: KeptEngineSqliteEventLogStorage
@@ -57,8 +57,8 @@ def ensure_dagster_home() -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or the process ends
         config = home / "dagster.yaml"
         wanted = dagster_yaml(home)
-        if not config.exists() or (config.read_text(encoding="utf-8").startswith(MARKER)
-                                   and config.read_text(encoding="utf-8") != wanted):
+        current = config.read_text(encoding="utf-8") if config.exists() else None
+        if current is None or (current.startswith(MARKER) and current != wanted):
             partial = home / "dagster.yaml.tmp"
             partial.write_text(wanted, encoding="utf-8")
             partial.replace(config)

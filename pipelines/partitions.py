@@ -5,7 +5,6 @@ the label's slot and is never used as the window."""
 from __future__ import annotations
 
 import os
-
 import warnings
 
 from dagster import BackfillPolicy, BetaWarning, MonthlyPartitionsDefinition, PreviewWarning
