@@ -13,11 +13,17 @@ other processes reading and writing the same files see no difference. Commits do
 fsync (synchronous=NORMAL, safe in WAL mode: see _wal_commits_without_fsync).
 
 Used through the instance's dagster.yaml (pipelines/instance.py), with the same files as Dagster's
-default SQLite storage. It overrides one private method, checked against dagster 1.13
-(pyproject.toml pins dagster==1.13.*); for shared deployments use PostgreSQL (see the README)."""
+default SQLite storage. It overrides one private method, ``_connect``, and relies on private
+attributes of the stock class. Both are checked when this module loads (``override_applies``): if a
+Dagster release changed them, the storage falls back to the stock ``_connect`` (correct, only
+slower), and tests/test_instance.py fails so that a maintainer re-checks the override. pyproject.toml
+pins dagster==1.13.* for the same reason. For shared deployments use PostgreSQL (see the README)."""
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+import textwrap
 import threading
 from collections import OrderedDict
 from contextlib import contextmanager
@@ -31,6 +37,26 @@ from sqlalchemy.pool import QueuePool
 
 MAX_ENGINES = 32
 POOL_OVERFLOW = 4
+
+# sha256 of the stock SqliteEventLogStorage._connect's source (dagster 1.13.27) that the override
+# below was written against: it builds an engine per statement, initialises a shard's database on
+# first use (_initialized_dbs, _initdb) under _db_lock, and yields a connection in a transaction.
+CHECKED_CONNECT_SHA256 = "32c43750d4b7e288923a00303419c0c83280972c04630c8e575b54afd5eef880"
+RELIED_ON = ("_connect", "_initdb", "conn_string_for_shard")
+
+
+def override_applies() -> bool:
+    """Whether the stock storage is still the one the override was checked against."""
+    if not all(hasattr(SqliteEventLogStorage, name) for name in RELIED_ON):
+        return False
+    try:
+        source = textwrap.dedent(inspect.getsource(SqliteEventLogStorage._connect))
+    except (OSError, TypeError):  # no source to compare (a frozen or compiled install)
+        return False
+    return hashlib.sha256(source.encode("utf-8")).hexdigest() == CHECKED_CONNECT_SHA256
+
+
+OVERRIDE_APPLIES = override_applies()
 
 
 def _wal_commits_without_fsync(dbapi_connection: Any, _record: Any) -> None:
@@ -67,6 +93,10 @@ class KeptEngineSqliteEventLogStorage(SqliteEventLogStorage):
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[Connection]:
+        if not OVERRIDE_APPLIES or not hasattr(self, "_initialized_dbs"):
+            with super()._connect(shard) as conn:
+                yield conn
+            return
         with self._db_lock:
             engine = self._engine(shard)
             if shard not in self._initialized_dbs:

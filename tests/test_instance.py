@@ -48,3 +48,24 @@ def test_hotline_dagster_home_uses_the_kept_engine_event_log(tmp_path, monkeypat
     (home / "dagster.yaml").write_text(own, encoding="utf-8")
     ensure_dagster_home()
     assert (home / "dagster.yaml").read_text(encoding="utf-8") == own
+
+
+def test_the_event_log_override_was_checked_against_this_dagster():
+    """Fails when a Dagster upgrade changes the private method the kept-engine storage replaces:
+    re-read the stock SqliteEventLogStorage._connect, adapt the override, then update
+    CHECKED_CONNECT_SHA256. Until then the storage uses the stock method (next test)."""
+    from pipelines.event_log import OVERRIDE_APPLIES, override_applies
+
+    assert override_applies() and OVERRIDE_APPLIES
+
+
+def test_the_event_log_falls_back_to_the_stock_connect_when_dagster_changed(tmp_path, monkeypatch):
+    import pipelines.event_log as event_log
+
+    monkeypatch.setattr(event_log, "OVERRIDE_APPLIES", False)
+    storage = event_log.KeptEngineSqliteEventLogStorage(str(tmp_path))
+    for n in range(3):
+        storage.store_event(_entry("run", f"says {n}"))
+    assert [e.user_message for e in storage.get_logs_for_run("run")] == [f"says {n}" for n in range(3)]
+    assert storage._engines == {}  # the stock method built (and disposed of) its own engines
+    storage.dispose()
