@@ -254,21 +254,34 @@ def separators_seen(paths: pl.Series) -> list[str]:
 
 
 def hotspot_match_of_month(con, month: str, rules: dict[str, Any]) -> dict[str, Any]:
-    """How many of the month's orders match no hotspot prefix, and whether that share is beyond
-    the rules' ``hotspots.unmatched_warning_share``; names the other separators seen in them."""
+    """How many of the month's stored orders match no hotspot prefix (``_hotspot_match``)."""
     from assets.warehouse import fetch
 
-    unmatched_label = rules["hotspots"]["unmatched_label"]
     frame = fetch(con, "SELECT order_id, any_value(category_path) AS category_path, "
                        "bool_and(hotspot = $unmatched) AS unmatched FROM core.assignments WHERE month = $month "
-                       "GROUP BY order_id", {"month": month, "unmatched": unmatched_label})
-    orders, unmatched = frame.height, int(frame["unmatched"].sum() or 0)
-    share = unmatched / orders if orders else 0.0
+                       "GROUP BY order_id", {"month": month, "unmatched": rules["hotspots"]["unmatched_label"]})
+    return _hotspot_match(frame, month, rules)
+
+
+def hotspot_match_of_rows(rows: pl.DataFrame, prefixes: list[str], month: str, rules: dict[str, Any]) -> dict[str, Any]:
+    """``hotspot_match_of_month`` for validated rows not stored (``hotline validate``)."""
+    orders = rows.group_by("order_id").agg(pl.col("category_path").first())
+    paths = orders["category_path"].drop_nulls().unique().to_list()
+    matched = [p for p in paths if _matches(p, prefixes)]
+    return _hotspot_match(orders.with_columns((~pl.col("category_path").is_in(matched)).alias("unmatched")), month, rules)
+
+
+def _hotspot_match(orders: pl.DataFrame, month: str, rules: dict[str, Any]) -> dict[str, Any]:
+    """From one row per order (category_path, unmatched): the share of orders matching no hotspot
+    prefix, whether it reaches the rules' ``hotspots.unmatched_warning_share``, and the other
+    separators seen in the unmatched ones."""
+    count, unmatched = orders.height, int(orders["unmatched"].sum() or 0)
+    share = unmatched / count if count else 0.0
     limit = float(rules["hotspots"]["unmatched_warning_share"])
-    separators = separators_seen(frame.filter(pl.col("unmatched"))["category_path"]) if unmatched else []
-    return {"month": month, "orders": orders, "unmatched": unmatched, "share": share,
-            "warn": orders > 0 and share >= limit, "limit": limit, "separators": separators,
-            "label": unmatched_label}
+    separators = separators_seen(orders.filter(pl.col("unmatched"))["category_path"]) if unmatched else []
+    return {"month": month, "orders": count, "unmatched": unmatched, "share": share,
+            "warn": count > 0 and share >= limit, "limit": limit, "separators": separators,
+            "label": rules["hotspots"]["unmatched_label"]}
 
 
 def hotspot_match_message(match: dict[str, Any]) -> str:

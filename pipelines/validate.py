@@ -6,7 +6,13 @@ from pathlib import Path
 
 from assets.calendar import Calendar, CalendarError
 from assets.exports import export_files, read_export, validate_month
-from assets.platform_exports import load_column_aliases, normalise_category_separators, require_callback_columns
+from assets.platform_exports import (
+    hotspot_match_message,
+    hotspot_match_of_rows,
+    load_column_aliases,
+    normalise_category_separators,
+    require_callback_columns,
+)
 from assets.reference import load_adjustments, load_hotspots, load_roster, roster_of_month, unit_names
 from assets.rules import RulesError, load_rules
 from pipelines.settings import Settings
@@ -143,4 +149,9 @@ def _validate_exports(data_dir: Path, month: str, files: list[Path], echo) -> li
                 echo(f"note    {export.path}: {note}")
             if export.extra_columns:
                 echo(f"note    {export.path}: columns not in the contract, not loaded: {'、'.join(export.extra_columns)}")
+        if prefixes:
+            # the run's warning check hotspots_matched, on the rows a run would store
+            match = hotspot_match_of_rows(result.rows, prefixes, month, rules)
+            if match["warn"]:
+                echo(f"warning {hotspot_match_message(match)}")
     return faults

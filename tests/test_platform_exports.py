@@ -401,3 +401,8 @@ def test_orders_matching_no_hotspot_warn_naming_the_separator(tmp_path, hotline_
     assert any(line.startswith("CHECK WARNING core/assignments hotspots_matched: 2024-02: 3 of 4 orders") for line in lines), lines
     # a warning, not a block: the rows are stored as written
     assert query(hotline_env["warehouse"], "SELECT count(*) FROM core.assignments WHERE hotspot = '其他'") == [(3,)]
+    # hotline validate says the same, as a warning that does not fail it
+    done = subprocess.run([sys.executable, "-m", "pipelines.cli", "validate", str(data / "months" / MONTH)],
+                          capture_output=True, text=True, timeout=300, cwd=Path(__file__).parents[1])
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "warning 2024-02: 3 of 4 orders (75.0%) match no hotspot prefix and count as 其他" in done.stdout, done.stdout
