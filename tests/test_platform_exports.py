@@ -172,6 +172,22 @@ def test_a_bad_columns_csv_names_row_and_column(tmp_path, rows, faults):
         assert (row, column) == (want_row, want_column) and words in reason, got
 
 
+def test_aliases_and_a_totals_line_read_the_same_in_xlsx_and_gbk_csv(tmp_path):
+    renames = {"满意度": "满意度【回访】", "解决情况": "回访解决情况", "承办单位": "办理单位"}
+    rows = [{renames.get(k, k): v for k, v in export_row("A1", "柳园街道", 满意度="不满意").items()},
+            {renames.get(k, k): v for k, v in export_row("A2", "区住建局", 解决情况="未解决").items()}]
+    total = {**{k: "" for k in rows[0]}, "工单编号": "合计：2条"}
+    xlsx = helpers.write_xlsx(tmp_path / "e.xlsx", rows + [total])
+    gbk = write_csv(tmp_path / "e.csv", rows + [total], encoding="gbk")
+    for path in (xlsx, gbk):
+        (export,), month = judge(path)
+        assert month.faults.height == 0, month.faults.rows()
+        got = month.rows.sort("order_id").select("unit", "resolution_result", "satisfaction_result").rows()
+        assert got == [("柳园街道", "已解决", "不满意"), ("区住建局", "未解决", "满意")], path
+        assert "column 「满意度【回访】」 read as 满意度" in export.notes and "column 「办理单位」 read as 承办单位" in export.notes
+        assert "row 4 is a 合计 line, not an order: skipped (its count 2 agrees with the file)" in export.notes, export.notes
+
+
 def test_two_headers_meaning_one_column_are_a_file_fault_naming_both(tmp_path):
     row = export_row("A1", "柳园街道")
     path = write_csv(tmp_path / "both.csv", [{**row, "回访满意度": "满意"}], headers=[*row, "回访满意度"])
