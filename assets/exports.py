@@ -121,7 +121,8 @@ def read_export(path: Path, column_aliases: Mapping[str, str] | None = None) -> 
     # (or lower when title rows stand above the header). A totals line under the data is no record.
     # Only lines after the last record are taken out, so the records keep their row numbers.
     frame, totals = split_total_lines(frame, table.first_row)
-    frame = frame.with_row_index("source_row", offset=table.first_row).select(pl.col("source_row").cast(pl.Int64), *[pl.col(c).alias(n) for c, n in rename.items()])
+    frame = frame.with_row_index("source_row", offset=table.first_row).select(
+        pl.col("source_row").cast(pl.Int64), *[pl.col(c).alias(n) for c, n in rename.items()])
     # Every file's frame has every contract column, in the contract's order: files of one month
     # may order their columns differently or lack optional ones, and are stacked by name.
     frame = frame.with_columns(

@@ -95,8 +95,8 @@ def require_callback_columns(files: list["ExportFile"], month: str, rules: dict[
         return
     points = rules["scores"]["points"]
     indicators = {"解决情况": f"解决率 ({points['resolution']} points)", "满意度": f"满意率 ({points['satisfaction']} points)"}
-    named = "; ".join(f"no export of {month} has a {h} column (or an alias: {'、'.join(aliases_of(h, district_aliases))})"
-                      for h in missing)
+    named = "; ".join(f"no export of {month} has a {h} column "
+                      f"(or an alias: {'、'.join(aliases_of(h, district_aliases))})" for h in missing)
     raise FileFault(folder, f"{named}: without it every unit gets full marks for "
                             f"{' and '.join(indicators[h] for h in missing)}, as if every callback were perfect",
                     "Export the month again with the callback columns; if the platform names them otherwise, add "
@@ -192,9 +192,9 @@ def refuse_scientific_order_ids(rows: pl.DataFrame, path: Path) -> None:
     if bad.height == 0:
         return
     first = bad.row(0, named=True)
-    raise FileFault(path, f"{bad.height} order number(s) in 工单编号 are in scientific notation (row {first['source_row']}: "
-                          f"{first['order_id']}): Excel rewrote the numbers when the file was opened and saved, and the "
-                          "digits it dropped cannot be recovered",
+    raise FileFault(path, f"{bad.height} order number(s) in 工单编号 are in scientific notation "
+                          f"(row {first['source_row']}: {first['order_id']}): Excel rewrote the numbers when the file "
+                          "was opened and saved, and the digits it dropped cannot be recovered",
                     "Export the month again from the platform and load that file as it is (CSV or XLSX); if it must "
                     "go through Excel, import it with the 工单编号 column formatted as Text (数据 → 从文本/CSV, column "
                     "type 文本) before saving")
@@ -268,7 +268,8 @@ def hotspot_match_of_rows(rows: pl.DataFrame, prefixes: list[str], month: str, r
     orders = rows.group_by("order_id").agg(pl.col("category_path").first())
     paths = orders["category_path"].drop_nulls().unique().to_list()
     matched = [p for p in paths if _matches(p, prefixes)]
-    return _hotspot_match(orders.with_columns((~pl.col("category_path").is_in(matched)).alias("unmatched")), month, rules)
+    orders = orders.with_columns((~pl.col("category_path").is_in(matched)).alias("unmatched"))
+    return _hotspot_match(orders, month, rules)
 
 
 def _hotspot_match(orders: pl.DataFrame, month: str, rules: dict[str, Any]) -> dict[str, Any]:

@@ -83,7 +83,8 @@ def _check(rules: dict[str, Any]) -> None:
         raise RulesError("rules.yaml: callbacks.recorded must be true or false")
     share = rules["hotspots"]["unmatched_warning_share"]
     if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share <= 1:
-        raise RulesError(f"rules.yaml: hotspots.unmatched_warning_share must be a share above 0 and at most 1, got {share!r}")
+        raise RulesError("rules.yaml: hotspots.unmatched_warning_share must be a share above 0 and at most 1, "
+                         f"got {share!r}")
 
 
 def rules_json(rules: dict[str, Any]) -> str:

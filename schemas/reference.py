@@ -84,9 +84,9 @@ def columns_schema(contract_headers: list[str]) -> pa.DataFrameSchema:
 
     return pa.DataFrameSchema(
         {
-            "alias": pa.Column(pl.String, pa.Check(not_a_contract_header,
-                                                   error="别名 is itself a contract header: it cannot mean another column"),
-                               nullable=False, unique=True),
+            "alias": pa.Column(pl.String, pa.Check(
+                not_a_contract_header, error="别名 is itself a contract header: it cannot mean another column"),
+                nullable=False, unique=True),
             "header": pa.Column(pl.String, pa.Check.isin(contract_headers, error="列名 must be a header of the export "
                                                          "contract: " + "、".join(contract_headers)), nullable=False),
         },

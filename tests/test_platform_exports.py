@@ -111,7 +111,8 @@ def rename_headers(path: Path, renames: dict[str, str]) -> None:
 
 
 # --------------------------------------------------------------------------- finding 3: aliases
-def test_callback_columns_named_as_other_platforms_give_the_clean_scores_and_are_said(generated, clean_scores, hotline_env):
+def test_callback_columns_named_as_other_platforms_give_the_clean_scores_and_are_said(generated, clean_scores,
+                                                                                      hotline_env):
     data = month_env(generated, hotline_env)
     spellings = [{"解决情况": "回访解决情况", "满意度": "回访满意度"},
                  {"解决情况": "解决情况（回访）", "满意度": " 满意度(回访) ", "工单编号": "工单号", "承办单位": "承办部门"},
@@ -185,7 +186,8 @@ def test_aliases_and_a_totals_line_read_the_same_in_xlsx_and_gbk_csv(tmp_path):
         got = month.rows.sort("order_id").select("unit", "resolution_result", "satisfaction_result").rows()
         assert got == [("柳园街道", "已解决", "不满意"), ("区住建局", "未解决", "满意")], path
         assert "column 「满意度【回访】」 read as 满意度" in export.notes and "column 「办理单位」 read as 承办单位" in export.notes
-        assert "row 4 is a 合计 line, not an order: skipped (its count 2 agrees with the file)" in export.notes, export.notes
+        assert "row 4 is a 合计 line, not an order: skipped (its count 2 agrees with the file)" in export.notes, \
+            export.notes
 
 
 def test_two_headers_meaning_one_column_are_a_file_fault_naming_both(tmp_path):
@@ -205,7 +207,8 @@ def test_unknown_columns_are_kept_out_and_reported_once(tmp_path):
 
 
 # --------------------------------------------------------------------------- finding 4: column order
-def test_files_in_other_column_orders_and_without_optional_columns_give_the_clean_scores(generated, clean_scores, hotline_env):
+def test_files_in_other_column_orders_and_without_optional_columns_give_the_clean_scores(generated, clean_scores,
+                                                                                         hotline_env):
     data = month_env(generated, hotline_env)
     first, second, third = exports_of(data)
     header, rows = read_rows(first)
@@ -296,7 +299,8 @@ def test_a_totals_line_with_another_count_stops_the_month_and_changes_nothing(ge
     keep_age_order(data)
     ok, message, _ = run(hotline_env)
     assert not ok
-    assert (f"{first}: row {total_row} is a 合计 line stating {rows + 3}, but the file has {rows} rows") in message, message
+    assert f"{first}: row {total_row} is a 合计 line stating {rows + 3}, but the file has {rows} rows" in message, \
+        message
     assert "the export may be incomplete" in message
     assert query(hotline_env["warehouse"], SCORES) == clean_scores
 
@@ -316,7 +320,8 @@ def test_a_totals_line_without_a_count_and_one_among_the_records(tmp_path):
 
 
 # --------------------------------------------------------------------------- order numbers Excel rewrote
-def test_order_numbers_in_scientific_notation_are_a_file_fault_saying_how_to_export_them(generated, clean_scores, hotline_env):
+def test_order_numbers_in_scientific_notation_are_a_file_fault_saying_how_to_export_them(generated, clean_scores,
+                                                                                          hotline_env):
     data = month_env(generated, hotline_env)
     assert run(hotline_env)[0]
     first = exports_of(data)[0]
@@ -379,7 +384,8 @@ def test_classification_written_with_another_separator_gives_the_clean_numbers(g
     data = month_env(generated, hotline_env)
     assert run(hotline_env)[0]
     clean_hotspots = query(hotline_env["warehouse"], HOTSPOTS)
-    clean_paths = query(hotline_env["warehouse"], "SELECT order_id, unit, category_path FROM core.assignments ORDER BY ALL")
+    paths_sql = "SELECT order_id, unit, category_path FROM core.assignments ORDER BY ALL"
+    clean_paths = query(hotline_env["warehouse"], paths_sql)
     for path, separator in zip(exports_of(data), ["-", "＞", " / "]):
         _with_separator(path, separator)
     keep_age_order(data)
@@ -387,8 +393,7 @@ def test_classification_written_with_another_separator_gives_the_clean_numbers(g
     assert ok, message
     assert query(hotline_env["warehouse"], SCORES) == clean_scores
     assert query(hotline_env["warehouse"], HOTSPOTS) == clean_hotspots
-    assert query(hotline_env["warehouse"], "SELECT order_id, unit, category_path FROM core.assignments ORDER BY ALL") \
-        == clean_paths
+    assert query(hotline_env["warehouse"], paths_sql) == clean_paths
     assert check_evaluations(result)["hotspots_matched"].passed
     notes = next(e for e in result.get_asset_materialization_events()
                  if e.asset_key.path == ["core", "assignments"]).materialization.metadata["reader notes"].value
@@ -407,14 +412,16 @@ def test_orders_matching_no_hotspot_warn_naming_the_separator(tmp_path, hotline_
     result = helpers.materialize_months(MONTH, selection=AssetSelection.groups("reference", "ingest"))
     check = check_evaluations(result)["hotspots_matched"]
     assert not check.passed and check.severity.value == "WARN"
-    assert check.description == ("2024-02: 3 of 4 orders (75.0%) match no hotspot prefix and count as 其他, at least 60%; "
+    assert check.description == ("2024-02: 3 of 4 orders (75.0%) match no hotspot prefix and count as 其他, "
+                                 "at least 60%; "
                                  "their 诉求分类 joins levels with '-', not '/': re-export it with '/' or match "
                                  "hotspots.csv to how the platform writes it")
     lines = []
     from pipelines.execution import _summarise
 
     _summarise(result, lines.append)
-    assert any(line.startswith("CHECK WARNING core/assignments hotspots_matched: 2024-02: 3 of 4 orders") for line in lines), lines
+    summary = "CHECK WARNING core/assignments hotspots_matched: 2024-02: 3 of 4 orders"
+    assert any(line.startswith(summary) for line in lines), lines
     # a warning, not a block: the rows are stored as written
     assert query(hotline_env["warehouse"], "SELECT count(*) FROM core.assignments WHERE hotspot = '其他'") == [(3,)]
     # hotline validate says the same, as a warning that does not fail it
