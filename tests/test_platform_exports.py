@@ -429,3 +429,23 @@ def test_orders_matching_no_hotspot_warn_naming_the_separator(tmp_path, hotline_
                           capture_output=True, text=True, timeout=300, cwd=Path(__file__).parents[1])
     assert done.returncode == 0, done.stdout + done.stderr
     assert "warning 2024-02: 3 of 4 orders (75.0%) match no hotspot prefix and count as 其他" in done.stdout, done.stdout
+
+
+@pytest.mark.parametrize("written,read", [
+    # a file that writes '/' too: only the values the taxonomy confirms are read with '/'
+    (["城乡建设/物业管理/卫生保洁", "城乡建设-供水-城市供水", "交通运输-出租车"],
+     ["城乡建设/物业管理/卫生保洁", "城乡建设/供水/城市供水", "交通运输-出租车"]),
+    # a file that never writes '/': its separator, confirmed once, is read as '/' in every value
+    (["城乡建设＞供水＞城市供水", "交通运输＞出租车"], ["城乡建设/供水/城市供水", "交通运输/出租车"]),
+    # nothing confirms it: left as written (and counted by hotspots_matched)
+    (["交通运输|出租车", "交通运输|公交"], ["交通运输|出租车", "交通运输|公交"]),
+    (["城乡建设 / 供水", "城乡建设／燃气"], ["城乡建设/供水", "城乡建设/燃气"]),
+])
+def test_classification_separators_are_read_as_slash_only_where_unambiguous(tmp_path, written, read):
+    from assets.platform_exports import normalise_category_separators
+
+    path = write_csv(tmp_path / "c.csv", [export_row(f"A{i}", "柳园街道", 诉求分类=c) for i, c in enumerate(written)])
+    export = read_export(path)
+    normalise_category_separators(export, ["城乡建设/供水", "城乡建设/物业管理"])
+    assert export.rows["category_path"].to_list() == read
+    assert any("诉求分类 written with" in n for n in export.notes) == (written != read)
