@@ -14,6 +14,13 @@ from typing import Any
 import pandera.errors
 import polars as pl
 
+from assets.platform_exports import (
+    check_total_lines,
+    header_reader,
+    refuse_scientific_order_ids,
+    split_total_lines,
+    written_header,
+)
 from schemas.exports import (
     BY_HEADER,
     DATETIME_COLUMNS,
@@ -26,13 +33,6 @@ from schemas.exports import (
     ORDER_LEVEL_COLUMNS,
     REQUIRED_HEADERS,
     assignment_schema,
-)
-from assets.platform_exports import (
-    check_total_lines,
-    header_reader,
-    refuse_scientific_order_ids,
-    split_total_lines,
-    written_header,
 )
 from schemas.files import FileFault, read_export_table
 from schemas.warehouse import FAULT_COLUMNS

@@ -122,7 +122,9 @@ class TotalLine:
 def _total_line(cells: list[str | None]) -> TotalLine | None:
     """The row as a totals line: its first non-empty cell is 合计/总计/小计 (with a count or not),
     every other non-empty cell is a count. None for any other row."""
-    values = [unicodedata.normalize("NFKC", c).strip() for c in cells if c is not None and c.strip(" \t\r\n\u3000")]
+    # white space folded away: 合  计 is written to fill a wide cell, 2,002 条 with a space
+    values = [re.sub(r"\s+", "", unicodedata.normalize("NFKC", c)) for c in cells
+              if c is not None and c.strip(" \t\r\n\u3000")]
     if not values:
         return None
     first = _TOTAL_FIRST.match(values[0])

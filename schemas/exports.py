@@ -4,6 +4,7 @@ and the pandera (polars) schema a month's rows are validated against."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -66,8 +67,6 @@ _HEADER_BRACKETS = str.maketrans({"【": "(", "】": ")", "〔": "(", "〕": ")"
 def header_key(text: str | None) -> str:
     """A header folded for matching: NFKC (full-width letters, digits and brackets to half
     width), without any white space (a BOM included), and 【】〔〕[] as ( )."""
-    import unicodedata
-
     folded = unicodedata.normalize("NFKC", text or "").translate(_HEADER_BRACKETS)
     return re.sub(r"[\s\ufeff]+", "", folded)
 

@@ -177,7 +177,7 @@ def test_aliases_and_a_totals_line_read_the_same_in_xlsx_and_gbk_csv(tmp_path):
     renames = {"满意度": "满意度【回访】", "解决情况": "回访解决情况", "承办单位": "办理单位"}
     rows = [{renames.get(k, k): v for k, v in export_row("A1", "柳园街道", 满意度="不满意").items()},
             {renames.get(k, k): v for k, v in export_row("A2", "区住建局", 解决情况="未解决").items()}]
-    total = {**{k: "" for k in rows[0]}, "工单编号": "合计：2条"}
+    total = {**{k: "" for k in rows[0]}, "工单编号": "合　计：2 条"}
     xlsx = helpers.write_xlsx(tmp_path / "e.xlsx", rows + [total])
     gbk = write_csv(tmp_path / "e.csv", rows + [total], encoding="gbk")
     for path in (xlsx, gbk):
