@@ -449,3 +449,17 @@ def test_classification_separators_are_read_as_slash_only_where_unambiguous(tmp_
     normalise_category_separators(export, ["城乡建设/供水", "城乡建设/物业管理"])
     assert export.rows["category_path"].to_list() == read
     assert any("诉求分类 written with" in n for n in export.notes) == (written != read)
+
+
+def test_a_bad_columns_csv_fails_the_run_naming_row_and_column(hotline_env):
+    data = hotline_env["data"]
+    helpers.write_reference(data, [helpers.town("柳园街道")], calendar=CALENDAR)
+    write_rows(data / "reference" / "columns.csv", ["别名", "列名"], [["评价结果", "满意程度"]])
+    write_csv(data / "months" / MONTH / "exports" / "e.csv", [export_row("A1", "柳园街道")])
+    result = helpers.materialize_months(MONTH, selection=AssetSelection.groups("reference", "ingest"),
+                                        raise_on_error=False)
+    assert not result.success
+    message = failure_messages(result)
+    assert f"{data / 'reference' / 'columns.csv'}: 1 fault(s)" in message, message
+    assert "row 2, column 列名: 列名 must be a header of the export contract" in message, message
+    assert "Traceback" not in message
