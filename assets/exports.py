@@ -5,7 +5,7 @@ Pure functions on polars frames, no Dagster and no warehouse: the ingest asset a
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -14,6 +14,13 @@ from typing import Any
 import pandera.errors
 import polars as pl
 
+from assets.platform_exports import (
+    check_total_lines,
+    header_reader,
+    refuse_scientific_order_ids,
+    split_total_lines,
+    written_header,
+)
 from schemas.exports import (
     BY_HEADER,
     DATETIME_COLUMNS,
@@ -42,6 +49,7 @@ class ExportFile:
     extra_columns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the reader decided: sheet, header row, empty rows
     sha256: str = ""  # of the file's bytes as read
+    columns: list[str] = field(default_factory=list)  # the contract headers the file has (after aliases)
 
     @property
     def name(self) -> str:
@@ -58,10 +66,6 @@ def export_files(exports_dir: Path) -> list[Path]:
     return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
 
 
-def _clean_header(header: str | None) -> str:
-    return re.sub(r"[\s\u3000\ufeff]+", "", header or "")
-
-
 def _column_letter(index: int) -> str:
     """Excel's name of the column at 0-based ``index`` (0 → A, 26 → AA)."""
     letters = ""
@@ -72,21 +76,31 @@ def _column_letter(index: int) -> str:
     return letters
 
 
-def read_export(path: Path) -> ExportFile:
+def read_export(path: Path, column_aliases: Mapping[str, str] | None = None) -> ExportFile:
     """Read one export file. Raises FileFault for anything that concerns the whole file.
 
     The header is looked for in the first rows (title rows above it are skipped, a two-row header
-    of merged group cells is read as one); what the reader decided on its own is in ``notes``."""
-    table = read_export_table(path, REQUIRED_HEADERS, _clean_header)
+    of merged group cells is read as one); headers are matched by name, through the built-in
+    aliases and the district's ``column_aliases`` (``platform_exports.load_column_aliases``).
+    A totals line under the data is skipped and its count compared. What the reader decided on
+    its own (an alias read, a header row found, rows skipped) is in ``notes``."""
+    table = read_export_table(path, REQUIRED_HEADERS, header_reader(column_aliases))
     headers, frame, notes = table.headers, table.frame, list(table.notes)
     seen: dict[str, int] = {}
     for position, header in enumerate(headers):
         if header in BY_HEADER and header in seen:
             first = seen[header]
-            raise FileFault(path, f"the column 「{header}」 appears twice (columns {first + 1} and {position + 1}, "
-                                  f"{_column_letter(first)} and {_column_letter(position)})",
-                            "Delete one of the two columns and load the file again")
+            written = (written_header(headers[first]), written_header(header))
+            if written[0] == written[1]:
+                raise FileFault(path, f"the column 「{header}」 appears twice (columns {first + 1} and {position + 1}, "
+                                      f"{_column_letter(first)} and {_column_letter(position)})",
+                                "Delete one of the two columns and load the file again")
+            raise FileFault(path, f"the columns 「{written[0]}」 and 「{written[1]}」 (columns {first + 1} and "
+                                  f"{position + 1}, {_column_letter(first)} and {_column_letter(position)}) both mean "
+                                  f"{header}", "Delete the one that is not the export's own and load the file again")
         seen.setdefault(header, position)
+        if header in BY_HEADER and written_header(header) != header:
+            notes.append(f"column 「{written_header(header)}」 read as {header}")
     missing = [h for h in REQUIRED_HEADERS if h not in seen]
     if missing:
         hint = "the header must be on the first row" if len(missing) == len(REQUIRED_HEADERS) else "add the column(s) to the export"
@@ -98,18 +112,22 @@ def read_export(path: Path) -> ExportFile:
         if header in BY_HEADER:
             rename[column] = BY_HEADER[header].name
         elif header:
-            extra.append(header)
+            extra.append(written_header(header))
         elif frame[column].str.strip_chars(_SPACES).replace("", None).drop_nulls().len():
             # A column with values but no header (e.g. the right half of a merged header cell):
             # its meaning is unknown, so it is not loaded, and said so.
             extra.append(f"(column {_column_letter(position)}, no header)")
     # Row numbers as a person sees them in Excel: the header is row 1, the first record row 2
-    # (or lower when title rows stand above the header).
+    # (or lower when title rows stand above the header). A totals line under the data is no record.
+    # Only lines after the last record are taken out, so the records keep their row numbers.
+    frame, totals = split_total_lines(frame, table.first_row)
     frame = frame.with_row_index("source_row", offset=table.first_row).select(
         pl.col("source_row").cast(pl.Int64), *[pl.col(c).alias(n) for c, n in rename.items()])
+    # Every file's frame has every contract column, in the contract's order: files of one month
+    # may order their columns differently or lack optional ones, and are stacked by name.
     frame = frame.with_columns(
         [pl.lit(None, dtype=pl.String).alias(c.name) for c in EXPORT_COLUMNS if c.name not in frame.columns]
-    )
+    ).select("source_row", *[c.name for c in EXPORT_COLUMNS])
     # Surrounding spaces off, empty text as null: once, here, for the empty-row test below and
     # for _normalise. 诉求内容 is left as written: only an otherwise empty row needs it.
     kept = [c.name for c in EXPORT_COLUMNS if c.name != "content"]
@@ -125,11 +143,17 @@ def read_export(path: Path) -> ExportFile:
         notes.append(f"{blanks} empty row(s) skipped")
     if frame.height == 0:
         raise FileFault(path, "has a header but no rows", "Export the month again; an empty export is most likely a failed download")
+    if totals:
+        orders = frame.select(_stripped(pl.col("order_id")).n_unique()).item()
+        notes += check_total_lines(totals, frame.height, orders, path)
     # 诉求内容 is personal free text that is never checked nor stored: once it has counted for
     # telling empty rows, it is dropped (the largest column: a third of a 1M-row month's memory).
     frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias("content"))
     frame = frame.with_columns(pl.lit(path.name).alias("source_file"))
-    return ExportFile(path, table.encoding, _normalise(frame), extra, notes, table.sha256)
+    rows = _normalise(frame)
+    refuse_scientific_order_ids(rows, path)
+    return ExportFile(path, table.encoding, rows, extra, notes, table.sha256,
+                      [h for h in BY_HEADER if h in seen])
 
 
 def _stripped(text: pl.Expr) -> pl.Expr:
@@ -253,10 +277,10 @@ def _datetime_of(raw: pl.Expr) -> pl.Expr:
     parsed = pl.coalesce([raw.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in DATETIME_FORMATS])
     serial = raw.cast(pl.Float64, strict=False)
     # Excel stores datetimes as days since 1899-12-30; a plausible range avoids reading an
-    # order number as a date. Rounded to the second: the fraction carries float noise.
-    from_serial = pl.when(serial.is_between(20000, 80000)).then(
-        pl.lit(EXCEL_EPOCH) + pl.duration(seconds=(serial * 86_400).round(0).cast(pl.Int64))
-    )
+    # order number as a date. Rounded to the second: the fraction carries float noise. Out of
+    # range is null before the arithmetic: a 15-digit number in seconds overflows Int64.
+    plausible = pl.when(serial.is_between(20000, 80000)).then(serial)
+    from_serial = pl.lit(EXCEL_EPOCH) + pl.duration(seconds=(plausible * 86_400).round(0).cast(pl.Int64))
     return pl.coalesce([parsed, from_serial]).dt.cast_time_unit("us")
 
 

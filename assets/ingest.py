@@ -25,11 +25,18 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from assets.exports import MonthRows, export_files, read_export, validate_month
+from assets.platform_exports import (
+    hotspot_match_message,
+    hotspot_match_of_month,
+    load_column_aliases,
+    normalise_category_separators,
+    require_callback_columns,
+)
 from assets.reference import input_failure
 from assets.warehouse import fetch, markdown_table, month_rules, months_of, open_warehouse, registered, sql_text, transaction
 from pipelines.partitions import MONTHLY
 from pipelines.resources import HotlinePaths
-from schemas.files import FileFault
+from schemas.files import FileFault, RowFaults
 
 ASSIGNMENTS = AssetKey(["core", "assignments"])
 REJECTED_ROWS = AssetKey(["core", "rejected_rows"])
@@ -80,7 +87,15 @@ def read_month(paths: HotlinePaths, con, month: str) -> MonthRows:
         raise LookupError(f"no window stored for {month}: materialize ref/months for {month} first")
     roster = fetch(con, "SELECT unit, unit_group, aliases FROM ref.units WHERE month = $month ORDER BY roster_order",
                    {"month": month})
-    exports = [read_export(path) for path in files]
+    try:
+        aliases = load_column_aliases(paths.reference)
+    except RowFaults as exc:
+        raise input_failure(exc) from None
+    exports = [read_export(path, aliases) for path in files]
+    require_callback_columns(exports, month, rules, exports_dir, aliases)
+    prefixes = fetch(con, "SELECT prefix FROM ref.hotspots WHERE month = $month", {"month": month})["prefix"].to_list()
+    for export in exports:
+        normalise_category_separators(export, prefixes)
     return validate_month(exports, rules, window["window_start"][0], window["window_end"][0], unit_names(roster))
 
 
@@ -160,6 +175,9 @@ def store_month(con, month: str, month_rows: MonthRows, rules: dict[str, Any], k
         AssetCheckSpec("no_rejected_rows", asset=ASSIGNMENTS, blocking=True,
                        description="Every row of the month's exports is valid. A rejected row blocks the month's "
                                    "marts and report until the export is fixed; the metadata names each fault."),
+        AssetCheckSpec("hotspots_matched", asset=ASSIGNMENTS, blocking=False,
+                       description="Warns when a large share of the month's orders match no hotspot prefix "
+                                   "(hotspots.unmatched_warning_share), e.g. 诉求分类 written with another separator."),
     ],
     **MONTHLY,
 )
@@ -167,7 +185,7 @@ def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, pa
     """Read, validate and store the exports of each month in the run."""
     key = phone_key(Path(paths.phone_key_file), paths.data)
     totals = {"rows_in": 0, "rows_stored": 0, "rows_rejected": 0, "rows_replaced": 0}
-    file_tables, flag_counts, faults, notes = [], {}, [], []
+    file_tables, flag_counts, faults, notes, hotspot_matches = [], {}, [], [], []
     with open_warehouse(warehouse) as con:
         for month in months_of(context):
             context.log.info(f"{month}: reading exports from {paths.month_dir(month) / 'exports'}")
@@ -197,6 +215,7 @@ def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, pa
                 totals[column] += int(files[column].sum())
             file_tables.append(files.with_columns(pl.lit(month).alias("month")))
             flag_counts[month] = stored["flags"]
+            hotspot_matches.append(hotspot_match_of_month(con, month, month_rules(con, month)))
             faults.append(stored["rejected"].filter(pl.col("fault")).with_columns(pl.lit(month).alias("month")))
             context.log.info(f"{month}: stored {int(files['rows_stored'].sum())}, rejected {int(files['rows_rejected'].sum())}, "
                              f"replaced {int(files['rows_replaced'].sum())}")
@@ -227,4 +246,12 @@ def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, pa
             "faults": MetadataValue.md(markdown_table(
                 all_faults.select("month", "source_file", "row_number", "column_name", "value", "reason"), FAULT_PREVIEW)),
         },
+    )
+    unmatched = [m for m in hotspot_matches if m["warn"]]
+    yield AssetCheckResult(
+        check_name="hotspots_matched", asset_key=ASSIGNMENTS, passed=not unmatched,
+        severity=AssetCheckSeverity.WARN,
+        description="; ".join(hotspot_match_message(m) for m in (unmatched or hotspot_matches)),
+        metadata={"orders matching no hotspot": MetadataValue.json(
+            {m["month"]: {"orders": m["orders"], "unmatched": m["unmatched"]} for m in hotspot_matches})},
     )

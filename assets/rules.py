@@ -79,6 +79,12 @@ def _check(rules: dict[str, Any]) -> None:
         raise RulesError("rules.yaml: anomalies.bases must be any or all")
     if rules["enterprise"]["tie_order"] not in ("volume_desc", "roster"):
         raise RulesError("rules.yaml: enterprise.tie_order must be volume_desc or roster")
+    if not isinstance(rules["callbacks"]["recorded"], bool):
+        raise RulesError("rules.yaml: callbacks.recorded must be true or false")
+    share = rules["hotspots"]["unmatched_warning_share"]
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share <= 1:
+        raise RulesError("rules.yaml: hotspots.unmatched_warning_share must be a share above 0 and at most 1, "
+                         f"got {share!r}")
 
 
 def rules_json(rules: dict[str, Any]) -> str:

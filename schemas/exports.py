@@ -3,6 +3,8 @@ and the pandera (polars) schema a month's rows are validated against."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -45,6 +47,29 @@ EXPORT_COLUMNS: tuple[ExportColumn, ...] = (
     ExportColumn("到达现场时间", "arrived_at", False, "datetime"),
     ExportColumn("现场见面情况", "onsite_meeting", False, "text"),
 )
+
+# Headers as other platforms write them → the contract's header. Only spellings that can mean
+# nothing else; a district adds its own in reference/columns.csv (别名, 列名). Matched after
+# ``header_key`` (width, spaces and brackets folded), so 解决情况(回访) is 解决情况（回访）.
+COLUMN_ALIASES: dict[str, str] = {
+    "工单号": "工单编号", "工单编码": "工单编号",
+    "来电时间": "受理时间", "登记时间": "受理时间",
+    "来源渠道": "受理渠道", "受理方式": "受理渠道",
+    "诉求分类名称": "诉求分类", "问题分类": "诉求分类",
+    "承办部门": "承办单位", "办理单位": "承办单位",
+    "回访解决情况": "解决情况", "解决情况（回访）": "解决情况", "是否解决": "解决情况",
+    "回访满意度": "满意度", "满意度（回访）": "满意度", "满意程度": "满意度",
+}
+# Bracket pairs folded to ( ) by ``header_key``, beyond what NFKC already folds (（）→ ()).
+_HEADER_BRACKETS = str.maketrans({"【": "(", "】": ")", "〔": "(", "〕": ")", "[": "(", "]": ")"})
+
+
+def header_key(text: str | None) -> str:
+    """A header folded for matching: NFKC (full-width letters, digits and brackets to half
+    width), without any white space (a BOM included), and 【】〔〕[] as ( )."""
+    folded = unicodedata.normalize("NFKC", text or "").translate(_HEADER_BRACKETS)
+    return re.sub(r"[\s\ufeff]+", "", folded)
+
 
 BY_HEADER = {c.header: c for c in EXPORT_COLUMNS}
 BY_NAME = {c.name: c for c in EXPORT_COLUMNS}

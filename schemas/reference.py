@@ -67,3 +67,29 @@ CITY_SCHEMA = pa.DataFrameSchema(
     strict=False,
     name="city_assessment.csv",
 )
+
+
+COLUMNS_HEADERS = {"别名": "alias", "列名": "header"}
+COLUMNS_REQUIRED = ["别名", "列名"]
+
+
+def columns_schema(contract_headers: list[str]) -> pa.DataFrameSchema:
+    """columns.csv (more header spellings of the district's platform). ``alias`` is compared as
+    folded by ``schemas.exports.header_key`` (the caller folds it first): one alias, one meaning,
+    and never a contract header itself (that would make the contract's own column mean another)."""
+
+    def not_a_contract_header(data: pa.PolarsData):
+        # a NULL alias is a not_nullable fault of its own; here it must not pass or fail twice
+        return data.lazyframe.select(pl.col(data.key).is_null() | ~pl.col(data.key).is_in(contract_headers))
+
+    return pa.DataFrameSchema(
+        {
+            "alias": pa.Column(pl.String, pa.Check(
+                not_a_contract_header, error="别名 is itself a contract header: it cannot mean another column"),
+                nullable=False, unique=True),
+            "header": pa.Column(pl.String, pa.Check.isin(contract_headers, error="列名 must be a header of the export "
+                                                         "contract: " + "、".join(contract_headers)), nullable=False),
+        },
+        strict=False,
+        name="columns.csv",
+    )
