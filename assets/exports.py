@@ -390,8 +390,16 @@ class MonthRows:
     rows: pl.DataFrame  # accepted rows, one per (order, unit), with the resolved unit
     faults: pl.DataFrame  # rejected rows (FAULT_COLUMNS), fault=True
     superseded: pl.DataFrame  # rows replaced by a newer file's row (FAULT_COLUMNS), fault=False
-    files: list[ExportFile]
+    files: list[ExportFile]  # in file name order
     rows_in: int
+    # one row per replaced row: source_file, row_number, kept_file, kept_row, kind (identical |
+    # completed | conflict), columns (the headers in conflict, 、-separated; empty otherwise)
+    replacements: pl.DataFrame = field(default_factory=lambda: _empty_replacements())
+
+    @property
+    def conflicts(self) -> pl.DataFrame:
+        """The replacements where the rows truly disagreed and the later export won."""
+        return self.replacements.filter(pl.col("kind") == CONFLICT)
 
 
 def validate_month(
@@ -406,7 +414,10 @@ def validate_month(
     ``unit_names`` maps every name the roster accepts this month (names and aliases) to the
     roster unit: columns ``name``, ``unit``, ``group_code``.
     """
-    frames = [f.rows.with_columns(pl.lit(i).alias("file_age")) for i, f in enumerate(files)]
+    # Files in name order, whatever order they were found in: "the later export" of a conflict is
+    # the later name (never a modification time), and every result is independent of the listing.
+    files = sorted(files, key=lambda f: (f.name, str(f.path)))
+    frames = [f.rows.with_columns(pl.lit(i, dtype=pl.Int32).alias("_file_rank")) for i, f in enumerate(files)]
     rows = pl.concat(frames, how="vertical") if frames else pl.DataFrame()
     rows_in = rows.height
     fault_parts: list[pl.DataFrame] = []
@@ -474,19 +485,12 @@ def validate_month(
     faults = pl.concat(fault_parts, how="vertical") if fault_parts else _empty_faults()
     rows = _without(rows, faults.select("source_file", pl.col("row_number").alias("source_row")))
 
-    # 5. A re-export replaces older rows of the same (order, unit): keep the newest file's row.
-    repeated = rows.filter(pl.col("_repeated"))
-    newest = repeated.group_by("order_id", "unit").agg(pl.col("file_age").max().alias("newest_age"))
-    replaced = repeated.join(newest, on=["order_id", "unit"]).filter(pl.col("file_age") < pl.col("newest_age"))
-    newest_file = {i: f.name for i, f in enumerate(files)}
-    superseded = _faults(
-        replaced, "工单编号", pl.col("order_id"),
-        pl.format("replaced by the newer export {}", pl.col("newest_age").replace_strict(newest_file, return_dtype=pl.String)),
-    )
+    # 5. Re-exports: rows of the same (order, unit) from different files, decided by content.
+    replaced, superseded, replacements = _reexports_decided(rows.filter(pl.col("_repeated")))
     # Rows leave the month by position, once, at the end: an anti-join on (file, row) would hash,
     # and each filter copy, every row of the month.
-    dropped = [replaced["_position"]]
-    not_replaced = ~pl.col("_position").is_in(replaced["_position"].implode())
+    dropped = [replaced]
+    not_replaced = ~pl.col("_position").is_in(replaced.implode())
 
     # 6. Order-level fields must agree across the rows of one order (after replacement): only
     # orders with more than one row can disagree, and those are grouped once for every field.
@@ -512,8 +516,9 @@ def validate_month(
 
     faults = _masked_fault_values(faults, files)
     faults = faults.with_columns(pl.lit(True).alias("fault")).sort("source_file", "row_number", "column_name")
-    superseded = superseded.with_columns(pl.lit(False).alias("fault"))
-    return MonthRows(rows.drop("file_age"), faults.select(FAULT_COLUMNS), superseded.select(FAULT_COLUMNS), files, rows_in)
+    superseded = superseded.with_columns(pl.lit(False).alias("fault")).sort("source_file", "row_number")
+    return MonthRows(rows.drop("_file_rank"), faults.select(FAULT_COLUMNS), superseded.select(FAULT_COLUMNS), files,
+                     rows_in, replacements)
 
 
 def _masked_fault_values(faults: pl.DataFrame, files: list[ExportFile]) -> pl.DataFrame:
@@ -524,8 +529,8 @@ def _masked_fault_values(faults: pl.DataFrame, files: list[ExportFile]) -> pl.Da
     if faults.height == 0:
         return faults
     at = faults.select("source_file", pl.col("row_number").alias("source_row")).unique()
-    callers = pl.concat([f.rows.select("source_file", "source_row", "caller_name").join(at, on=["source_file", "source_row"],
-                                                                                         how="semi") for f in files])
+    callers = pl.concat([f.rows.select("source_file", "source_row", "caller_name")
+                         .join(at, on=["source_file", "source_row"], how="semi") for f in files])
     located = faults.join(callers.unique(["source_file", "source_row"]).rename({"source_row": "row_number"}),
                           on=["source_file", "row_number"], how="left", maintain_order="left")
     value = pl.col("value")
@@ -558,6 +563,74 @@ def _labels_folded(rows: pl.DataFrame, sets: dict[str, list[str]]) -> pl.DataFra
         if odd.len():
             fixed.append(column.replace(odd, mapped))
     return rows.with_columns(fixed) if fixed else rows
+
+
+# Every column a re-exported row can differ in: all but the key, the unit's spelling (an alias is
+# the same unit) and the personal texts that are not kept.
+REEXPORT_COLUMNS = [c.name for c in EXPORT_COLUMNS
+                    if c.name not in ("order_id", "unit_as_written", "content", "caller_name")]
+IDENTICAL, COMPLETED, CONFLICT = "identical", "completed", "conflict"
+
+
+def _reexports_decided(repeated: pl.DataFrame) -> tuple[pl.Series, pl.DataFrame, pl.DataFrame]:
+    """Which row of each (order, unit) that several files hold is kept, by content only.
+
+    ``repeated``: rows (one per file, in-file repeats already faults) whose (order, unit) occurs
+    more than once, with ``_position`` and ``_file_rank`` (file name order). A row that has a value
+    wherever another row of the key has one, and agrees with it wherever both have one, is kept
+    (identical rows: the later file's); where no row does (different values, or each row has
+    values the other lacks) the rows conflict, and the later file's row is kept. Returns the
+    positions of the rows replaced, those rows as not-a-fault rejected rows, and the replacements
+    (see MonthRows.replacements)."""
+    keys = ["order_id", "unit"]
+    columns = REEXPORT_COLUMNS
+    stats = repeated.group_by(keys).agg(
+        pl.len().alias("_rows"),
+        *[pl.col(c).drop_nulls().n_unique().alias(f"_values_{c}") for c in columns],
+        *[pl.col(c).is_not_null().any().alias(f"_any_{c}") for c in columns],
+    ).filter(pl.col("_rows") > 1)
+    if stats.height == 0:
+        empty = pl.Series("_position", [], dtype=repeated.schema.get("_position", pl.UInt32))
+        return empty, _empty_faults(), _empty_replacements()
+    group = repeated.join(stats, on=keys)
+    differing = pl.any_horizontal([pl.col(f"_values_{c}") > 1 for c in columns])
+    complete = pl.all_horizontal([pl.col(c).is_not_null() | ~pl.col(f"_any_{c}") for c in columns])
+    group = group.with_columns(complete.alias("_complete"))
+    # The kept row: among the complete rows if the rows agree and one is complete, else among all;
+    # the later file's of those.
+    group = group.with_columns((~differing & pl.col("_complete").any().over(keys)).alias("_agree"))
+    eligible = ~pl.col("_agree") | pl.col("_complete")
+    group = group.with_columns(pl.when(eligible).then(pl.col("_file_rank")).max().over(keys).alias("_kept_rank"))
+    kept = group.filter(pl.col("_file_rank") == pl.col("_kept_rank")).select(
+        *keys, pl.col("source_file").alias("kept_file"), pl.col("source_row").alias("kept_row"),
+        *[pl.col(c).is_null().alias(f"_kept_lacks_{c}") for c in columns])
+    lost = group.filter(pl.col("_file_rank") != pl.col("_kept_rank")).join(kept, on=keys)
+    headers = {c.name: c.header for c in EXPORT_COLUMNS}
+    # The columns in conflict: two different values, or a value the kept row lacks.
+    in_conflict = pl.concat_list([
+        pl.when((pl.col(f"_values_{c}") > 1) | (pl.col(c).is_not_null() & pl.col(f"_kept_lacks_{c}")))
+        .then(pl.lit(headers[c])) for c in columns]).list.drop_nulls().list.join("、")
+    kind = (pl.when(~pl.col("_agree")).then(pl.lit(CONFLICT))
+            .when(pl.col("_complete")).then(pl.lit(IDENTICAL)).otherwise(pl.lit(COMPLETED)))
+    lost = lost.with_columns(kind.alias("kind"), pl.when(~pl.col("_agree")).then(in_conflict).otherwise(pl.lit(""))
+                             .alias("columns"))
+    reason = (pl.when(pl.col("kind") == IDENTICAL)
+              .then(pl.format("the same row again in the export {} (row {}): kept once", "kept_file", "kept_row"))
+              .when(pl.col("kind") == COMPLETED)
+              .then(pl.format("completed by the export {} (row {}), which has values where this row is empty",
+                              "kept_file", "kept_row"))
+              .otherwise(pl.format("conflicts with the export {} (row {}) on {}: the later export (by file name), "
+                                   "{}, is kept; check which is right",
+                                   "kept_file", "kept_row", "columns", "kept_file")))
+    superseded = _faults(lost, "工单编号", pl.col("order_id"), reason)
+    replacements = lost.select("source_file", pl.col("source_row").alias("row_number"), "kept_file", "kept_row", "kind",
+                               "columns").sort("source_file", "row_number")
+    return lost.get_column("_position"), superseded, replacements
+
+
+def _empty_replacements() -> pl.DataFrame:
+    return pl.DataFrame(schema={"source_file": pl.String, "row_number": pl.Int64, "kept_file": pl.String,
+                                "kept_row": pl.Int64, "kind": pl.String, "columns": pl.String})
 
 
 def _without(rows: pl.DataFrame, drop: pl.DataFrame) -> pl.DataFrame:

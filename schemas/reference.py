@@ -42,7 +42,8 @@ def units_schema(roster_groups: list[str]) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {
             "unit": pa.Column(pl.String, _non_empty("单位名称 must not be empty"), nullable=False, unique=True),
-            "roster_group": pa.Column(pl.String, one_of(roster_groups, "分组 must be " + " or ".join(roster_groups), NOT_NULLABLE), nullable=False),
+            "roster_group": pa.Column(pl.String, one_of(roster_groups, "分组 must be " + " or ".join(roster_groups),
+                                                        NOT_NULLABLE), nullable=False),
             "valid_from": pa.Column(pl.String, _month_text("起始月 must be a month like 2024-02"), nullable=True),
             "valid_to": pa.Column(pl.String, _month_text("终止月 must be a month like 2024-02"), nullable=True),
         },
@@ -64,9 +65,12 @@ HOTSPOTS_SCHEMA = pa.DataFrameSchema(
 ADJUSTMENTS_SCHEMA = pa.DataFrameSchema(
     {
         "unit_as_written": pa.Column(pl.String, nullable=False, unique=True),
-        "deduction": pa.Column(pl.Float64, value_check(lambda v: v <= 0, "减分项 must be 0 or negative", NOT_NULLABLE), nullable=False),
-        "quality_bonus": pa.Column(pl.Float64, value_check(lambda v: v >= 0, "质效 must be 0 or positive", NOT_NULLABLE), nullable=False),
-        "sampling_rank": pa.Column(pl.Int64, value_check(lambda v: v >= 1, "抽测排名 must be a rank from 1", ALLOWED), nullable=True),
+        "deduction": pa.Column(pl.Float64, value_check(lambda v: v <= 0, "减分项 must be 0 or negative", NOT_NULLABLE),
+                               nullable=False),
+        "quality_bonus": pa.Column(pl.Float64, value_check(lambda v: v >= 0, "质效 must be 0 or positive", NOT_NULLABLE),
+                                   nullable=False),
+        "sampling_rank": pa.Column(pl.Int64, value_check(lambda v: v >= 1, "抽测排名 must be a rank from 1", ALLOWED),
+                                   nullable=True),
     },
     strict=False,
     name="adjustments.csv",
@@ -74,8 +78,10 @@ ADJUSTMENTS_SCHEMA = pa.DataFrameSchema(
 
 CITY_SCHEMA = pa.DataFrameSchema(
     {
-        "indicator": pa.Column(pl.String, one_of(CITY_INDICATORS, "指标 must be one of " + "/".join(CITY_INDICATORS), NOT_NULLABLE), nullable=False, unique=True),
-        "value_pct": pa.Column(pl.Float64, value_check(lambda v: v.is_between(0, 100), "数值 must be a percentage 0–100", NOT_NULLABLE), nullable=False),
+        "indicator": pa.Column(pl.String, one_of(CITY_INDICATORS, "指标 must be one of " + "/".join(CITY_INDICATORS),
+                                                 NOT_NULLABLE), nullable=False, unique=True),
+        "value_pct": pa.Column(pl.Float64, value_check(lambda v: v.is_between(0, 100), "数值 must be a percentage 0–100",
+                                                   NOT_NULLABLE), nullable=False),
     },
     strict=False,
     name="city_assessment.csv",

@@ -43,7 +43,8 @@ MASKED = [
 
 @pytest.mark.parametrize("text,masked", MASKED, ids=[m[0] for m in MASKED])
 def test_address_masking_covers_the_ways_numbers_and_names_are_written(text, masked):
-    frame = pl.DataFrame({"address": [text], "caller_name": [None]}, schema={"address": pl.String, "caller_name": pl.String})
+    frame = pl.DataFrame({"address": [text], "caller_name": [None]},
+                         schema={"address": pl.String, "caller_name": pl.String})
     assert frame.select(mask_address(pl.col("address"), pl.col("caller_name"))).item() == masked
     assert _masked_addresses(frame).to_list() == [masked]
 
