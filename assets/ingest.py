@@ -185,9 +185,11 @@ def store_month(con, month: str, month_rows: MonthRows, rules: dict[str, Any], k
                               "every row traceable to its export file and row (source_file, source_row)."),
         AssetSpec(REJECTED_ROWS, deps=REFERENCE_DEPS, group_name="ingest", kinds={"duckdb"},
                   description="Every input row that did not reach core.assignments: faults (fault = true, "
-                              "with file, row, column, value and reason) and rows replaced by a newer export."),
+                              "with file, row, column, value and reason) and rows replaced by another export's row "
+                              "of the same order and unit (decided by content)."),
         AssetSpec(EXPORT_FILES, deps=REFERENCE_DEPS, group_name="ingest", kinds={"duckdb"},
-                  description="The month's export files: encoding, checksum and rows in / stored / rejected / replaced."),
+                  description="The month's export files: encoding, checksum and rows in / stored / rejected / replaced "
+                              "(lost to another file's row), rows of other files they replaced, rows in conflict."),
     ],
     check_specs=[
         AssetCheckSpec("no_rejected_rows", asset=ASSIGNMENTS, blocking=True,
