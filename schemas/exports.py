@@ -108,7 +108,8 @@ SATISFACTION_NUMBER = r"^\d+(\.\d+)?$"
 
 
 def satisfaction_number(value: pl.Expr, numeric_max: float) -> pl.Expr:
-    """True where ``value`` is a plain number 0..numeric_max, false for other text, NULL for NULL."""
+    """True where ``value`` is a plain number 0..numeric_max, false for other text (an empty cell is
+    the caller's to decide)."""
     number = value.cast(pl.Float64, strict=False)
     return value.str.contains(SATISFACTION_NUMBER) & number.is_between(0, numeric_max).fill_null(False)
 
