@@ -131,8 +131,41 @@ def _file_stats(month_rows: MonthRows, rejected: pl.DataFrame) -> pl.DataFrame:
         "rows_in": [f.rows.height for f in month_rows.files],
         "extra_columns": [f.extra_columns for f in month_rows.files],
     }, schema_overrides={"extra_columns": pl.List(pl.String)})
+    replacements = month_rows.replacements
+    replacing = replacements.group_by(pl.col("kept_file").alias("source_file")).len("rows_replacing")
+    conflicts = month_rows.conflicts
+    in_conflict = pl.concat([
+        conflicts.select("source_file", pl.col("row_number").alias("row")),
+        conflicts.select(pl.col("kept_file").alias("source_file"), pl.col("kept_row").alias("row")),
+    ]).unique().group_by("source_file").len("rows_in_conflict")
+    counts = ["rows_stored", "rows_rejected", "rows_replaced", "rows_replacing", "rows_in_conflict"]
     return (files.join(stored, on="source_file", how="left").join(per_kind, on="source_file", how="left")
-            .with_columns(pl.col("rows_stored", "rows_rejected", "rows_replaced").fill_null(0).cast(pl.Int64)))
+            .join(replacing, on="source_file", how="left").join(in_conflict, on="source_file", how="left")
+            .with_columns(pl.col(counts).fill_null(0).cast(pl.Int64)))
+
+
+CONFLICTS_IN_SUMMARY = 5
+
+
+def _reexport_check(conflicts: pl.DataFrame) -> AssetCheckResult:
+    """A warning, not a block: conflicting re-exports are resolved by a stated rule (the later file
+    name wins), but a person should confirm which export is right."""
+    listed = "; ".join(f"{r['month']} {r['source_file']} row {r['row_number']} ↔ {r['kept_file']} row {r['kept_row']} "
+                       f"({r['columns']})" for r in conflicts.head(CONFLICTS_IN_SUMMARY).iter_rows(named=True))
+    more = conflicts.height - CONFLICTS_IN_SUMMARY
+    return AssetCheckResult(
+        check_name="reexports_agree", asset_key=ASSIGNMENTS, passed=conflicts.height == 0,
+        severity=AssetCheckSeverity.WARN,
+        description=("re-exported rows agree" if conflicts.height == 0 else
+                     f"{conflicts.height} re-exported row(s) conflict with another export's row of the same order and "
+                     f"unit; the later export (by file name) was kept: {listed}"
+                     + (f"; and {more} more" if more > 0 else "")),
+        metadata={
+            "conflicting rows": MetadataValue.int(conflicts.height),
+            "conflicts": MetadataValue.md(markdown_table(conflicts.rename(
+                {"source_file": "replaced_file", "row_number": "replaced_row"}), FAULT_PREVIEW)),
+        },
+    )
 
 
 def store_month(con, month: str, month_rows: MonthRows, rules: dict[str, Any], key: str) -> dict[str, Any]:
@@ -167,9 +200,11 @@ def store_month(con, month: str, month_rows: MonthRows, rules: dict[str, Any], k
                               "every row traceable to its export file and row (source_file, source_row)."),
         AssetSpec(REJECTED_ROWS, deps=REFERENCE_DEPS, group_name="ingest", kinds={"duckdb"},
                   description="Every input row that did not reach core.assignments: faults (fault = true, "
-                              "with file, row, column, value and reason) and rows replaced by a newer export."),
+                              "with file, row, column, value and reason) and rows replaced by another export's row "
+                              "of the same order and unit (decided by content)."),
         AssetSpec(EXPORT_FILES, deps=REFERENCE_DEPS, group_name="ingest", kinds={"duckdb"},
-                  description="The month's export files: encoding, checksum and rows in / stored / rejected / replaced."),
+                  description="The month's export files: encoding, checksum and rows in / stored / rejected / replaced "
+                              "(lost to another file's row), rows of other files they replaced, rows in conflict."),
     ],
     check_specs=[
         AssetCheckSpec("no_rejected_rows", asset=ASSIGNMENTS, blocking=True,
@@ -178,6 +213,10 @@ def store_month(con, month: str, month_rows: MonthRows, rules: dict[str, Any], k
         AssetCheckSpec("hotspots_matched", asset=ASSIGNMENTS, blocking=False,
                        description="Warns when a large share of the month's orders match no hotspot prefix "
                                    "(hotspots.unmatched_warning_share), e.g. 诉求分类 written with another separator."),
+        AssetCheckSpec("reexports_agree", asset=ASSIGNMENTS, blocking=False,
+                       description="Rows of the same order and unit in several exports agree (or one completes the "
+                                   "other). Where they truly conflict the later export (by file name) is kept; this "
+                                   "warns and lists both files and rows."),
     ],
     **MONTHLY,
 )
@@ -185,7 +224,7 @@ def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, pa
     """Read, validate and store the exports of each month in the run."""
     key = phone_key(Path(paths.phone_key_file), paths.data)
     totals = {"rows_in": 0, "rows_stored": 0, "rows_rejected": 0, "rows_replaced": 0}
-    file_tables, flag_counts, faults, notes, hotspot_matches = [], {}, [], [], []
+    file_tables, flag_counts, faults, notes, hotspot_matches, conflicts = [], {}, [], [], [], []
     with open_warehouse(warehouse) as con:
         for month in months_of(context):
             context.log.info(f"{month}: reading exports from {paths.month_dir(month) / 'exports'}")
@@ -217,10 +256,14 @@ def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, pa
             flag_counts[month] = stored["flags"]
             hotspot_matches.append(hotspot_match_of_month(con, month, month_rules(con, month)))
             faults.append(stored["rejected"].filter(pl.col("fault")).with_columns(pl.lit(month).alias("month")))
+            conflicts.append(month_rows.conflicts.with_columns(pl.lit(month).alias("month")))
+            if month_rows.conflicts.height:
+                context.log.warning(f"{month}: {month_rows.conflicts.height} re-exported row(s) conflict with another "
+                                    "export's row; the later export (by file name) was kept (check reexports_agree)")
             context.log.info(f"{month}: stored {int(files['rows_stored'].sum())}, rejected {int(files['rows_rejected'].sum())}, "
                              f"replaced {int(files['rows_replaced'].sum())}")
     per_file = pl.concat(file_tables).select("month", "source_file", "encoding", "rows_in", "rows_stored", "rows_rejected",
-                                             "rows_replaced", "extra_columns")
+                                             "rows_replaced", "rows_replacing", "rows_in_conflict", "extra_columns")
     extra = sorted({c for cols in per_file["extra_columns"].to_list() for c in cols})
     all_faults = pl.concat(faults)
     accounted = totals["rows_in"] == totals["rows_stored"] + totals["rows_rejected"] + totals["rows_replaced"]
@@ -233,6 +276,9 @@ def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, pa
         "unknown columns (not stored)": MetadataValue.text("、".join(extra) if extra else "none"),
         "reader notes": MetadataValue.md("\n".join(f"- {n}" for n in notes) if notes else "none"),
     })
+    all_conflicts = pl.concat(conflicts).select("month", "source_file", "row_number", "kept_file", "kept_row",
+                                                "columns")
+    yield _reexport_check(all_conflicts)
     yield MaterializeResult(asset_key=REJECTED_ROWS, metadata={
         "rows rejected": MetadataValue.int(totals["rows_rejected"]), "rows replaced": MetadataValue.int(totals["rows_replaced"])})
     yield MaterializeResult(asset_key=EXPORT_FILES, metadata={"files": MetadataValue.int(per_file.height)})

@@ -85,6 +85,19 @@ def _check(rules: dict[str, Any]) -> None:
     if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share <= 1:
         raise RulesError("rules.yaml: hotspots.unmatched_warning_share must be a share above 0 and at most 1, "
                          f"got {share!r}")
+    _check_value_sets(rules)
+
+
+def _check_value_sets(rules: dict[str, Any]) -> None:
+    """Labels of the closed value sets are non-empty texts: a number or an empty key in a credit
+    map, or a request type list that is not a list of texts, would never match a cell."""
+    for kind in ("resolution", "satisfaction"):
+        labels = rules["credit"][kind]
+        if not labels or any(not isinstance(label, str) or not label.strip() for label in labels):
+            raise RulesError(f"rules.yaml: credit.{kind} must map labels (texts) to credits, got {list(labels)!r}")
+    types = rules["values"]["request_types"]
+    if not isinstance(types, list) or not types or any(not isinstance(t, str) or not t.strip() for t in types):
+        raise RulesError(f"rules.yaml: values.request_types must be a list of 诉求类型 texts, got {types!r}")
 
 
 def rules_json(rules: dict[str, Any]) -> str:

@@ -133,14 +133,15 @@ def _validate_exports(data_dir: Path, month: str, files: list[Path], echo) -> li
     for export in readable:
         normalise_category_separators(export, prefixes)
     if readable:
-        # Validate in file age order, as a run would, so that replacements match.
-        by_age = {p: i for i, p in enumerate(export_files(files[0].parent))}
-        readable.sort(key=lambda f: by_age.get(f.path, 0))
+        # validate_month orders the files itself (by name, as a run does), so re-exports match.
         result = validate_month(readable, rules, window.start, window.end, names)
         folder = files[0].parent
         for row in result.faults.iter_rows(named=True):
             faults.append(f"{folder / row['source_file']} row {row['row_number']}, column {row['column_name']}: "
                           f"{row['reason']} (value: {row['value']!r})")
+        for r in result.conflicts.iter_rows(named=True):
+            echo(f"warning {folder / r['source_file']} row {r['row_number']} conflicts with {r['kept_file']} row "
+                 f"{r['kept_row']} on {r['columns']}: a run keeps the later export (by file name), {r['kept_file']}")
         for export in readable:
             bad = result.faults.filter(result.faults["source_file"] == export.name).height
             if not bad:

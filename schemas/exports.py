@@ -12,6 +12,8 @@ from typing import Any
 import pandera.polars as pa
 import polars as pl
 
+from schemas.checks import EMPTY_ALLOWED, EMPTY_IS_NOT_NULLABLE_FAULT, one_of, value_check
+
 
 @dataclass(frozen=True)
 class ExportColumn:
@@ -79,7 +81,11 @@ DATETIME_COLUMNS = [c.name for c in EXPORT_COLUMNS if c.kind == "datetime"]
 FLAG_COLUMNS = [c.name for c in EXPORT_COLUMNS if c.kind == "flag"]
 ORDER_LEVEL_COLUMNS = [c.name for c in EXPORT_COLUMNS if c.order_level]
 
+# 诉求类型 is a rule setting (values.request_types in rules.yaml: a district's platform may have its
+# own); these are the seed's, for what needs the list without a month's rules.
 REQUEST_TYPES = ["求助", "咨询", "建议", "感谢", "投诉", "举报", "其他"]
+# 企业诉求来源 and 现场见面情况 are the contract's labels: each is a figure of its own in the report
+# (table 4's sources, the 2-hour table's columns), so they are not a district's setting.
 ENTERPRISE_SOURCES = ["省企业诉求接诉即办", "企业直通车"]
 ONSITE_MEETINGS = ["已见面", "跨区域未见面", "市民不需要见面"]
 YES, NO = "是", "否"
@@ -104,40 +110,68 @@ EXCEL_EPOCH = datetime(1899, 12, 30)
 
 
 def yes_no_check(column: str) -> pa.Check:
-    return pa.Check.isin([YES, NO], error=f"{column} must be 是 or 否")
+    # optional flags arrive as 否 when empty; a required one that is empty is its not_nullable fault
+    return one_of([YES, NO], f"{column} must be 是 or 否", EMPTY_IS_NOT_NULLABLE_FAULT)
+
+
+def closed_value_sets(rules: dict[str, Any]) -> dict[str, list[str]]:
+    """Every accepted label of the text columns with a closed value set, by frame column: the
+    credit maps' labels (解决情况, 满意度), the rules' 诉求类型 and the contract's 企业诉求来源 and
+    现场见面情况. (满意度 also takes a number 0..satisfaction_numeric_max.)"""
+    return {
+        "resolution_result": [str(label) for label in rules["credit"]["resolution"]],
+        "satisfaction_result": [str(label) for label in rules["credit"]["satisfaction"]],
+        "request_type": [str(label) for label in rules["values"]["request_types"]],
+        "enterprise_source": list(ENTERPRISE_SOURCES),
+        "onsite_meeting": list(ONSITE_MEETINGS),
+    }
+
+
+# A 满意度 score as written: a plain decimal number (no sign, exponent or thousands separator), so
+# that the schema and the warehouse's cast read it the same way.
+SATISFACTION_NUMBER = r"^\d+(\.\d+)?$"
+
+
+def satisfaction_number(value: pl.Expr, numeric_max: float) -> pl.Expr:
+    """True where ``value`` is a plain number 0..numeric_max, false for other text (an empty cell is
+    the caller's to decide)."""
+    number = value.cast(pl.Float64, strict=False)
+    return value.str.contains(SATISFACTION_NUMBER) & number.is_between(0, numeric_max).fill_null(False)
 
 
 def assignment_schema(rules: dict[str, Any], window_start: date, window_end: date) -> pa.DataFrameSchema:
     """The schema of one month's normalised assignment rows. Datetimes are already parsed (an
-    unparsable one is a fault found before this schema runs); the window is the month's."""
-    resolution_labels = list(rules["credit"]["resolution"])
-    satisfaction_labels = list(rules["credit"]["satisfaction"])
+    unparsable one is a fault found before this schema runs); the window is the month's.
+
+    Every check decides an empty cell explicitly (schemas/checks.py): a value outside its set is a
+    fault whether or not the check's expression can evaluate it."""
+    sets = closed_value_sets(rules)
+    resolution_labels, satisfaction_labels = sets["resolution_result"], sets["satisfaction_result"]
+    request_types = sets["request_type"]
     numeric_max = float(rules["credit"]["satisfaction_numeric_max"])
     start = datetime.combine(window_start, datetime.min.time())
     end_exclusive = datetime.combine(window_end + timedelta(days=1), datetime.min.time())
+    how_to_add = "; a label of this district's platform goes in reference/rules.yaml ({key}){what}"
 
-    def satisfaction_ok(data: pa.PolarsData) -> pl.LazyFrame:
-        value = pl.col(data.key)
-        number = value.cast(pl.Float64, strict=False)
-        return data.lazyframe.select(
-            value.is_in(satisfaction_labels) | number.is_between(0, numeric_max) | value.is_null()
-        )
-
-    def in_window(data: pa.PolarsData) -> pl.LazyFrame:
-        value = pl.col(data.key)
-        return data.lazyframe.select((value >= start) & (value < end_exclusive))
+    def satisfaction_ok(value: pl.Expr) -> pl.Expr:
+        return value.is_in(satisfaction_labels) | satisfaction_number(value, numeric_max)
 
     text = {"dtype": pl.String}
     return pa.DataFrameSchema(
         {
-            "order_id": pa.Column(pl.String, pa.Check.str_length(min_value=1), nullable=False),
+            "order_id": pa.Column(pl.String, value_check(lambda v: v.str.len_chars() >= 1, "工单编号 must not be empty",
+                                                         EMPTY_IS_NOT_NULLABLE_FAULT), nullable=False),
             "received_at": pa.Column(
                 pl.Datetime("us"),
-                pa.Check(in_window, error=f"受理时间 must fall in the month's window {window_start}..{window_end}"),
+                value_check(lambda v: (v >= start) & (v < end_exclusive),
+                            f"受理时间 must fall in the month's window {window_start}..{window_end}",
+                            EMPTY_IS_NOT_NULLABLE_FAULT),
                 nullable=False,
             ),
             "channel": pa.Column(nullable=False, **text),
-            "request_type": pa.Column(pl.String, pa.Check.isin(REQUEST_TYPES, error="诉求类型 must be one of " + "/".join(REQUEST_TYPES)), nullable=False),
+            "request_type": pa.Column(pl.String, one_of(
+                request_types, "诉求类型 must be one of " + "/".join(request_types)
+                + how_to_add.format(key="values.request_types", what=""), EMPTY_IS_NOT_NULLABLE_FAULT), nullable=False),
             "category_path": pa.Column(nullable=False, **text),
             "address": pa.Column(nullable=True, **text),
             "unit_as_written": pa.Column(nullable=False, **text),
@@ -146,14 +180,22 @@ def assignment_schema(rules: dict[str, Any], window_start: date, window_end: dat
             "completed_at": pa.Column(pl.Datetime("us"), nullable=True),
             "responded_on_time": pa.Column(pl.String, yes_no_check("是否按时签收"), nullable=False),
             "completed_on_time": pa.Column(pl.String, yes_no_check("是否按时办结"), nullable=False),
-            "resolution_result": pa.Column(pl.String, pa.Check.isin(resolution_labels, error="解决情况 must be one of " + "/".join(resolution_labels)), nullable=True),
-            "satisfaction_result": pa.Column(pl.String, pa.Check(satisfaction_ok, error=f"满意度 must be one of {'/'.join(satisfaction_labels)} or a number 0–{numeric_max:g}"), nullable=True),
+            "resolution_result": pa.Column(pl.String, one_of(
+                resolution_labels, "解决情况 must be one of " + "/".join(resolution_labels) + " or empty"
+                + how_to_add.format(key="credit.resolution", what=" with its credit"), EMPTY_ALLOWED), nullable=True),
+            "satisfaction_result": pa.Column(pl.String, value_check(
+                satisfaction_ok, f"满意度 must be one of {'/'.join(satisfaction_labels)} or a number 0–{numeric_max:g}"
+                + how_to_add.format(key="credit.satisfaction", what=" with its credit"), EMPTY_ALLOWED), nullable=True),
             "city_rework": pa.Column(pl.String, yes_no_check("是否市重办"), nullable=False),
             "city_overdue": pa.Column(pl.String, yes_no_check("是否市到期未按时回复"), nullable=False),
-            "enterprise_source": pa.Column(pl.String, pa.Check.isin(ENTERPRISE_SOURCES, error="企业诉求来源 must be empty or " + "/".join(ENTERPRISE_SOURCES)), nullable=True),
+            "enterprise_source": pa.Column(pl.String, one_of(
+                ENTERPRISE_SOURCES, "企业诉求来源 must be empty or " + "/".join(ENTERPRISE_SOURCES), EMPTY_ALLOWED),
+                nullable=True),
             "fast_track": pa.Column(pl.String, yes_no_check("是否省接诉即办"), nullable=False),
             "arrived_at": pa.Column(pl.Datetime("us"), nullable=True),
-            "onsite_meeting": pa.Column(pl.String, pa.Check.isin(ONSITE_MEETINGS, error="现场见面情况 must be empty or " + "/".join(ONSITE_MEETINGS)), nullable=True),
+            "onsite_meeting": pa.Column(pl.String, one_of(
+                ONSITE_MEETINGS, "现场见面情况 must be empty or " + "/".join(ONSITE_MEETINGS), EMPTY_ALLOWED),
+                nullable=True),
         },
         strict=False,
         name="assignment export rows",

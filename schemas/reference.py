@@ -6,6 +6,8 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
+from schemas.checks import EMPTY_ALLOWED, EMPTY_IS_NOT_NULLABLE_FAULT, one_of, value_check
+
 UNITS_HEADERS = {
     "单位名称": "unit", "简称": "short_name", "分组": "roster_group", "主要负责人": "primary_leader",
     "分管负责人": "deputy_leader", "别名": "aliases", "起始月": "valid_from", "终止月": "valid_to",
@@ -23,15 +25,27 @@ CITY_REQUIRED = ["指标", "数值"]
 CITY_INDICATORS = ["响应率", "按时办理率", "诉求解决率", "综合满意率"]
 
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+# Every check decides an empty cell explicitly (schemas/checks.py): a required column's empty cell
+# is its not_nullable fault, an optional column's is allowed.
+NOT_NULLABLE, ALLOWED = EMPTY_IS_NOT_NULLABLE_FAULT, EMPTY_ALLOWED
+
+
+def _non_empty(error: str) -> pa.Check:
+    return value_check(lambda v: v.str.len_chars() >= 1, error, NOT_NULLABLE)
+
+
+def _month_text(error: str) -> pa.Check:
+    return value_check(lambda v: v.str.contains(MONTH_PATTERN), error, ALLOWED)
 
 
 def units_schema(roster_groups: list[str]) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {
-            "unit": pa.Column(pl.String, pa.Check.str_length(min_value=1), nullable=False, unique=True),
-            "roster_group": pa.Column(pl.String, pa.Check.isin(roster_groups, error="分组 must be " + " or ".join(roster_groups)), nullable=False),
-            "valid_from": pa.Column(pl.String, pa.Check.str_matches(MONTH_PATTERN, error="起始月 must be a month like 2024-02"), nullable=True),
-            "valid_to": pa.Column(pl.String, pa.Check.str_matches(MONTH_PATTERN, error="终止月 must be a month like 2024-02"), nullable=True),
+            "unit": pa.Column(pl.String, _non_empty("单位名称 must not be empty"), nullable=False, unique=True),
+            "roster_group": pa.Column(pl.String, one_of(roster_groups, "分组 must be " + " or ".join(roster_groups),
+                                                        NOT_NULLABLE), nullable=False),
+            "valid_from": pa.Column(pl.String, _month_text("起始月 must be a month like 2024-02"), nullable=True),
+            "valid_to": pa.Column(pl.String, _month_text("终止月 must be a month like 2024-02"), nullable=True),
         },
         strict=False,
         name="units.csv",
@@ -42,7 +56,7 @@ HOTSPOTS_SCHEMA = pa.DataFrameSchema(
     {
         "hotspot": pa.Column(pl.String, nullable=False),
         "sub_hotspot": pa.Column(pl.String, nullable=True),
-        "prefix": pa.Column(pl.String, pa.Check.str_length(min_value=1), nullable=False, unique=True),
+        "prefix": pa.Column(pl.String, _non_empty("诉求分类前缀 must not be empty"), nullable=False, unique=True),
     },
     strict=False,
     name="hotspots.csv",
@@ -51,9 +65,12 @@ HOTSPOTS_SCHEMA = pa.DataFrameSchema(
 ADJUSTMENTS_SCHEMA = pa.DataFrameSchema(
     {
         "unit_as_written": pa.Column(pl.String, nullable=False, unique=True),
-        "deduction": pa.Column(pl.Float64, pa.Check.le(0, error="减分项 must be 0 or negative"), nullable=False),
-        "quality_bonus": pa.Column(pl.Float64, pa.Check.ge(0, error="质效 must be 0 or positive"), nullable=False),
-        "sampling_rank": pa.Column(pl.Int64, pa.Check.ge(1, error="抽测排名 must be a rank from 1"), nullable=True),
+        "deduction": pa.Column(pl.Float64, value_check(lambda v: v <= 0, "减分项 must be 0 or negative", NOT_NULLABLE),
+                               nullable=False),
+        "quality_bonus": pa.Column(pl.Float64, value_check(lambda v: v >= 0, "质效 must be 0 or positive", NOT_NULLABLE),
+                                   nullable=False),
+        "sampling_rank": pa.Column(pl.Int64, value_check(lambda v: v >= 1, "抽测排名 must be a rank from 1", ALLOWED),
+                                   nullable=True),
     },
     strict=False,
     name="adjustments.csv",
@@ -61,8 +78,10 @@ ADJUSTMENTS_SCHEMA = pa.DataFrameSchema(
 
 CITY_SCHEMA = pa.DataFrameSchema(
     {
-        "indicator": pa.Column(pl.String, pa.Check.isin(CITY_INDICATORS, error="指标 must be one of " + "/".join(CITY_INDICATORS)), nullable=False, unique=True),
-        "value_pct": pa.Column(pl.Float64, pa.Check.in_range(0, 100, error="数值 must be a percentage 0–100"), nullable=False),
+        "indicator": pa.Column(pl.String, one_of(CITY_INDICATORS, "指标 must be one of " + "/".join(CITY_INDICATORS),
+                                                 NOT_NULLABLE), nullable=False, unique=True),
+        "value_pct": pa.Column(pl.Float64, value_check(lambda v: v.is_between(0, 100), "数值 must be a percentage 0–100",
+                                                   NOT_NULLABLE), nullable=False),
     },
     strict=False,
     name="city_assessment.csv",

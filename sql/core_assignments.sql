@@ -24,9 +24,20 @@ SELECT
     s.completed_at,
     s.responded_on_time = '是' AS responded_on_time,
     s.completed_on_time = '是' AS completed_on_time,
-    rc.credit AS resolution_credit,
-    coalesce(sc.credit, CAST(TRY_CAST(s.satisfaction_result AS DECIMAL(18, 6)) / $satisfaction_numeric_max AS DECIMAL(9, 4)))
-        AS satisfaction_credit,
+    -- A callback label without a credit never becomes an empty credit (it would leave the
+    -- denominator): the schema rejects it first, and should one get here the insert fails.
+    CASE WHEN s.resolution_result IS NULL THEN NULL
+         ELSE coalesce(rc.credit,
+                       error('解决情况 without a credit reached the warehouse: ' || s.source_file || ' row '
+                             || s.source_row))
+    END AS resolution_credit,
+    CASE WHEN s.satisfaction_result IS NULL THEN NULL
+         ELSE coalesce(sc.credit,
+                       CAST(TRY_CAST(s.satisfaction_result AS DECIMAL(18, 6)) / $satisfaction_numeric_max
+                            AS DECIMAL(9, 4)),
+                       error('满意度 without a credit reached the warehouse: ' || s.source_file || ' row '
+                             || s.source_row))
+    END AS satisfaction_credit,
     s.city_rework = '是' AS city_rework,
     s.city_overdue = '是' AS city_overdue,
     s.enterprise_source,

@@ -80,7 +80,7 @@ CREATE TABLE IF NOT EXISTS core.rejected_rows (
     column_name VARCHAR NOT NULL,         -- the faulty column(s), 、-separated
     value VARCHAR,
     reason VARCHAR NOT NULL,
-    fault BOOLEAN NOT NULL                -- false: not a fault, replaced by a newer export's row
+    fault BOOLEAN NOT NULL                -- false: not a fault, replaced by another export's row (same order, unit)
 );
 CREATE TABLE IF NOT EXISTS core.export_files (
     month VARCHAR NOT NULL,
@@ -93,6 +93,10 @@ CREATE TABLE IF NOT EXISTS core.export_files (
     rows_replaced BIGINT NOT NULL,
     extra_columns VARCHAR[] NOT NULL
 );
+-- Re-exports decided by content: rows of other files this file's rows replaced, and this file's
+-- rows in a true conflict (kept or not). Added to warehouses made before them.
+ALTER TABLE core.export_files ADD COLUMN IF NOT EXISTS rows_replacing BIGINT DEFAULT 0;
+ALTER TABLE core.export_files ADD COLUMN IF NOT EXISTS rows_in_conflict BIGINT DEFAULT 0;
 CREATE TABLE IF NOT EXISTS core.adjustments (
     month VARCHAR NOT NULL,
     unit VARCHAR NOT NULL,                -- roster name, or the name as written when unknown

@@ -167,14 +167,16 @@ def _month(env, *files: str, calendar=CALENDAR):
 
 def test_title_rows_and_two_sheets_load_through_a_run_and_the_run_says_what_it_skipped(hotline_env):
     _month(hotline_env, "title_rows.xlsx", "two_sheets.xlsx")
-    os.utime(hotline_env["data"] / "months" / MONTH / "exports" / "two_sheets.xlsx", (1_700_000_000, 1_700_000_000))
     result = helpers.materialize_months(MONTH, selection=INGEST)
     assert result.success
-    # two_sheets.xlsx is older: its A1, A2 are replaced by title_rows.xlsx's; OLD1 of the second sheet is never read.
+    # Both files hold the same A1, A2: kept once, from the later file name (two_sheets.xlsx); OLD1 of
+    # the second sheet is never read.
     assert query(hotline_env["warehouse"], "SELECT order_id, source_file, source_row FROM core.assignments ORDER BY 1") == [
-        ("A1", "title_rows.xlsx", 4), ("A2", "title_rows.xlsx", 5), ("A3", "title_rows.xlsx", 6)]
-    assert query(hotline_env["warehouse"], "SELECT source_file, row_number, fault FROM core.rejected_rows ORDER BY 1, 2") == [
-        ("two_sheets.xlsx", 2, False), ("two_sheets.xlsx", 3, False)]
+        ("A1", "two_sheets.xlsx", 2), ("A2", "two_sheets.xlsx", 3), ("A3", "title_rows.xlsx", 6)]
+    assert query(hotline_env["warehouse"], "SELECT source_file, row_number, fault, reason FROM core.rejected_rows "
+                                           "ORDER BY 1, 2") == [
+        ("title_rows.xlsx", 4, False, "the same row again in the export two_sheets.xlsx (row 2): kept once"),
+        ("title_rows.xlsx", 5, False, "the same row again in the export two_sheets.xlsx (row 3): kept once")]
     meta = next(e for e in result.get_asset_materialization_events()
                 if e.asset_key.path == ["core", "assignments"]).materialization.metadata
     notes = meta["reader notes"].value

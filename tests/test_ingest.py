@@ -73,7 +73,7 @@ def test_several_files_and_a_reexport_replacing_older_rows(hotline_env):
     assert [(r[0], r[1], None if r[2] is None else float(r[2])) for r in got] == [
         ("A1", "second.csv", 0.0), ("A2", "first.csv", 1.0), ("A3", "second.csv", 1.0)]
     assert stored(hotline_env, "SELECT source_file, row_number, fault, reason FROM core.rejected_rows") == [
-        ("first.csv", 2, False, "replaced by the newer export second.csv")]
+        ("first.csv", 2, False, "completed by the export second.csv (row 2), which has values where this row is empty")]
     files = stored(hotline_env, "SELECT source_file, rows_in, rows_stored, rows_rejected, rows_replaced FROM core.export_files ORDER BY source_file")
     assert files == [("first.csv", 2, 1, 0, 1), ("second.csv", 2, 2, 0, 0)]
     materialization = next(e for e in result.get_asset_materialization_events()

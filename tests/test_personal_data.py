@@ -5,13 +5,15 @@ the Dagster storage and logs, and the run's output are searched for them, and fo
 
 What is masked, and how: 来电人, 联系电话 and 诉求内容 never leave the export reader (联系电话 only
 as a keyed hash). In 诉求地址, phone numbers, ID numbers and the caller's own name (the 来电人 of
-the same row) are masked; other people's names in an address cannot be told from place names and
-are not planted here."""
+the same row) are masked, also when written with dots, dashes, spaces or in full width, and so is a
+surname with a form of address (欧阳女士); other people's full names in an address cannot be told
+from place names and are not planted here."""
 
 import json
 import os
 import subprocess
 import sys
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -24,6 +26,9 @@ MONTH = "2024-02"
 NAMES = ["欧阳娜娜", "司马相如", "诸葛青云", "上官婉儿"]
 PHONES = ["13912345678", "15800001234", "18655550199", "0635-8881234"]
 IDS = ["37150219800101123X", "371502199912319876", "370102200002290017", "150102198001011"]
+# Written as people dictate them: dotted, dashed, spaced, full-width numbers, an ID in groups, a
+# person named by surname and form of address. Planted in 诉求地址 only.
+SPOKEN = ["139.8765.4321", "139—8765—4321", "１３９ ８７６５ ４３２１", "3715 0219 9001 0112 34", "欧阳女士", "诸葛先生"]
 
 
 def plant(exports: Path) -> int:
@@ -39,7 +44,7 @@ def plant(exports: Path) -> int:
             name.alias("来电人"), phone.alias("联系电话"),
             (pl.lit("我是") + name + pl.lit("，身份证") + ident + pl.lit("，电话") + phone + pl.lit("，") + pl.col("诉求内容")).alias("诉求内容"),
             (pl.col("诉求地址").fill_null("") + pl.lit(" ") + name + pl.lit("家 电话") + phone + pl.lit(" 备用 ") + other
-             + pl.lit(" 身份证号") + ident).alias("诉求地址"),
+             + pl.lit(" 身份证号") + ident + pl.lit(" 邻居") + pick(SPOKEN)).alias("诉求地址"),
         )
         path.unlink()
         frame.write_csv(path.with_suffix(".csv"))
@@ -90,7 +95,9 @@ def test_planted_personal_data_reaches_no_table_report_log_or_output(hotline_env
     finally:
         con.close()
     key = hotline_env["key"].read_text().strip()
-    secrets = NAMES + PHONES + IDS + [p.replace("-", "") for p in PHONES if "-" in p] + [key, key[:16]]
+    spoken_digits = ["".join(ch for ch in unicodedata.normalize("NFKC", v) if ch.isdigit()) for v in SPOKEN]
+    secrets = (NAMES + PHONES + IDS + SPOKEN + [d for d in spoken_digits if d]
+               + [p.replace("-", "") for p in PHONES if "-" in p] + [key, key[:16]])
     leaks = search_bytes("warehouse (SQL)", "\n".join(texts).encode(), secrets)
     leaks += search_bytes("warehouse (bytes)", hotline_env["warehouse"].read_bytes(), secrets)
     if hotline_env["reports"].exists():
@@ -99,8 +106,8 @@ def test_planted_personal_data_reaches_no_table_report_log_or_output(hotline_env
     leaks += search_bytes("run output", (done.stdout + done.stderr).encode(), secrets)
     assert not leaks, "\n".join(leaks[:20])
     # The search does find what is there: every planted value is in the exports themselves.
-    planted = search_tree(hotline_env["data"] / "months" / MONTH / "exports", NAMES + PHONES + IDS)
-    assert {line.rsplit(": ", 1)[1] for line in planted} == set(NAMES + PHONES + IDS)
+    planted = search_tree(hotline_env["data"] / "months" / MONTH / "exports", NAMES + PHONES + IDS + SPOKEN)
+    assert {line.rsplit(": ", 1)[1] for line in planted} == set(NAMES + PHONES + IDS + SPOKEN)
     # The run really happened and was recorded in the persistent instance the search covered.
     assert any(hotline_env["dagster_home"].rglob("*.db"))
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
