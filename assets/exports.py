@@ -27,7 +27,8 @@ from schemas.exports import (
     REQUIRED_HEADERS,
     assignment_schema,
 )
-from schemas.files import FileFault, read_export_table
+from schemas.discovery import discover_exports
+from schemas.files import CELL_FAULT_FIX, FileFault, read_export_table
 from schemas.warehouse import FAULT_COLUMNS
 
 # White space a spreadsheet leaves around values, including the full-width space.
@@ -42,20 +43,18 @@ class ExportFile:
     extra_columns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the reader decided: sheet, header row, empty rows
     sha256: str = ""  # of the file's bytes as read
+    source_name: str = ""  # the name in core.export_files/rejected_rows: the path below exports/
+    header_cells: int = 0  # the header's named cells; ``rows.source_cells`` holds a row's count when it differs
 
     @property
     def name(self) -> str:
-        return self.path.name
+        return self.source_name or self.path.name
 
 
 def export_files(exports_dir: Path) -> list[Path]:
-    """The month's export files, oldest first: a later file's rows replace an earlier file's rows
-    for the same (order, unit). Age is the modification time, then the file name."""
-    if not exports_dir.is_dir():
-        return []
-    files = [p for p in exports_dir.iterdir() if p.is_file() and p.suffix.lower() in (".csv", ".xlsx", ".xlsm")
-             and not p.name.startswith(("~$", "."))]
-    return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
+    """The month's readable export files (schemas/discovery.py), in the order of their path below
+    ``exports_dir``. Refused files are not listed here: ``discover_exports`` names them."""
+    return discover_exports(exports_dir).files
 
 
 def _clean_header(header: str | None) -> str:
@@ -72,12 +71,16 @@ def _column_letter(index: int) -> str:
     return letters
 
 
-def read_export(path: Path) -> ExportFile:
-    """Read one export file. Raises FileFault for anything that concerns the whole file.
+def read_export(path: Path, name: str | None = None) -> ExportFile:
+    """Read one export file, named ``name`` (its path below exports/; default: the file name).
+    Raises FileFault for anything that concerns the whole file.
 
     The header is looked for in the first rows (title rows above it are skipped, a two-row header
-    of merged group cells is read as one); what the reader decided on its own is in ``notes``."""
+    of merged group cells is read as one); what the reader decided on its own is in ``notes``. A
+    row of text whose cell count is not the header's keeps its count in ``source_cells`` (null
+    for every other row): validate_month rejects it."""
     table = read_export_table(path, REQUIRED_HEADERS, _clean_header)
+    name = name or path.name
     headers, frame, notes = table.headers, table.frame, list(table.notes)
     seen: dict[str, int] = {}
     for position, header in enumerate(headers):
@@ -105,8 +108,12 @@ def read_export(path: Path) -> ExportFile:
             extra.append(f"(column {_column_letter(position)}, no header)")
     # Row numbers as a person sees them in Excel: the header is row 1, the first record row 2
     # (or lower when title rows stand above the header).
-    frame = frame.with_row_index("source_row", offset=table.first_row).select(
-        pl.col("source_row").cast(pl.Int64), *[pl.col(c).alias(n) for c, n in rename.items()])
+    cells = pl.repeat(None, frame.height, dtype=pl.Int32, eager=True).alias("source_cells")
+    if table.cell_faults:
+        at, counts = zip(*table.cell_faults)
+        cells = cells.scatter(list(at), list(counts))
+    frame = frame.with_row_index("source_row", offset=table.first_row).with_columns(cells).select(
+        pl.col("source_row").cast(pl.Int64), *[pl.col(c).alias(n) for c, n in rename.items()], "source_cells")
     frame = frame.with_columns(
         [pl.lit(None, dtype=pl.String).alias(c.name) for c in EXPORT_COLUMNS if c.name not in frame.columns]
     )
@@ -128,8 +135,8 @@ def read_export(path: Path) -> ExportFile:
     # 诉求内容 is personal free text that is never checked nor stored: once it has counted for
     # telling empty rows, it is dropped (the largest column: a third of a 1M-row month's memory).
     frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias("content"))
-    frame = frame.with_columns(pl.lit(path.name).alias("source_file"))
-    return ExportFile(path, table.encoding, _normalise(frame), extra, notes, table.sha256)
+    frame = frame.with_columns(pl.lit(name).alias("source_file"))
+    return ExportFile(path, table.encoding, _normalise(frame), extra, notes, table.sha256, name, table.header_cells)
 
 
 def _stripped(text: pl.Expr) -> pl.Expr:
@@ -335,6 +342,7 @@ class MonthRows:
     superseded: pl.DataFrame  # rows replaced by a newer file's row (FAULT_COLUMNS), fault=False
     files: list[ExportFile]
     rows_in: int
+    notes: list[str] = field(default_factory=list)  # what the file discovery skipped on purpose (lock, hidden files)
 
 
 def validate_month(
@@ -353,6 +361,20 @@ def validate_month(
     rows = pl.concat(frames, how="vertical") if frames else pl.DataFrame()
     rows_in = rows.height
     fault_parts: list[pl.DataFrame] = []
+
+    # 0. A row of text with fewer cells than the header, or more that are not empty, lost or gained
+    # a cell: its values may sit in the wrong columns (a callback lost). Rejected as a whole, and
+    # not judged further.
+    if "source_cells" in rows.columns:
+        uneven = rows.filter(pl.col("source_cells").is_not_null())
+        if uneven.height:
+            header_cells = pl.col("source_file").replace_strict({f.name: f.header_cells for f in files},
+                                                                 return_dtype=pl.Int64)
+            fault_parts.append(_faults(uneven, "(row)", pl.format("{} cells", pl.col("source_cells")),
+                                       pl.format("the row has {} cells, the header {}: " + CELL_FAULT_FIX,
+                                                 pl.col("source_cells"), header_cells)))
+            rows = rows.filter(pl.col("source_cells").is_null())
+        rows = rows.drop("source_cells")
 
     # 1. Datetimes that were written but could not be read.
     for name in DATETIME_COLUMNS:

@@ -24,11 +24,12 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from assets.exports import MonthRows, export_files, read_export, validate_month
+from assets.exports import MonthRows, read_export, validate_month
 from assets.reference import input_failure
 from assets.warehouse import fetch, markdown_table, month_rules, months_of, open_warehouse, registered, sql_text, transaction
 from pipelines.partitions import MONTHLY
 from pipelines.resources import HotlinePaths
+from schemas.discovery import discover_exports
 from schemas.files import FileFault
 
 ASSIGNMENTS = AssetKey(["core", "assignments"])
@@ -70,9 +71,12 @@ def read_month(paths: HotlinePaths, con, month: str) -> MonthRows:
     from assets.reference import unit_names
 
     exports_dir = paths.month_dir(month) / "exports"
-    files = export_files(exports_dir)
-    if not files:
-        raise FileFault(exports_dir, "holds no export files (*.csv, *.xlsx)",
+    discovery = discover_exports(exports_dir)
+    if discovery.refused:
+        # A month is read whole or not at all: a file that cannot be read stops it.
+        raise discovery.fault()
+    if not discovery.files:
+        raise FileFault(exports_dir, "holds no export files (.xlsx, .xls, .csv, .tsv, .txt)",
                         f"Put the work-order exports of {month} in this folder")
     rules = month_rules(con, month)
     window = fetch(con, "SELECT window_start, window_end FROM ref.months WHERE month = $month", {"month": month})
@@ -80,8 +84,10 @@ def read_month(paths: HotlinePaths, con, month: str) -> MonthRows:
         raise LookupError(f"no window stored for {month}: materialize ref/months for {month} first")
     roster = fetch(con, "SELECT unit, unit_group, aliases FROM ref.units WHERE month = $month ORDER BY roster_order",
                    {"month": month})
-    exports = [read_export(path) for path in files]
-    return validate_month(exports, rules, window["window_start"][0], window["window_end"][0], unit_names(roster))
+    exports = [read_export(path, discovery.name_of(path)) for path in discovery.files]
+    month_rows = validate_month(exports, rules, window["window_start"][0], window["window_end"][0], unit_names(roster))
+    month_rows.notes = discovery.notes
+    return month_rows
 
 
 def _credit_map(rules: dict[str, Any]) -> pl.DataFrame:
@@ -178,6 +184,9 @@ def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, pa
                 # previous state of the month.
                 raise input_failure(exc) from None
             context.log.info(f"{month}: {month_rows.rows_in} rows read from {len(month_rows.files)} file(s); storing")
+            for note in month_rows.notes:
+                context.log.info(f"{month}: exports/{note}")
+                notes.append(f"{month} exports/{note}")
             for export in month_rows.files:
                 for note in export.notes:
                     context.log.info(f"{month}: {export.name}: {note}")

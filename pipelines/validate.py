@@ -5,16 +5,17 @@ from collections import defaultdict
 from pathlib import Path
 
 from assets.calendar import Calendar, CalendarError
-from assets.exports import export_files, read_export, validate_month
+from assets.exports import read_export, validate_month
 from assets.reference import load_adjustments, load_hotspots, load_roster, roster_of_month, unit_names
 from assets.rules import RulesError, load_rules
 from pipelines.settings import Settings
+from schemas.discovery import EXPORT_TYPES, Discovery, discover_exports
 from schemas.files import FileFault, RowFaults, cast_numbers, read_csv_with_headers, validate_reference
 import polars as pl
 
 from schemas.reference import ADJUSTMENTS_HEADERS, ADJUSTMENTS_SCHEMA, CITY_HEADERS, CITY_REQUIRED, CITY_SCHEMA
 
-EXPORT_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+EXPORT_SUFFIXES = EXPORT_TYPES
 MONTH_DIR = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -34,30 +35,46 @@ def _month_of(path: Path, month: str | None) -> str | None:
     return month
 
 
-def _expand(path: Path) -> list[Path]:
+def _expand(path: Path) -> tuple[list[Path], list[Path]]:
+    """(files, exports folders) under ``path``. An exports folder (``exports`` itself, or one below
+    ``path``) is judged whole, by the same discovery as a run (schemas/discovery.py), so validate
+    and run see the same files; the other files are the reference files and side files."""
     if path.is_file():
-        return [path]
+        return [path], []
     if not path.exists():
         raise FileFault(path, "does not exist", "Check the path")
+    folders = sorted({p for p in [path, *path.rglob("exports")] if p.name == "exports" and p.is_dir()})
     files = []
     for child in sorted(path.rglob("*")):
+        if any(child.is_relative_to(folder) for folder in folders):
+            continue
         if child.is_file() and (child.suffix.lower() in EXPORT_SUFFIXES or child.name == "rules.yaml") \
                 and not child.name.startswith(("~$", ".")):
             files.append(child)
-    return files
+    return files, folders
 
 
 def validate_paths(paths: list[Path], month: str | None = None, echo=print) -> list[str]:
     """Check every file under ``paths``; print and return every fault found."""
     faults: list[str] = []
     exports_by_month: dict[tuple[Path, str], list[Path]] = defaultdict(list)
+    discoveries: dict[tuple[Path, str], Discovery] = {}
     checked = 0
     for given in paths:
         try:
-            files = _expand(given.resolve())
+            files, folders = _expand(given.resolve())
         except FileFault as exc:
             faults.append(str(exc))
             continue
+        for folder in folders:
+            folder_month = _month_of(folder, month)
+            if folder_month is None:
+                faults.append(f"{folder}: cannot tell which month these exports belong to; "
+                              "put them under months/YYYY-MM/exports/ or pass --month")
+                continue
+            discovery = discover_exports(folder)
+            checked += len(discovery.files) + len(discovery.refused)
+            discoveries[(_data_dir_of(folder), folder_month)] = discovery
         for path in files:
             data_dir = _data_dir_of(path)
             file_month = _month_of(path, month)
@@ -90,13 +107,22 @@ def validate_paths(paths: list[Path], month: str | None = None, echo=print) -> l
                 faults.append(str(exc))
     for (data_dir, file_month), files in sorted(exports_by_month.items()):
         faults += _validate_exports(data_dir, file_month, files, echo)
+    for (data_dir, folder_month), discovery in sorted(discoveries.items(), key=lambda item: item[0]):
+        for note in discovery.notes:
+            echo(f"note    {discovery.root}/{note}")
+        faults += [str(refused.fault()) for refused in discovery.refused]
+        if discovery.files:
+            faults += _validate_exports(data_dir, folder_month, discovery.files, echo, discovery.name_of)
     for fault in faults:
         echo(f"FAULT   {fault}")
     echo(f"hotline validate: {checked} file(s) checked, {len(faults)} fault(s)")
     return faults
 
 
-def _validate_exports(data_dir: Path, month: str, files: list[Path], echo) -> list[str]:
+def _validate_exports(data_dir: Path, month: str, files: list[Path], echo, name_of=None) -> list[str]:
+    """Read ``files`` (in the given order: the discovery's, as a run reads them) and validate
+    them together as the month's rows; ``name_of`` names a file as the run does (path below
+    exports/)."""
     reference = data_dir / "reference"
     try:
         rules = load_rules(reference)
@@ -107,17 +133,14 @@ def _validate_exports(data_dir: Path, month: str, files: list[Path], echo) -> li
     faults, readable = [], []
     for path in files:
         try:
-            readable.append(read_export(path))
+            readable.append(read_export(path, name_of(path) if name_of else None))
         except FileFault as exc:
             faults.append(str(exc))
     if readable:
-        # Validate in file age order, as a run would, so that replacements match.
-        by_age = {p: i for i, p in enumerate(export_files(files[0].parent))}
-        readable.sort(key=lambda f: by_age.get(f.path, 0))
         result = validate_month(readable, rules, window.start, window.end, names)
-        folder = files[0].parent
+        path_of = {export.name: export.path for export in readable}
         for row in result.faults.iter_rows(named=True):
-            faults.append(f"{folder / row['source_file']} row {row['row_number']}, column {row['column_name']}: "
+            faults.append(f"{path_of[row['source_file']]} row {row['row_number']}, column {row['column_name']}: "
                           f"{row['reason']} (value: {row['value']!r})")
         for export in readable:
             bad = result.faults.filter(result.faults["source_file"] == export.name).height
