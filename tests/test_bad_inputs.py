@@ -312,3 +312,139 @@ def test_a_50_mb_export_loads_with_bounded_memory(tmp_path):
     rows_in, stored, faults, peak_kib = map(int, done.stdout.split())
     assert (rows_in, stored, faults) == (rows, rows, 0)
     assert peak_kib * 1024 < 20 * size, f"peak {peak_kib / 1024:.0f} MiB for a {size / 1e6:.0f} MB file"
+
+
+# --------------------------------------------------------------------------- readers end to end
+_CLEAN_MONTH: list = []
+
+
+def _assignments(env) -> list[tuple]:
+    """core.assignments of the month without where each row came from, and with the phone hash
+    (keyed per test folder) left out."""
+    columns = [c for (c,) in query(env["warehouse"], "SELECT column_name FROM information_schema.columns WHERE "
+                                   "table_schema = 'core' AND table_name = 'assignments' ORDER BY ordinal_position")
+               if c not in ("source_file", "source_row", "caller_hash")]
+    return query(env["warehouse"], f"SELECT {', '.join(columns)} FROM core.assignments ORDER BY ALL")
+
+
+@pytest.mark.parametrize("name", sorted(set(VARIANTS) - {"variant_clean.csv"}))
+def test_a_month_from_each_readable_variant_stores_the_clean_months_assignments(hotline_env, name):
+    if not _CLEAN_MONTH:  # the clean month, stored once
+        _month(hotline_env, "variant_clean.csv")
+        assert helpers.materialize_months(MONTH, selection=INGEST).success
+        _CLEAN_MONTH.append(_assignments(hotline_env))
+        (hotline_env["data"] / "months" / MONTH / "exports" / "variant_clean.csv").unlink()
+    _month(hotline_env, name)
+    assert helpers.materialize_months(MONTH, selection=INGEST).success
+    got = _assignments(hotline_env)
+    assert len(got) == 4
+    assert got == _CLEAN_MONTH[0]
+    assert query(hotline_env["warehouse"], "SELECT source_file, rows_in, rows_stored, rows_rejected FROM core.export_files") == [
+        (name, 4, 4, 0)]
+
+
+def test_a_short_row_is_a_row_fault_through_a_run_and_blocks_the_month(hotline_env):
+    _month(hotline_env, "short_and_long_rows.csv")
+    result = helpers.materialize_months(MONTH, selection=INGEST, raise_on_error=False)
+    assert query(hotline_env["warehouse"], "SELECT row_number, column_name, value FROM core.rejected_rows "
+                                           "WHERE fault ORDER BY 1") == [(3, "(row)", "21 cells"), (4, "(row)", "24 cells")]
+    assert query(hotline_env["warehouse"], "SELECT order_id FROM core.assignments ORDER BY 1") == [("V1",), ("V4",)]
+    assert not helpers.check_evaluations(result)["no_rejected_rows"].passed
+
+
+# --------------------------------------------------------------------------- discovery
+def _folder_of_every_kind(exports: Path) -> None:
+    """An exports folder holding every kind of entry a real one may hold."""
+    exports.mkdir(parents=True, exist_ok=True)
+    shutil.copy(EXPORTS / "variant_excel97.xls", exports / "a_excel97.xls")
+    shutil.copy(EXPORTS / "variant_unicode_text.txt", exports / "b_unicode.txt")
+    (exports / "batch2").mkdir()
+    shutil.copy(EXPORTS / "variant_tabs.tsv", exports / "batch2" / "c_tabs.tsv")
+    (exports / "~$a_excel97.xlsx").write_bytes(b"lock")
+    (exports / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (exports / ".~lock.a_excel97.xlsx#").write_text("user,host")
+
+
+def test_discovery_reads_refuses_or_skips_every_entry_by_name(tmp_path):
+    from schemas.discovery import discover_exports
+
+    exports = tmp_path / "exports"
+    _folder_of_every_kind(exports)
+    (exports / "说明.pdf").write_bytes(b"%PDF-1.4")
+    (exports / "gone.csv").symlink_to(tmp_path / "nowhere.csv")
+    (exports / "loop.csv").symlink_to(exports / "loop.csv")
+    (exports / "batch2" / "up").symlink_to(exports)
+    found = discover_exports(exports)
+    assert [found.name_of(p) for p in found.files] == ["a_excel97.xls", "b_unicode.txt", "batch2/c_tabs.tsv"]
+    assert [(r.name, r.problem) for r in found.refused] == [
+        ("batch2/up", f"is a link to the folder {exports.resolve()}, which contains it (a loop)"),
+        ("gone.csv", f"is a link to {tmp_path / 'nowhere.csv'}, which does not exist (a dangling link)"),
+        ("loop.csv", "is a link that leads back to itself (a loop)"),
+        ("说明.pdf", "has the unsupported type '.pdf'"),
+    ]
+    assert found.notes == [
+        ".DS_Store: skipped, a hidden file (its name starts with a dot), not an export",
+        ".~lock.a_excel97.xlsx#: skipped, a hidden file (its name starts with a dot), not an export",
+        "~$a_excel97.xlsx: skipped, an Excel lock file (the workbook was open when the folder was copied), not an export",
+    ]
+    message = str(found.fault())
+    assert message.startswith(f"{exports}: holds 4 files that cannot be read as exports (batch2/up: "), message
+    assert "Exports must be .xlsx, .xls, .csv, .tsv or .txt files" in message
+
+
+def test_validate_and_run_see_the_same_files(hotline_env):
+    """A month of a .xls, a UTF-16 .txt, a .tsv in a subfolder and a dangling link: validate names
+    each; the run stops naming the link and stores nothing; without the link, the run stores every
+    readable file's rows, with the counts validate gave."""
+    write_reference(hotline_env["data"], ROSTER, calendar=CALENDAR)
+    exports = hotline_env["data"] / "months" / MONTH / "exports"
+    _folder_of_every_kind(exports)
+    # the three files carry the same orders: one month of three re-exports of it
+    (exports / "d_link.csv").symlink_to(hotline_env["data"] / "missing.csv")
+    cli = [sys.executable, "-m", "pipelines.cli"]
+    done = subprocess.run([*cli, "validate", str(hotline_env["data"] / "months" / MONTH)], capture_output=True,
+                          text=True, timeout=300, cwd=Path(__file__).parents[1])
+    assert done.returncode == 1, done.stdout + done.stderr
+    out = done.stdout
+    assert f"ok      {exports / 'a_excel97.xls'} (4 rows, xls)" in out
+    assert f"ok      {exports / 'b_unicode.txt'} (4 rows, utf-16-le)" in out
+    assert f"ok      {exports / 'batch2' / 'c_tabs.tsv'} (4 rows, utf-8)" in out
+    assert f"FAULT   {exports / 'd_link.csv'}: is a link to {hotline_env['data'] / 'missing.csv'}, which does not exist" in out
+    assert f"note    {exports}/~$a_excel97.xlsx: skipped, an Excel lock file" in out
+    assert f"note    {exports}/.DS_Store: skipped, a hidden file" in out
+    assert "hotline validate: 4 file(s) checked, 1 fault(s)" in out
+    assert "Traceback" not in done.stdout + done.stderr
+
+    result = helpers.materialize_months(MONTH, selection=INGEST, raise_on_error=False)
+    assert not result.success
+    assert f"{exports / 'd_link.csv'}: is a link to" in failure_messages(result)
+    assert query(hotline_env["warehouse"], "SELECT count(*) FROM core.export_files") == [(0,)]
+
+    (exports / "d_link.csv").unlink()
+    result = helpers.materialize_months(MONTH, selection=INGEST)
+    assert result.success
+    assert query(hotline_env["warehouse"], "SELECT source_file, encoding, rows_in FROM core.export_files ORDER BY 1") == [
+        ("a_excel97.xls", "xls", 4), ("b_unicode.txt", "utf-16-le", 4), ("batch2/c_tabs.tsv", "utf-8", 4)]
+    assert query(hotline_env["warehouse"], "SELECT count(*) FROM core.assignments") == [(4,)]
+    assert query(hotline_env["warehouse"], "SELECT count(*), count(*) FILTER (fault) FROM core.rejected_rows") == [(8, 0)]
+    notes = next(e for e in result.get_asset_materialization_events()
+                 if e.asset_key.path == ["core", "assignments"]).materialization.metadata["reader notes"].value
+    assert "2024-02 exports/~$a_excel97.xlsx: skipped, an Excel lock file" in notes
+    assert "2024-02 exports/.DS_Store: skipped, a hidden file" in notes
+
+
+def test_the_sensor_hashes_the_files_the_run_reads_subfolders_and_refused_links_included(tmp_path):
+    from pipelines.sensors import month_content_hash, month_input_files
+
+    month_dir = tmp_path / "months" / MONTH
+    _folder_of_every_kind(month_dir / "exports")
+    assert [p.relative_to(month_dir).as_posix() for p in month_input_files(month_dir)] == [
+        "exports/a_excel97.xls", "exports/b_unicode.txt", "exports/batch2/c_tabs.tsv"]
+    before = month_content_hash(month_dir)
+    (month_dir / "exports" / "~$b.xlsx").write_bytes(b"another lock")
+    assert month_content_hash(month_dir) == before
+    (month_dir / "exports" / "batch2" / "c_tabs.tsv").write_bytes(b"changed")
+    changed = month_content_hash(month_dir)
+    assert changed != before
+    (month_dir / "exports" / "gone.csv").symlink_to(tmp_path / "nowhere.csv")
+    assert month_content_hash(month_dir) not in (before, changed)
