@@ -70,8 +70,19 @@ def _sniff_binary(raw: bytes, path: Path | str) -> None:
     if raw.startswith(b"\xd0\xcf\x11\xe0"):
         raise FileFault(path, "is an old Excel 97-2003 workbook (.xls), not a CSV file",
                         "Open it in Excel and save it as .xlsx or as CSV UTF-8")
-    if b"\x00" in raw[:4096]:
-        raise FileFault(path, "holds NUL bytes: it is UTF-16 text without a byte-order mark, or not text at all",
+    sample = raw[:4096]
+    if b"\x00" in sample:
+        # UTF-16 writes ASCII characters (digits, commas, line ends) as the byte and a NUL: NULs
+        # on one side of the byte pairs only. Without the byte-order mark the encoding is a guess,
+        # so it is named, not read.
+        nul_even, nul_odd = sample[0::2].count(0), sample[1::2].count(0)
+        fix = ("Save the export again as CSV UTF-8, or as Excel's \"Unicode text\" (UTF-16 with its byte-order "
+               "mark), or as XLSX")
+        if max(nul_even, nul_odd) >= len(sample) // 8 and min(nul_even, nul_odd) * 10 <= max(nul_even, nul_odd):
+            order = "little-endian" if nul_odd > nul_even else "big-endian"
+            raise FileFault(path, f"holds NUL bytes between its characters: it is UTF-16 ({order}) text without a "
+                                  "byte-order mark", fix)
+        raise FileFault(path, "holds NUL bytes: it is not text (nor a workbook the readers know)",
                         "Save the export again as CSV UTF-8 or as the CSV that Chinese Excel writes (GBK), or as XLSX")
 
 
