@@ -362,9 +362,8 @@ def validate_month(
     rows_in = rows.height
     fault_parts: list[pl.DataFrame] = []
 
-    # 0. A row of text with fewer cells than the header, or more that are not empty, lost or gained
-    # a cell: its values may sit in the wrong columns (a callback lost). Rejected as a whole, and
-    # not judged further.
+    # 0. A row of text with fewer or more cells than the header lost or gained a cell: its values
+    # may sit in the wrong columns (a callback lost). Rejected as a whole, and not judged further.
     if "source_cells" in rows.columns:
         uneven = rows.filter(pl.col("source_cells").is_not_null())
         if uneven.height:

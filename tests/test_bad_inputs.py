@@ -350,6 +350,7 @@ def test_a_short_row_is_a_row_fault_through_a_run_and_blocks_the_month(hotline_e
     assert query(hotline_env["warehouse"], "SELECT row_number, column_name, value FROM core.rejected_rows "
                                            "WHERE fault ORDER BY 1") == [(3, "(row)", "21 cells"), (4, "(row)", "24 cells")]
     assert query(hotline_env["warehouse"], "SELECT order_id FROM core.assignments ORDER BY 1") == [("V1",), ("V4",)]
+    assert query(hotline_env["warehouse"], "SELECT rows_in, rows_stored, rows_rejected FROM core.export_files") == [(4, 2, 2)]
     assert not helpers.check_evaluations(result)["no_rejected_rows"].passed
 
 
