@@ -7,8 +7,8 @@ Every entry under ``exports/`` is read, refused or skipped by name, never ignore
   to ``exports/``, e.g. ``batch2/a.csv``), through symbolic links;
 - refused (a file fault that stops the month, naming the file and what to do): other types (.pdf,
   .doc, .zip …), dangling or looping links, anything that is not a regular file or cannot be listed;
-- skipped with a note: Excel's lock files (``~$x.xlsx``) and hidden files and folders
-  (``.DS_Store``, LibreOffice's ``.~lock.x.xlsx#``).
+- skipped with a note: Excel's lock files (``~$x.xlsx``), hidden files and folders (``.DS_Store``,
+  LibreOffice's ``.~lock.x.xlsx#``) and what file managers leave (``Thumbs.db``, ``__MACOSX``).
 
 The order is the relative names' order, never modification times: copying a folder keeps it."""
 
@@ -23,6 +23,9 @@ from schemas.files import FileFault
 # What the readers take (schemas/files.py read_export_table); the real format is found from the
 # bytes, so a workbook with the wrong one of these suffixes is still read.
 EXPORT_TYPES = (".xlsx", ".xlsm", ".xls", ".csv", ".tsv", ".txt")
+# What file managers leave in a folder they showed (Windows thumbnails and folder settings, the
+# resource forks of a zip made on a Mac): not exports, skipped with a note like hidden files.
+SYSTEM_FILES = {"thumbs.db", "desktop.ini", "__macosx"}
 TYPE_FIX = ("Exports must be .xlsx, .xls, .csv, .tsv or .txt files; move anything else out of the exports "
             "folder (every file in it is read as part of the month)")
 
@@ -95,6 +98,9 @@ def _walk(folder: Path, found: Discovery, open_folders: set[Path]) -> None:
         if entry.name.startswith("."):
             kind = "folder" if entry.is_dir() else "file"
             found.notes.append(f"{name}: skipped, a hidden {kind} (its name starts with a dot), not an export")
+            continue
+        if entry.name.lower() in SYSTEM_FILES:
+            found.notes.append(f"{name}: skipped, left by a file manager (Windows or macOS), not an export")
             continue
         if entry.is_symlink():
             try:

@@ -373,6 +373,7 @@ def test_discovery_reads_refuses_or_skips_every_entry_by_name(tmp_path):
     exports = tmp_path / "exports"
     _folder_of_every_kind(exports)
     (exports / "说明.pdf").write_bytes(b"%PDF-1.4")
+    (exports / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0")
     (exports / "gone.csv").symlink_to(tmp_path / "nowhere.csv")
     (exports / "loop.csv").symlink_to(exports / "loop.csv")
     (exports / "batch2" / "up").symlink_to(exports)
@@ -387,6 +388,7 @@ def test_discovery_reads_refuses_or_skips_every_entry_by_name(tmp_path):
     assert found.notes == [
         ".DS_Store: skipped, a hidden file (its name starts with a dot), not an export",
         ".~lock.a_excel97.xlsx#: skipped, a hidden file (its name starts with a dot), not an export",
+        "Thumbs.db: skipped, left by a file manager (Windows or macOS), not an export",
         "~$a_excel97.xlsx: skipped, an Excel lock file (the workbook was open when the folder was copied), not an export",
     ]
     message = str(found.fault())
