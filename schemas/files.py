@@ -289,7 +289,7 @@ def read_export_table(path: Path, required: list[str], clean: Callable[[str | No
             notes.append(f"the file is {WORKBOOK_KINDS[kind]} with a '{suffix}' name; read as such")
         return _read_workbook(path, raw, kind, required, clean, notes)
     if suffix in SUFFIX_KIND:
-        head = raw[:512].lstrip().lower()
+        head = raw[:512].removeprefix(b"\xef\xbb\xbf").lstrip().lower()
         if head.startswith((b"<html", b"<!doctype", b"<table", b"<?xml")):
             raise FileFault(path, f"is a web page or XML file (HTML/XML text) with a '{suffix}' name, not a workbook",
                             "Open it in Excel and save it as .xlsx (Excel Workbook), then load that file")
