@@ -53,6 +53,10 @@ FILE_FAULTS = {
     "duplicated_header.csv": ["the column 「承办单位」 appears twice", "columns 10 and 24, J and X", "Delete one of the two columns"],
     "missing_column.csv": ["missing required column(s) 承办单位", "add the column(s) to the export"],
     "no_header_on_any_sheet.xlsx": ["has no header row on any of its 2 sheets (说明、备注)", "Put the header"],
+    "html_named_xls.xls": ["is a web page or XML file (HTML/XML text) with a '.xls' name, not a workbook",
+                           "save it as .xlsx"],
+    "utf16_truncated.txt": ["is UTF-16 text (it starts with the UTF-16 byte-order mark) but is broken at byte",
+                            "looks truncated", "export the file again"],
 }
 
 
@@ -151,6 +155,7 @@ VARIANTS = {
     "variant_trailing_delimiter.csv": ("utf-8", [2, 3, 4, 5], []),
     "variant_xls_named_xlsx.xlsx": ("xls", [2, 3, 4, 5],
                                     ["the file is an Excel 97-2003 workbook (.xls) with a '.xlsx' name; read as such"]),
+    "variant_xlsx_named_csv.csv": ("xlsx", [2, 3, 4, 5], ["the file is an XLSX workbook with a '.csv' name; read as such"]),
     # the data sheet is first in the workbook but stored second (sheet2.xml), two empty rows and a
     # title above its header (row 4): rows are numbered as that sheet shows them
     "variant_data_sheet_stored_second.xlsx": ("xlsx", [5, 6, 7, 8], [
