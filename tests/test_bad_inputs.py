@@ -155,7 +155,8 @@ VARIANTS = {
     "variant_trailing_delimiter.csv": ("utf-8", [2, 3, 4, 5], []),
     "variant_xls_named_xlsx.xlsx": ("xls", [2, 3, 4, 5],
                                     ["the file is an Excel 97-2003 workbook (.xls) with a '.xlsx' name; read as such"]),
-    "variant_xlsx_named_csv.csv": ("xlsx", [2, 3, 4, 5], ["the file is an XLSX workbook with a '.csv' name; read as such"]),
+    "variant_xlsx_named_csv.csv": ("xlsx", [2, 3, 4, 5],
+                                   ["the file is an XLSX workbook with a '.csv' name; read as such"]),
     # the data sheet is first in the workbook but stored second (sheet2.xml), two empty rows and a
     # title above its header (row 4): rows are numbered as that sheet shows them
     "variant_data_sheet_stored_second.xlsx": ("xlsx", [5, 6, 7, 8], [
@@ -223,10 +224,11 @@ def test_title_rows_and_two_sheets_load_through_a_run_and_the_run_says_what_it_s
     assert result.success
     # A1 and A2 are in both files with the same content: one of each pair is kept (which one is
     # the re-export rule's business); OLD1 of the second sheet is never read.
-    assert query(hotline_env["warehouse"], "SELECT order_id FROM core.assignments ORDER BY 1") == [("A1",), ("A2",), ("A3",)]
-    assert query(hotline_env["warehouse"], "SELECT source_file, source_row FROM core.assignments WHERE order_id = 'A3'") == [
+    warehouse = hotline_env["warehouse"]
+    assert query(warehouse, "SELECT order_id FROM core.assignments ORDER BY 1") == [("A1",), ("A2",), ("A3",)]
+    assert query(warehouse, "SELECT source_file, source_row FROM core.assignments WHERE order_id = 'A3'") == [
         ("title_rows.xlsx", 6)]
-    assert query(hotline_env["warehouse"], "SELECT count(*), count(*) FILTER (fault) FROM core.rejected_rows") == [(2, 0)]
+    assert query(warehouse, "SELECT count(*), count(*) FILTER (fault) FROM core.rejected_rows") == [(2, 0)]
     meta = next(e for e in result.get_asset_materialization_events()
                 if e.asset_key.path == ["core", "assignments"]).materialization.metadata
     notes = meta["reader notes"].value
@@ -345,17 +347,18 @@ def test_a_month_from_each_readable_variant_stores_the_clean_months_assignments(
     got = _assignments(hotline_env)
     assert len(got) == 4
     assert got == _CLEAN_MONTH[0]
-    assert query(hotline_env["warehouse"], "SELECT source_file, rows_in, rows_stored, rows_rejected FROM core.export_files") == [
-        (name, 4, 4, 0)]
+    assert query(hotline_env["warehouse"],
+                 "SELECT source_file, rows_in, rows_stored, rows_rejected FROM core.export_files") == [(name, 4, 4, 0)]
 
 
 def test_a_short_row_is_a_row_fault_through_a_run_and_blocks_the_month(hotline_env):
     _month(hotline_env, "short_and_long_rows.csv")
     result = helpers.materialize_months(MONTH, selection=INGEST, raise_on_error=False)
-    assert query(hotline_env["warehouse"], "SELECT row_number, column_name, value FROM core.rejected_rows "
-                                           "WHERE fault ORDER BY 1") == [(3, "(row)", "21 cells"), (4, "(row)", "24 cells")]
-    assert query(hotline_env["warehouse"], "SELECT order_id FROM core.assignments ORDER BY 1") == [("V1",), ("V4",)]
-    assert query(hotline_env["warehouse"], "SELECT rows_in, rows_stored, rows_rejected FROM core.export_files") == [(4, 2, 2)]
+    warehouse = hotline_env["warehouse"]
+    assert query(warehouse, "SELECT row_number, column_name, value FROM core.rejected_rows WHERE fault ORDER BY 1") == [
+        (3, "(row)", "21 cells"), (4, "(row)", "24 cells")]
+    assert query(warehouse, "SELECT order_id FROM core.assignments ORDER BY 1") == [("V1",), ("V4",)]
+    assert query(warehouse, "SELECT rows_in, rows_stored, rows_rejected FROM core.export_files") == [(4, 2, 2)]
     assert not helpers.check_evaluations(result)["no_rejected_rows"].passed
 
 
@@ -394,7 +397,8 @@ def test_discovery_reads_refuses_or_skips_every_entry_by_name(tmp_path):
         ".DS_Store: skipped, a hidden file (its name starts with a dot), not an export",
         ".~lock.a_excel97.xlsx#: skipped, a hidden file (its name starts with a dot), not an export",
         "Thumbs.db: skipped, left by a file manager (Windows or macOS), not an export",
-        "~$a_excel97.xlsx: skipped, an Excel lock file (the workbook was open when the folder was copied), not an export",
+        "~$a_excel97.xlsx: skipped, an Excel lock file (the workbook was open when the folder was copied), "
+        "not an export",
     ]
     message = str(found.fault())
     assert message.startswith(f"{exports}: holds 4 files that cannot be read as exports (batch2/up: "), message
@@ -418,7 +422,8 @@ def test_validate_and_run_see_the_same_files(hotline_env):
     assert f"ok      {exports / 'a_excel97.xls'} (4 rows, xls)" in out
     assert f"ok      {exports / 'b_unicode.txt'} (4 rows, utf-16-le)" in out
     assert f"ok      {exports / 'batch2' / 'c_tabs.tsv'} (4 rows, utf-8)" in out
-    assert f"FAULT   {exports / 'd_link.csv'}: is a link to {hotline_env['data'] / 'missing.csv'}, which does not exist" in out
+    missing = hotline_env["data"] / "missing.csv"
+    assert f"FAULT   {exports / 'd_link.csv'}: is a link to {missing}, which does not exist" in out
     assert f"note    {exports}/~$a_excel97.xlsx: skipped, an Excel lock file" in out
     assert f"note    {exports}/.DS_Store: skipped, a hidden file" in out
     assert "hotline validate: 4 file(s) checked, 1 fault(s)" in out
@@ -432,10 +437,11 @@ def test_validate_and_run_see_the_same_files(hotline_env):
     (exports / "d_link.csv").unlink()
     result = helpers.materialize_months(MONTH, selection=INGEST)
     assert result.success
-    assert query(hotline_env["warehouse"], "SELECT source_file, encoding, rows_in FROM core.export_files ORDER BY 1") == [
+    warehouse = hotline_env["warehouse"]
+    assert query(warehouse, "SELECT source_file, encoding, rows_in FROM core.export_files ORDER BY 1") == [
         ("a_excel97.xls", "xls", 4), ("b_unicode.txt", "utf-16-le", 4), ("batch2/c_tabs.tsv", "utf-8", 4)]
-    assert query(hotline_env["warehouse"], "SELECT count(*) FROM core.assignments") == [(4,)]
-    assert query(hotline_env["warehouse"], "SELECT count(*), count(*) FILTER (fault) FROM core.rejected_rows") == [(8, 0)]
+    assert query(warehouse, "SELECT count(*) FROM core.assignments") == [(4,)]
+    assert query(warehouse, "SELECT count(*), count(*) FILTER (fault) FROM core.rejected_rows") == [(8, 0)]
     notes = next(e for e in result.get_asset_materialization_events()
                  if e.asset_key.path == ["core", "assignments"]).materialization.metadata["reader notes"].value
     assert "2024-02 exports/~$a_excel97.xlsx: skipped, an Excel lock file" in notes

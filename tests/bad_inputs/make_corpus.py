@@ -225,8 +225,8 @@ def readers_corpus() -> None:
             target.writestr(item, content)
     write_xlsx(EXPORTS / "variant_xlsx_named_csv.csv", rows, headers=HEADERS)
     # Named as what they are not: a web page saved as .xls, Excel's "Unicode text" cut short
-    (EXPORTS / "html_named_xls.xls").write_text("<html><body><table><tr><td>工单编号</td></tr></table></body></html>",
-                                                encoding="utf-8")
+    page = "<html><body><table><tr><td>工单编号</td></tr></table></body></html>"
+    (EXPORTS / "html_named_xls.xls").write_text(page, encoding="utf-8")
     unicode_text = (EXPORTS / "variant_unicode_text.txt").read_bytes()
     (EXPORTS / "utf16_truncated.txt").write_bytes(unicode_text[:len(unicode_text) // 2 | 1])
     # No sheet holds the header: the message names every sheet looked at
