@@ -3,7 +3,8 @@ files change, and a (non-blocking) check that the month's inputs are complete an
 
 A month's content is identified by what its files hold, never by names or modification times:
 the sha256 of the sorted list of (path relative to the month folder, sha256 of the file's bytes)
-over ``exports/*``, ``adjustments.csv``, ``city_assessment.csv`` and ``notes.md``. Touching a file,
+over the files under ``exports/`` that a run reads or refuses (schemas/discovery.py, subfolders
+included), ``adjustments.csv``, ``city_assessment.csv`` and ``notes.md``. Touching a file,
 or copying the same bytes again, starts nothing; a changed byte or a new file starts one run
 (run_key = month + content hash, so the same content never runs twice).
 """
