@@ -16,6 +16,7 @@ import polars as pl
 from schemas.reference import ADJUSTMENTS_HEADERS, ADJUSTMENTS_SCHEMA, CITY_HEADERS, CITY_REQUIRED, CITY_SCHEMA
 
 EXPORT_SUFFIXES = EXPORT_TYPES
+MONTH_SIDE_FILES = ("adjustments.csv", "city_assessment.csv")
 MONTH_DIR = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -35,23 +36,28 @@ def _month_of(path: Path, month: str | None) -> str | None:
     return month
 
 
-def _expand(path: Path) -> tuple[list[Path], list[Path]]:
-    """(files, exports folders) under ``path``. An exports folder (``exports`` itself, or one below
-    ``path``) is judged whole, by the same discovery as a run (schemas/discovery.py), so validate
-    and run see the same files; the other files are the reference files and side files."""
+def _expand(path: Path) -> tuple[list[Path], list[Path], list[Path]]:
+    """(files, exports folders, files a run never reads) under ``path``. An exports folder
+    (``exports`` itself, or one below ``path``) is judged whole, by the same discovery as a run
+    (schemas/discovery.py), so validate and run see the same files; the other files are the
+    reference files and a month's side files. An export-like file elsewhere in a month folder is
+    not read by a run, so it is not judged as an export either: it is listed, to be said."""
     if path.is_file():
-        return [path], []
+        return [path], [], []
     if not path.exists():
         raise FileFault(path, "does not exist", "Check the path")
     folders = sorted({p for p in [path, *path.rglob("exports")] if p.name == "exports" and p.is_dir()})
-    files = []
+    files, unread = [], []
     for child in sorted(path.rglob("*")):
         if any(child.is_relative_to(folder) for folder in folders):
             continue
         if child.is_file() and (child.suffix.lower() in EXPORT_SUFFIXES or child.name == "rules.yaml") \
                 and not child.name.startswith(("~$", ".")):
+            if child.name not in MONTH_SIDE_FILES and _month_of(child, None) is not None:
+                unread.append(child)
+                continue
             files.append(child)
-    return files, folders
+    return files, folders, unread
 
 
 def validate_paths(paths: list[Path], month: str | None = None, echo=print) -> list[str]:
@@ -62,10 +68,12 @@ def validate_paths(paths: list[Path], month: str | None = None, echo=print) -> l
     checked = 0
     for given in paths:
         try:
-            files, folders = _expand(given.resolve())
+            files, folders, unread = _expand(given.resolve())
         except FileFault as exc:
             faults.append(str(exc))
             continue
+        for path in unread:
+            echo(f"note    {path}: not read by a run (a month's exports are read from its exports/ folder only)")
         for folder in folders:
             folder_month = _month_of(folder, month)
             if folder_month is None:

@@ -414,6 +414,8 @@ def test_validate_and_run_see_the_same_files(hotline_env):
     _folder_of_every_kind(exports)
     # the three files carry the same orders: one month of three re-exports of it
     (exports / "d_link.csv").symlink_to(hotline_env["data"] / "missing.csv")
+    # an export left beside exports/, not in it: a run never reads it, so validate does not judge it
+    shutil.copy(EXPORTS / "short_and_long_rows.csv", exports.parent / "stray.csv")
     cli = [sys.executable, "-m", "pipelines.cli"]
     done = subprocess.run([*cli, "validate", str(hotline_env["data"] / "months" / MONTH)], capture_output=True,
                           text=True, timeout=300, cwd=Path(__file__).parents[1])
@@ -426,6 +428,7 @@ def test_validate_and_run_see_the_same_files(hotline_env):
     assert f"FAULT   {exports / 'd_link.csv'}: is a link to {missing}, which does not exist" in out
     assert f"note    {exports}/~$a_excel97.xlsx: skipped, an Excel lock file" in out
     assert f"note    {exports}/.DS_Store: skipped, a hidden file" in out
+    assert f"note    {exports.parent / 'stray.csv'}: not read by a run" in out
     assert "hotline validate: 4 file(s) checked, 1 fault(s)" in out
     assert "Traceback" not in done.stdout + done.stderr
 
