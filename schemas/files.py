@@ -336,11 +336,14 @@ def _read_text(path: Path, raw: bytes, suffix: str, required: list[str], clean: 
         del raw
         data = text.encode("utf-8")
         del text
-    if b"\n" not in data[:1 << 20] and b"\r" in data:
-        # Lines ended by a lone CR (old Mac, some platform exports): neither polars nor Arrow reads
-        # them as lines; as LF they are the same rows.
-        data = data.replace(b"\r", b"\n")
-        notes.append("lines end in a lone CR (carriage return); read as lines")
+    carriage_returns = data.count(b"\r")
+    if carriage_returns and carriage_returns != data.count(b"\r\n"):
+        # Lines ended by a lone CR (Excel's "CSV (Macintosh)", some platforms, or a file pieced
+        # together from several): neither polars nor Arrow reads them as lines; as LF they are the
+        # same rows.
+        some = b"\n" in data
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        notes.append(("some lines" if some else "lines") + " end in a lone CR (carriage return); read as lines")
     head_text = _head_text(data, HEADER_SEARCH_ROWS + 2)
     delimiter = _delimiter_of(head_text, required, clean, SUFFIX_DELIMITER.get(suffix, ","))
     if delimiter != SUFFIX_DELIMITER.get(suffix, ","):

@@ -152,6 +152,8 @@ VARIANTS = {
     "variant_tabs_named.csv": ("utf-8", [2, 3, 4, 5], ["cells are separated by tabs"]),
     "variant_semicolons.csv": ("gb18030", [2, 3, 4, 5], ["cells are separated by semicolons"]),
     "variant_cr_only.csv": ("utf-8", [2, 3, 4, 5], ["lines end in a lone CR (carriage return); read as lines"]),
+    "variant_mixed_line_ends.csv": ("utf-8", [2, 3, 4, 5],
+                                    ["some lines end in a lone CR (carriage return); read as lines"]),
     "variant_trailing_delimiter.csv": ("utf-8", [2, 3, 4, 5], []),
     "variant_xls_named_xlsx.xlsx": ("xls", [2, 3, 4, 5],
                                     ["the file is an Excel 97-2003 workbook (.xls) with a '.xlsx' name; read as such"]),

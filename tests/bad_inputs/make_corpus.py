@@ -199,6 +199,10 @@ def readers_corpus() -> None:
     (EXPORTS / "variant_tabs_named.csv").write_text(_text(rows, "\t"), encoding="utf-8")
     (EXPORTS / "variant_semicolons.csv").write_bytes(_text(rows, ";").encode("gb18030"))
     (EXPORTS / "variant_cr_only.csv").write_text(_text(rows, ",", "\r"), encoding="utf-8", newline="")
+    # a file pieced together from several: CRLF, lone CR and LF line ends mixed
+    pieces = _text(rows).splitlines(keepends=True)
+    mixed = pieces[0].replace("\n", "\r\n") + pieces[1].replace("\n", "\r") + pieces[2] + pieces[3].replace("\n", "\r")
+    (EXPORTS / "variant_mixed_line_ends.csv").write_bytes((mixed + "".join(pieces[4:])).encode())
     (EXPORTS / "variant_trailing_delimiter.csv").write_text(_text(rows, trailing=","), encoding="utf-8")
     _xls(EXPORTS / "variant_xls_named_xlsx.xlsx", [("工单", table)])
     # The data sheet first in the workbook but stored second (xl/worksheets/sheet2.xml), with two
