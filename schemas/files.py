@@ -336,8 +336,7 @@ def _read_text(path: Path, raw: bytes, suffix: str, required: list[str], clean: 
         del raw
         data = text.encode("utf-8")
         del text
-    carriage_returns = data.count(b"\r")
-    if carriage_returns and carriage_returns != data.count(b"\r\n"):
+    if b"\r" in data and _has_lone_carriage_return(data):
         # Lines ended by a lone CR (Excel's "CSV (Macintosh)", some platforms, or a file pieced
         # together from several): neither polars nor Arrow reads them as lines; as LF they are the
         # same rows.
@@ -383,6 +382,20 @@ def _read_text(path: Path, raw: bytes, suffix: str, required: list[str], clean: 
                         "Check for a truncated file or unbalanced quotes, and export it again") from None
     cell_faults = _rows_of_other_width(data, delimiter, skip, width, named, frame.height, path)
     return Table(frame, headers, encoding, skip + 1, notes, sha256, named, cell_faults)
+
+
+def _has_lone_carriage_return(data: bytes) -> bool:
+    """Whether a CR in ``data`` is not followed by an LF. Every CR's next byte is looked at once
+    (the file's CR positions, through numpy): counting CR and CRLF took two passes over the file."""
+    import numpy as np
+
+    codes = np.frombuffer(data, dtype=np.uint8)
+    at = np.flatnonzero(codes == 13)
+    if at.size == 0:
+        return False
+    if at[-1] == len(data) - 1:
+        return True
+    return bool((codes[at + 1] != 10).any())
 
 
 def _head_text(data: bytes, lines: int) -> str:
