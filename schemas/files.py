@@ -519,10 +519,17 @@ def _read_workbook(path: Path, raw: bytes, kind: str, required: list[str], clean
         try:
             # skip_rows=0: rows from the sheet's row 1, not from its first used row, so that a
             # frame row's index + 1 is the row number Excel shows
-            frame = reader.load_sheet(number, header_row=None, skip_rows=0, dtypes="string").to_polars()
+            sheet = reader.load_sheet(number, header_row=None, skip_rows=0, dtypes="string")
+            frame = sheet.to_polars()
+            columns = sheet.available_columns()
         except Exception as exc:
             raise FileFault(path, f"the sheet 「{name}」 cannot be read ({type(exc).__name__}: "
                                   f"{str(exc).splitlines()[0] if str(exc) else ''})", fix) from None
+        # calamine starts at the first used column too: empty columns put back in front, so that
+        # a column's position is its letter in Excel (A = 0) in every message
+        empty_left = columns[0].absolute_index if columns else 0
+        if empty_left and frame.width:
+            frame = frame.select(*[pl.lit(None, dtype=pl.String).alias(f"_{i}") for i in range(empty_left)], pl.all())
         frame = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
         lead = _leading_empty_rows(frame)
         head = [list(r) for r in frame.slice(lead, HEADER_SEARCH_ROWS + 1).iter_rows()]

@@ -134,6 +134,9 @@ LOADS = {
     "flag_spellings.csv": ("utf-8", list(range(2, 13)), {
         "responded_on_time": ["是", "否", "是", "否", "是", "否", "是", "否", "是", "是", "否"],
         "city_rework": ["是", "否", "是", "否", "是", "否", "是", "否", "是", "是", "否"]}, [], []),
+    # the table starts at C2: the column without a header is named by its letter in Excel
+    "table_from_column_c.xlsx": ("xlsx", [3], {"order_id": ["V1"]}, ["备注", "(column AA, no header)"],
+                                 ["header found on row 2; the 1 row(s) above it are not data and were skipped"]),
     # the header is on the second sheet: that sheet is read, and said
     "data_on_second_sheet.xlsx": ("xlsx", [2], {"order_id": ["A1"]}, [],
                                   ["the workbook has 2 sheets (说明、工单); only 「工单」, the first that holds the header, "

@@ -233,6 +233,14 @@ def readers_corpus() -> None:
     (EXPORTS / "html_named_xls.xls").write_text(page, encoding="utf-8")
     unicode_text = (EXPORTS / "variant_unicode_text.txt").read_bytes()
     (EXPORTS / "utf16_truncated.txt").write_bytes(unicode_text[:len(unicode_text) // 2 | 1])
+    # The table starts at C2: column letters in messages are Excel's (calamine starts at C)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for c, value in enumerate(HEADERS + ["备注"], start=3):
+        sheet.cell(2, c, value)
+    for c, value in enumerate([rows[0][h] for h in HEADERS] + ["无", "坐席补记"], start=3):
+        sheet.cell(3, c, value)
+    book.save(EXPORTS / "table_from_column_c.xlsx")
     # No sheet holds the header: the message names every sheet looked at
     book = openpyxl.Workbook()
     book.active.title = "说明"
