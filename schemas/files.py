@@ -514,7 +514,9 @@ def _read_workbook(path: Path, raw: bytes, kind: str, required: list[str], clean
     except Exception as exc:  # fastexcel/calamine raise their own error types
         raise FileFault(path, f"is not a readable {label} workbook ({type(exc).__name__}: "
                               f"{str(exc).splitlines()[0] if str(exc) else ''})", fix) from None
-    best = None  # (score, sheet index, frame, rows above the used range)
+    # (columns named, visible, sheet index, frame, rows above the used range): a hidden sheet
+    # (often an old copy kept out of sight) is read only when no visible one holds the header
+    best = None
     for number, name in enumerate(names):
         try:
             # skip_rows=0: rows from the sheet's row 1, not from its first used row, so that a
@@ -534,11 +536,12 @@ def _read_workbook(path: Path, raw: bytes, kind: str, required: list[str], clean
         lead = _leading_empty_rows(frame)
         head = [list(r) for r in frame.slice(lead, HEADER_SEARCH_ROWS + 1).iter_rows()]
         score = max((len(set(required) & {clean(c) for c in row}) for row in head), default=0)
-        if best is None or score > best[0]:
-            best = (score, number, frame, lead)
-        if score == len(required):
+        visible = getattr(sheet, "visible", "visible") == "visible"
+        if best is None or (score, visible) > best[:2]:
+            best = (score, visible, number, frame, lead)
+        if score == len(required) and visible:
             break
-    score, number, frame, lead = best
+    score, visible, number, frame, lead = best
     where = (f" on any of its {len(names)} sheets ({'、'.join(names)})" if len(names) > 1
              else f" on its sheet 「{names[0]}」" if names else "")
     if score == 0:
@@ -548,8 +551,9 @@ def _read_workbook(path: Path, raw: bytes, kind: str, required: list[str], clean
                               f"required columns ({'、'.join(required)})",
                         "Put the header (工单编号, 受理时间, …) in one row at the top of the sheet")
     if len(names) > 1:
-        which = (f"only the first, 「{names[0]}」, is read" if number == 0 else
-                 f"only 「{names[number]}」, the first that holds the header, is read")
+        which = (f"only the first, 「{names[0]}」, is read" if number == 0 and visible else
+                 f"only 「{names[number]}」, the first visible sheet that holds the header, is read" if visible else
+                 f"only 「{names[number]}」, a hidden sheet, is read: no visible sheet holds the header")
         notes.append(f"the workbook has {len(names)} sheets ({'、'.join(names)}); {which}")
     head = [list(r) for r in frame.slice(lead, HEADER_SEARCH_ROWS + 1).iter_rows()]
     index, span, headers = find_header(head, required, clean, path)

@@ -137,10 +137,14 @@ LOADS = {
     # the table starts at C2: the column without a header is named by its letter in Excel
     "table_from_column_c.xlsx": ("xlsx", [3], {"order_id": ["V1"]}, ["备注", "(column AA, no header)"],
                                  ["header found on row 2; the 1 row(s) above it are not data and were skipped"]),
+    # a hidden first sheet holds an old copy: the visible sheet is read, and said
+    "hidden_old_sheet_first.xlsx": ("xlsx", [2], {"order_id": ["V1"]}, [],
+                                    ["the workbook has 2 sheets (旧数据、工单); only 「工单」, the first visible sheet "
+                                     "that holds the header, is read"]),
     # the header is on the second sheet: that sheet is read, and said
     "data_on_second_sheet.xlsx": ("xlsx", [2], {"order_id": ["A1"]}, [],
-                                  ["the workbook has 2 sheets (说明、工单); only 「工单」, the first that holds the header, "
-                                   "is read"]),
+                                  ["the workbook has 2 sheets (说明、工单); only 「工单」, the first visible sheet that "
+                                   "holds the header, is read"]),
 }
 
 # Readers' variants (issue 13, findings 2, 6, 10): one month (variant_clean.csv) in every format a

@@ -241,6 +241,17 @@ def readers_corpus() -> None:
     for c, value in enumerate([rows[0][h] for h in HEADERS] + ["无", "坐席补记"], start=3):
         sheet.cell(3, c, value)
     book.save(EXPORTS / "table_from_column_c.xlsx")
+    # A hidden first sheet holding an old copy of the export: the visible one is read
+    book = openpyxl.Workbook()
+    book.active.title = "旧数据"
+    book.active.sheet_state = "hidden"
+    book.active.append(HEADERS)
+    book.active.append([export_row("OLD1", "柳园街道", received=T)[h] for h in HEADERS])
+    visible = book.create_sheet("工单")
+    visible.append(HEADERS)
+    visible.append([rows[0][h] for h in HEADERS])
+    book.active = 1
+    book.save(EXPORTS / "hidden_old_sheet_first.xlsx")
     # No sheet holds the header: the message names every sheet looked at
     book = openpyxl.Workbook()
     book.active.title = "说明"
