@@ -35,7 +35,8 @@ from schemas.exports import (
     assignment_schema,
     closed_value_sets,
 )
-from schemas.files import FileFault, read_export_table
+from schemas.discovery import discover_exports
+from schemas.files import CELL_FAULT_FIX, FileFault, read_export_table
 from schemas.warehouse import FAULT_COLUMNS
 
 # White space a spreadsheet leaves around values, including the full-width space.
@@ -50,21 +51,19 @@ class ExportFile:
     extra_columns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the reader decided: sheet, header row, empty rows
     sha256: str = ""  # of the file's bytes as read
+    source_name: str = ""  # the name in core.export_files/rejected_rows: the path below exports/
+    header_cells: int = 0  # the header's named cells; ``rows.source_cells`` holds a row's count when it differs
     columns: list[str] = field(default_factory=list)  # the contract headers the file has (after aliases)
 
     @property
     def name(self) -> str:
-        return self.path.name
+        return self.source_name or self.path.name
 
 
 def export_files(exports_dir: Path) -> list[Path]:
-    """The month's export files, oldest first: a later file's rows replace an earlier file's rows
-    for the same (order, unit). Age is the modification time, then the file name."""
-    if not exports_dir.is_dir():
-        return []
-    files = [p for p in exports_dir.iterdir() if p.is_file() and p.suffix.lower() in (".csv", ".xlsx", ".xlsm")
-             and not p.name.startswith(("~$", "."))]
-    return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
+    """The month's readable export files (schemas/discovery.py), in the order of their path below
+    ``exports_dir``. Refused files are not listed here: ``discover_exports`` names them."""
+    return discover_exports(exports_dir).files
 
 
 def _column_letter(index: int) -> str:
@@ -77,15 +76,19 @@ def _column_letter(index: int) -> str:
     return letters
 
 
-def read_export(path: Path, column_aliases: Mapping[str, str] | None = None) -> ExportFile:
-    """Read one export file. Raises FileFault for anything that concerns the whole file.
+def read_export(path: Path, name: str | None = None, column_aliases: Mapping[str, str] | None = None) -> ExportFile:
+    """Read one export file, named ``name`` (its path below exports/; default: the file name).
+    Raises FileFault for anything that concerns the whole file.
 
     The header is looked for in the first rows (title rows above it are skipped, a two-row header
     of merged group cells is read as one); headers are matched by name, through the built-in
     aliases and the district's ``column_aliases`` (``platform_exports.load_column_aliases``).
     A totals line under the data is skipped and its count compared. What the reader decided on
-    its own (an alias read, a header row found, rows skipped) is in ``notes``."""
+    its own (an alias read, a header row found, rows skipped) is in ``notes``. A row of text whose
+    cell count is not the header's keeps its count in ``source_cells`` (null for every other row):
+    validate_month rejects it."""
     table = read_export_table(path, REQUIRED_HEADERS, header_reader(column_aliases))
+    name = name or path.name
     headers, frame, notes = table.headers, table.frame, list(table.notes)
     seen: dict[str, int] = {}
     for position, header in enumerate(headers):
@@ -121,14 +124,18 @@ def read_export(path: Path, column_aliases: Mapping[str, str] | None = None) -> 
     # Row numbers as a person sees them in Excel: the header is row 1, the first record row 2
     # (or lower when title rows stand above the header). A totals line under the data is no record.
     # Only lines after the last record are taken out, so the records keep their row numbers.
-    frame, totals = split_total_lines(frame, table.first_row)
+    cells = pl.repeat(None, frame.height, dtype=pl.Int32, eager=True).alias("source_cells")
+    if table.cell_faults:
+        at, counts = zip(*table.cell_faults)
+        cells = cells.scatter(list(at), list(counts))
+    frame, totals = split_total_lines(frame.with_columns(cells), table.first_row)
     frame = frame.with_row_index("source_row", offset=table.first_row).select(
-        pl.col("source_row").cast(pl.Int64), *[pl.col(c).alias(n) for c, n in rename.items()])
+        pl.col("source_row").cast(pl.Int64), *[pl.col(c).alias(n) for c, n in rename.items()], "source_cells")
     # Every file's frame has every contract column, in the contract's order: files of one month
     # may order their columns differently or lack optional ones, and are stacked by name.
     frame = frame.with_columns(
         [pl.lit(None, dtype=pl.String).alias(c.name) for c in EXPORT_COLUMNS if c.name not in frame.columns]
-    ).select("source_row", *[c.name for c in EXPORT_COLUMNS])
+    ).select("source_row", *[c.name for c in EXPORT_COLUMNS], "source_cells")
     # Surrounding spaces off, empty text as null: once, here, for the empty-row test below and
     # for _normalise. 诉求内容 is left as written: only an otherwise empty row needs it.
     kept = [c.name for c in EXPORT_COLUMNS if c.name != "content"]
@@ -150,11 +157,11 @@ def read_export(path: Path, column_aliases: Mapping[str, str] | None = None) -> 
     # 诉求内容 is personal free text that is never checked nor stored: once it has counted for
     # telling empty rows, it is dropped (the largest column: a third of a 1M-row month's memory).
     frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias("content"))
-    frame = frame.with_columns(pl.lit(path.name).alias("source_file"))
+    frame = frame.with_columns(pl.lit(name).alias("source_file"))
     rows = _normalise(frame)
     refuse_scientific_order_ids(rows, path)
-    return ExportFile(path, table.encoding, rows, extra, notes, table.sha256,
-                      [h for h in BY_HEADER if h in seen])
+    return ExportFile(path, table.encoding, rows, extra, notes, table.sha256, source_name=name,
+                      header_cells=table.header_cells, columns=[h for h in BY_HEADER if h in seen])
 
 
 def _stripped(text: pl.Expr) -> pl.Expr:
@@ -416,6 +423,7 @@ class MonthRows:
     superseded: pl.DataFrame  # rows replaced by a newer file's row (FAULT_COLUMNS), fault=False
     files: list[ExportFile]  # in file name order
     rows_in: int
+    notes: list[str] = field(default_factory=list)  # what the file discovery skipped on purpose (lock, hidden files)
     # one row per replaced row: source_file, row_number, kept_file, kept_row, kind (identical |
     # completed | conflict), columns (the headers in conflict, 、-separated; empty otherwise)
     replacements: pl.DataFrame = field(default_factory=lambda: _empty_replacements())
@@ -445,6 +453,19 @@ def validate_month(
     rows = pl.concat(frames, how="vertical") if frames else pl.DataFrame()
     rows_in = rows.height
     fault_parts: list[pl.DataFrame] = []
+
+    # 0. A row of text with fewer or more cells than the header lost or gained a cell: its values
+    # may sit in the wrong columns (a callback lost). Rejected as a whole, and not judged further.
+    if "source_cells" in rows.columns:
+        uneven = rows.filter(pl.col("source_cells").is_not_null())
+        if uneven.height:
+            header_cells = pl.col("source_file").replace_strict({f.name: f.header_cells for f in files},
+                                                                 return_dtype=pl.Int64)
+            fault_parts.append(_faults(uneven, "(row)", pl.format("{} cells", pl.col("source_cells")),
+                                       pl.format("the row has {} cells, the header {}: " + CELL_FAULT_FIX,
+                                                 pl.col("source_cells"), header_cells)))
+            rows = rows.filter(pl.col("source_cells").is_null())
+        rows = rows.drop("source_cells")
 
     # 1. Datetimes that were written but could not be read.
     for name in DATETIME_COLUMNS:

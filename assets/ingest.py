@@ -24,7 +24,7 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from assets.exports import MonthRows, export_files, read_export, validate_month
+from assets.exports import MonthRows, read_export, validate_month
 from assets.platform_exports import (
     hotspot_match_message,
     hotspot_match_of_month,
@@ -36,6 +36,7 @@ from assets.reference import input_failure
 from assets.warehouse import fetch, markdown_table, month_rules, months_of, open_warehouse, registered, sql_text, transaction
 from pipelines.partitions import MONTHLY
 from pipelines.resources import HotlinePaths
+from schemas.discovery import discover_exports
 from schemas.files import FileFault, RowFaults
 
 ASSIGNMENTS = AssetKey(["core", "assignments"])
@@ -77,9 +78,12 @@ def read_month(paths: HotlinePaths, con, month: str) -> MonthRows:
     from assets.reference import unit_names
 
     exports_dir = paths.month_dir(month) / "exports"
-    files = export_files(exports_dir)
-    if not files:
-        raise FileFault(exports_dir, "holds no export files (*.csv, *.xlsx)",
+    discovery = discover_exports(exports_dir)
+    if discovery.refused:
+        # A month is read whole or not at all: a file that cannot be read stops it.
+        raise discovery.fault()
+    if not discovery.files:
+        raise FileFault(exports_dir, "holds no export files (.xlsx, .xls, .csv, .tsv, .txt)",
                         f"Put the work-order exports of {month} in this folder")
     rules = month_rules(con, month)
     window = fetch(con, "SELECT window_start, window_end FROM ref.months WHERE month = $month", {"month": month})
@@ -91,12 +95,14 @@ def read_month(paths: HotlinePaths, con, month: str) -> MonthRows:
         aliases = load_column_aliases(paths.reference)
     except RowFaults as exc:
         raise input_failure(exc) from None
-    exports = [read_export(path, aliases) for path in files]
+    exports = [read_export(path, discovery.name_of(path), aliases) for path in discovery.files]
     require_callback_columns(exports, month, rules, exports_dir, aliases)
     prefixes = fetch(con, "SELECT prefix FROM ref.hotspots WHERE month = $month", {"month": month})["prefix"].to_list()
     for export in exports:
         normalise_category_separators(export, prefixes)
-    return validate_month(exports, rules, window["window_start"][0], window["window_end"][0], unit_names(roster))
+    month_rows = validate_month(exports, rules, window["window_start"][0], window["window_end"][0], unit_names(roster))
+    month_rows.notes = discovery.notes
+    return month_rows
 
 
 def _credit_map(rules: dict[str, Any]) -> pl.DataFrame:
@@ -235,6 +241,9 @@ def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, pa
                 # previous state of the month.
                 raise input_failure(exc) from None
             context.log.info(f"{month}: {month_rows.rows_in} rows read from {len(month_rows.files)} file(s); storing")
+            for note in month_rows.notes:
+                context.log.info(f"{month}: exports/{note}")
+                notes.append(f"{month} exports/{note}")
             for export in month_rows.files:
                 for note in export.notes:
                     context.log.info(f"{month}: {export.name}: {note}")

@@ -144,7 +144,9 @@ def split_total_lines(frame: pl.DataFrame, first_row: int) -> tuple[pl.DataFrame
     lines. Only lines after the last record count: a 合计 among the records is a record (and its
     faults are named)."""
     tail_start = max(frame.height - TOTAL_SEARCH_ROWS, 0)
-    tail = frame.slice(tail_start).rows()
+    # the sheet's text cells only (the reader may have added a column of another type, e.g. cell counts)
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    tail = frame.slice(tail_start).select(text).rows()
     found: list[int] = []
     totals: list[TotalLine] = []
     for offset in range(len(tail) - 1, -1, -1):

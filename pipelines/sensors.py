@@ -3,7 +3,8 @@ files change, and a (non-blocking) check that the month's inputs are complete an
 
 A month's content is identified by what its files hold, never by names or modification times:
 the sha256 of the sorted list of (path relative to the month folder, sha256 of the file's bytes)
-over ``exports/*``, ``adjustments.csv``, ``city_assessment.csv`` and ``notes.md``. Touching a file,
+over the files under ``exports/`` that a run reads or refuses (schemas/discovery.py, subfolders
+included), ``adjustments.csv``, ``city_assessment.csv`` and ``notes.md``. Touching a file,
 or copying the same bytes again, starts nothing; a changed byte or a new file starts one run
 (run_key = month + content hash, so the same content never runs twice).
 """
@@ -35,6 +36,7 @@ from dagster import (
 from pipelines.jobs import month_job
 from pipelines.partitions import assessment_months
 from pipelines.resources import HotlinePaths
+from schemas.discovery import discover_exports
 
 MONTH_DIR = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 SIDE_FILES = ("adjustments.csv", "city_assessment.csv", "notes.md")
@@ -49,8 +51,11 @@ def _is_input(path: Path) -> bool:
 
 
 def month_input_files(month_dir: Path) -> list[Path]:
-    """The files of a month folder that a run reads, sorted by their relative name."""
-    files = [p for p in sorted((month_dir / "exports").glob("*")) if _is_input(p)] if (month_dir / "exports").is_dir() else []
+    """The files of a month folder that a run reads or refuses (the exports by the run's own
+    discovery, subfolders included), sorted by their relative name. A refused entry may be a
+    dangling link: it counts by its name."""
+    exports = discover_exports(month_dir / "exports")
+    files = exports.files + [refused.path for refused in exports.refused]
     files += [month_dir / name for name in SIDE_FILES if _is_input(month_dir / name)]
     return sorted(files, key=lambda p: p.relative_to(month_dir).as_posix())
 
@@ -68,7 +73,8 @@ def month_content_hash(month_dir: Path) -> str | None:
     files = month_input_files(month_dir)
     if not files:
         return None
-    listing = [[p.relative_to(month_dir).as_posix(), file_sha256(p)] for p in files]
+    listing = [[p.relative_to(month_dir).as_posix(), file_sha256(p) if p.is_file() else "(not a readable file)"]
+               for p in files]
     return hashlib.sha256(json.dumps(listing, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
@@ -82,7 +88,8 @@ def scan_months(data_dir: Path, settle_seconds: float = 0.0, now: float | None =
         return hashes, settling
     for month_dir in sorted(p for p in months_dir.iterdir() if p.is_dir() and MONTH_DIR.match(p.name)):
         files = month_input_files(month_dir)
-        if settle_seconds and any(now - p.stat().st_mtime < settle_seconds for p in files):
+        written = [(p.stat() if p.exists() else p.lstat()).st_mtime for p in files]
+        if settle_seconds and any(now - mtime < settle_seconds for mtime in written):
             settling.append(month_dir.name)
             continue
         content = month_content_hash(month_dir)
@@ -149,7 +156,7 @@ def freshness_problems(data_dir: Path, month: str) -> list[str]:
     reference = data_dir / "reference"
     window = Calendar.load(reference, load_rules(reference)).window(month)
     month_dir = data_dir / "months" / month
-    exports = [p for p in month_input_files(month_dir) if p.parent.name == "exports"]
+    exports = discover_exports(month_dir / "exports").files
     problems = []
     if not exports:
         problems.append(f"{month}: no export in {month_dir / 'exports'}")

@@ -16,12 +16,14 @@ from assets.platform_exports import (
 from assets.reference import load_adjustments, load_hotspots, load_roster, roster_of_month, unit_names
 from assets.rules import RulesError, load_rules
 from pipelines.settings import Settings
+from schemas.discovery import EXPORT_TYPES, Discovery, discover_exports
 from schemas.files import FileFault, RowFaults, cast_numbers, read_csv_with_headers, validate_reference
 import polars as pl
 
 from schemas.reference import ADJUSTMENTS_HEADERS, ADJUSTMENTS_SCHEMA, CITY_HEADERS, CITY_REQUIRED, CITY_SCHEMA
 
-EXPORT_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+EXPORT_SUFFIXES = EXPORT_TYPES
+MONTH_SIDE_FILES = ("adjustments.csv", "city_assessment.csv")
 MONTH_DIR = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -41,30 +43,53 @@ def _month_of(path: Path, month: str | None) -> str | None:
     return month
 
 
-def _expand(path: Path) -> list[Path]:
+def _expand(path: Path) -> tuple[list[Path], list[Path], list[Path]]:
+    """(files, exports folders, files a run never reads) under ``path``. An exports folder
+    (``exports`` itself, or one below ``path``) is judged whole, by the same discovery as a run
+    (schemas/discovery.py), so validate and run see the same files; the other files are the
+    reference files and a month's side files. An export-like file elsewhere in a month folder is
+    not read by a run, so it is not judged as an export either: it is listed, to be said."""
     if path.is_file():
-        return [path]
+        return [path], [], []
     if not path.exists():
         raise FileFault(path, "does not exist", "Check the path")
-    files = []
+    folders = sorted({p for p in [path, *path.rglob("exports")] if p.name == "exports" and p.is_dir()})
+    files, unread = [], []
     for child in sorted(path.rglob("*")):
+        if any(child.is_relative_to(folder) for folder in folders):
+            continue
         if child.is_file() and (child.suffix.lower() in EXPORT_SUFFIXES or child.name == "rules.yaml") \
                 and not child.name.startswith(("~$", ".")):
+            if child.name not in MONTH_SIDE_FILES and _month_of(child, None) is not None:
+                unread.append(child)
+                continue
             files.append(child)
-    return files
+    return files, folders, unread
 
 
 def validate_paths(paths: list[Path], month: str | None = None, echo=print) -> list[str]:
     """Check every file under ``paths``; print and return every fault found."""
     faults: list[str] = []
     exports_by_month: dict[tuple[Path, str], list[Path]] = defaultdict(list)
+    discoveries: dict[tuple[Path, str], Discovery] = {}
     checked = 0
     for given in paths:
         try:
-            files = _expand(given.resolve())
+            files, folders, unread = _expand(given.resolve())
         except FileFault as exc:
             faults.append(str(exc))
             continue
+        for path in unread:
+            echo(f"note    {path}: not read by a run (a month's exports are read from its exports/ folder only)")
+        for folder in folders:
+            folder_month = _month_of(folder, month)
+            if folder_month is None:
+                faults.append(f"{folder}: cannot tell which month these exports belong to; "
+                              "put them under months/YYYY-MM/exports/ or pass --month")
+                continue
+            discovery = discover_exports(folder)
+            checked += len(discovery.files) + len(discovery.refused)
+            discoveries[(_data_dir_of(folder), folder_month)] = discovery
         for path in files:
             data_dir = _data_dir_of(path)
             file_month = _month_of(path, month)
@@ -99,13 +124,22 @@ def validate_paths(paths: list[Path], month: str | None = None, echo=print) -> l
                 faults.append(str(exc))
     for (data_dir, file_month), files in sorted(exports_by_month.items()):
         faults += _validate_exports(data_dir, file_month, files, echo)
+    for (data_dir, folder_month), discovery in sorted(discoveries.items(), key=lambda item: item[0]):
+        for note in discovery.notes:
+            echo(f"note    {discovery.root}/{note}")
+        faults += [str(refused.fault()) for refused in discovery.refused]
+        if discovery.files:
+            faults += _validate_exports(data_dir, folder_month, discovery.files, echo, discovery.name_of)
     for fault in faults:
         echo(f"FAULT   {fault}")
     echo(f"hotline validate: {checked} file(s) checked, {len(faults)} fault(s)")
     return faults
 
 
-def _validate_exports(data_dir: Path, month: str, files: list[Path], echo) -> list[str]:
+def _validate_exports(data_dir: Path, month: str, files: list[Path], echo, name_of=None) -> list[str]:
+    """Read ``files`` (in the given order: the discovery's, as a run reads them) and validate
+    them together as the month's rows; ``name_of`` names a file as the run does (path below
+    exports/)."""
     reference = data_dir / "reference"
     try:
         rules = load_rules(reference)
@@ -120,11 +154,13 @@ def _validate_exports(data_dir: Path, month: str, files: list[Path], echo) -> li
     faults, readable = [], []
     for path in files:
         try:
-            readable.append(read_export(path, aliases))
+            readable.append(read_export(path, name_of(path) if name_of else None, aliases))
         except FileFault as exc:
             faults.append(str(exc))
     folder = files[0].parent
-    if readable and len(readable) == len(files) and set(files) >= set(export_files(folder)):
+    # a folder judged whole (name_of: the discovery's), or every export of one folder given
+    whole_month = name_of is not None or set(files) >= set(export_files(folder))
+    if readable and len(readable) == len(files) and whole_month:
         # the month as a whole, as a run judges it: when every export of the folder was read
         try:
             require_callback_columns(readable, month, rules, folder, aliases)
@@ -135,12 +171,12 @@ def _validate_exports(data_dir: Path, month: str, files: list[Path], echo) -> li
     if readable:
         # validate_month orders the files itself (by name, as a run does), so re-exports match.
         result = validate_month(readable, rules, window.start, window.end, names)
-        folder = files[0].parent
+        path_of = {export.name: export.path for export in readable}
         for row in result.faults.iter_rows(named=True):
-            faults.append(f"{folder / row['source_file']} row {row['row_number']}, column {row['column_name']}: "
+            faults.append(f"{path_of[row['source_file']]} row {row['row_number']}, column {row['column_name']}: "
                           f"{row['reason']} (value: {row['value']!r})")
         for r in result.conflicts.iter_rows(named=True):
-            echo(f"warning {folder / r['source_file']} row {r['row_number']} conflicts with {r['kept_file']} row "
+            echo(f"warning {path_of.get(r['source_file'], folder / r['source_file'])} row {r['row_number']} conflicts with {r['kept_file']} row "
                  f"{r['kept_row']} on {r['columns']}: a run keeps the later export (by file name), {r['kept_file']}")
         for export in readable:
             bad = result.faults.filter(result.faults["source_file"] == export.name).height

@@ -47,13 +47,16 @@ FILE_FAULTS = {
     "truncated.csv": ["ends in the middle of a row", "row 4", "looks truncated", "export the file again"],
     "truncated_mid_character.csv": ["ends in the middle of a character", "looks truncated", "export the file again"],
     "truncated.xlsx": ["is not a readable XLSX workbook", "save it again as .xlsx"],
-    "utf16_without_bom.csv": ["NUL bytes", "UTF-16", "Save the export again as CSV UTF-8"],
+    "utf16_without_bom.csv": ["NUL bytes", "it is UTF-16 (little-endian) text without a byte-order mark",
+                              "Save the export again as CSV UTF-8"],
     "big5.csv": ["has no header row", "another encoding", "save it as CSV UTF-8"],
-    "ragged_row.csv": ["not a well-formed CSV file", "row 3 has 24 cells, the header 23", "export it again"],
     "duplicated_header.csv": ["the column 「承办单位」 appears twice", "columns 10 and 24, J and X", "Delete one of the two columns"],
     "missing_column.csv": ["missing required column(s) 承办单位", "add the column(s) to the export"],
-    "data_on_second_sheet.xlsx": ["has no header row on the first sheet 「说明」", "the workbook also has 工单",
-                                  "only the first sheet is read", "Put the header"],
+    "no_header_on_any_sheet.xlsx": ["has no header row on any of its 2 sheets (说明、备注)", "Put the header"],
+    "html_named_xls.xls": ["is a web page or XML file (HTML/XML text) with a '.xls' name, not a workbook",
+                           "save it as .xlsx"],
+    "utf16_truncated.txt": ["is UTF-16 text (it starts with the UTF-16 byte-order mark) but is broken at byte",
+                            "looks truncated", "export the file again"],
 }
 
 
@@ -81,6 +84,10 @@ ROW_FAULTS = {
         (2, "满意度", "满意度 must be one of 非常满意/满意/基本满意/不满意/非常不满意 or a number 0–100"),
         (4, "满意度", "or a number 0–100"),
     }, ["S2"]),
+    # A row with a cell added (an unquoted comma) or lost is rejected whole, never padded nor cut.
+    "ragged_row.csv": ({(3, "(row)", "the row has 24 cells, the header 23: a cell was lost or added")}, ["A1"]),
+    "short_and_long_rows.csv": ({(3, "(row)", "the row has 21 cells, the header 23: a cell was lost or added"),
+                                 (4, "(row)", "the row has 24 cells, the header 23")}, ["V1", "V4"]),
 }
 
 
@@ -127,7 +134,62 @@ LOADS = {
     "flag_spellings.csv": ("utf-8", list(range(2, 13)), {
         "responded_on_time": ["是", "否", "是", "否", "是", "否", "是", "否", "是", "是", "否"],
         "city_rework": ["是", "否", "是", "否", "是", "否", "是", "否", "是", "是", "否"]}, [], []),
+    # the table starts at C2: the column without a header is named by its letter in Excel
+    "table_from_column_c.xlsx": ("xlsx", [3], {"order_id": ["V1"]}, ["备注", "(column AA, no header)"],
+                                 ["header found on row 2; the 1 row(s) above it are not data and were skipped"]),
+    # a hidden first sheet holds an old copy: the visible sheet is read, and said
+    "hidden_old_sheet_first.xlsx": ("xlsx", [2], {"order_id": ["V1"]}, [],
+                                    ["the workbook has 2 sheets (旧数据、工单); only 「工单」, the first visible sheet "
+                                     "that holds the header, is read"]),
+    # the header is on the second sheet: that sheet is read, and said
+    "data_on_second_sheet.xlsx": ("xlsx", [2], {"order_id": ["A1"]}, [],
+                                  ["the workbook has 2 sheets (说明、工单); only 「工单」, the first visible sheet that "
+                                   "holds the header, is read"]),
 }
+
+# Readers' variants (issue 13, findings 2, 6, 10): one month (variant_clean.csv) in every format a
+# platform or Excel writes. Each must give exactly the clean month's rows.
+# file → (encoding, source rows, every note the reader makes)
+VARIANTS = {
+    "variant_clean.csv": ("utf-8", [2, 3, 4, 5], []),
+    "variant_excel97.xls": ("xls", [2, 3, 4, 5], []),
+    "variant_unicode_text.txt": ("utf-16-le", [2, 3, 4, 5], []),
+    "variant_utf16_bom.csv": ("utf-16-le", [2, 3, 4, 5], []),
+    "variant_tabs.tsv": ("utf-8", [2, 3, 4, 5], []),
+    "variant_tabs_named.csv": ("utf-8", [2, 3, 4, 5], ["cells are separated by tabs"]),
+    "variant_semicolons.csv": ("gb18030", [2, 3, 4, 5], ["cells are separated by semicolons"]),
+    "variant_cr_only.csv": ("utf-8", [2, 3, 4, 5], ["lines end in a lone CR (carriage return); read as lines"]),
+    "variant_mixed_line_ends.csv": ("utf-8", [2, 3, 4, 5],
+                                    ["some lines end in a lone CR (carriage return); read as lines"]),
+    "variant_trailing_delimiter.csv": ("utf-8", [2, 3, 4, 5], []),
+    "variant_xls_named_xlsx.xlsx": ("xls", [2, 3, 4, 5],
+                                    ["the file is an Excel 97-2003 workbook (.xls) with a '.xlsx' name; read as such"]),
+    "variant_xlsx_named_csv.csv": ("xlsx", [2, 3, 4, 5],
+                                   ["the file is an XLSX workbook with a '.csv' name; read as such"]),
+    # the data sheet is first in the workbook but stored second (sheet2.xml), two empty rows and a
+    # title above its header (row 4): rows are numbered as that sheet shows them
+    "variant_data_sheet_stored_second.xlsx": ("xlsx", [5, 6, 7, 8], [
+        "the workbook has 2 sheets (工单、说明); only the first, 「工单」, is read",
+        "header found on row 4; the 3 row(s) above it are not data and were skipped"]),
+}
+
+
+def _month_rows(month) -> pl.DataFrame:
+    return month.rows.drop("source_file", "source_row").sort("order_id")
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_every_readable_variant_reads_the_clean_months_rows(name):
+    encoding, rows, notes = VARIANTS[name]
+    export, month = judge(EXPORTS / name)
+    _, clean = judge(EXPORTS / "variant_clean.csv")
+    assert month.faults.height == 0, month.faults.rows()
+    assert export.encoding == encoding
+    assert _values(month, "source_row") == rows
+    assert _values(month, "address") == ["幸福路3号,4单元", "聚鑫苑小区", "聚鑫苑小区", '聚鑫苑"东区"']
+    assert _values(month, "satisfaction_result") == ["满意", "基本满意", None, "不满意"]
+    assert _month_rows(month).equals(_month_rows(clean))
+    assert export.notes == notes
 
 
 @pytest.mark.parametrize("name", sorted(LOADS))
@@ -147,7 +209,7 @@ def test_a_file_that_loads_is_normalised_only_where_unambiguous(name):
 
 
 def test_every_export_in_the_corpus_has_an_expected_outcome():
-    judged = set(FILE_FAULTS) | set(ROW_FAULTS) | set(LOADS)
+    judged = set(FILE_FAULTS) | set(ROW_FAULTS) | set(LOADS) | set(VARIANTS)
     assert {p.name for p in EXPORTS.iterdir()} == judged
 
 
@@ -268,3 +330,149 @@ def test_a_50_mb_export_loads_with_bounded_memory(tmp_path):
     rows_in, stored, faults, peak_kib = map(int, done.stdout.split())
     assert (rows_in, stored, faults) == (rows, rows, 0)
     assert peak_kib * 1024 < 20 * size, f"peak {peak_kib / 1024:.0f} MiB for a {size / 1e6:.0f} MB file"
+
+
+# --------------------------------------------------------------------------- readers end to end
+_CLEAN_MONTH: list = []
+
+
+def _assignments(env) -> list[tuple]:
+    """core.assignments of the month without where each row came from, and with the phone hash
+    (keyed per test folder) left out."""
+    columns = [c for (c,) in query(env["warehouse"], "SELECT column_name FROM information_schema.columns WHERE "
+                                   "table_schema = 'core' AND table_name = 'assignments' ORDER BY ordinal_position")
+               if c not in ("source_file", "source_row", "caller_hash")]
+    return query(env["warehouse"], f"SELECT {', '.join(columns)} FROM core.assignments ORDER BY ALL")
+
+
+@pytest.mark.parametrize("name", sorted(set(VARIANTS) - {"variant_clean.csv"}))
+def test_a_month_from_each_readable_variant_stores_the_clean_months_assignments(hotline_env, name):
+    if not _CLEAN_MONTH:  # the clean month, stored once
+        _month(hotline_env, "variant_clean.csv")
+        assert helpers.materialize_months(MONTH, selection=INGEST).success
+        _CLEAN_MONTH.append(_assignments(hotline_env))
+        (hotline_env["data"] / "months" / MONTH / "exports" / "variant_clean.csv").unlink()
+    _month(hotline_env, name)
+    assert helpers.materialize_months(MONTH, selection=INGEST).success
+    got = _assignments(hotline_env)
+    assert len(got) == 4
+    assert got == _CLEAN_MONTH[0]
+    assert query(hotline_env["warehouse"],
+                 "SELECT source_file, rows_in, rows_stored, rows_rejected FROM core.export_files") == [(name, 4, 4, 0)]
+
+
+def test_a_short_row_is_a_row_fault_through_a_run_and_blocks_the_month(hotline_env):
+    _month(hotline_env, "short_and_long_rows.csv")
+    result = helpers.materialize_months(MONTH, selection=INGEST, raise_on_error=False)
+    warehouse = hotline_env["warehouse"]
+    assert query(warehouse, "SELECT row_number, column_name, value FROM core.rejected_rows WHERE fault ORDER BY 1") == [
+        (3, "(row)", "21 cells"), (4, "(row)", "24 cells")]
+    assert query(warehouse, "SELECT order_id FROM core.assignments ORDER BY 1") == [("V1",), ("V4",)]
+    assert query(warehouse, "SELECT rows_in, rows_stored, rows_rejected FROM core.export_files") == [(4, 2, 2)]
+    assert not helpers.check_evaluations(result)["no_rejected_rows"].passed
+
+
+# --------------------------------------------------------------------------- discovery
+def _folder_of_every_kind(exports: Path) -> None:
+    """An exports folder holding every kind of entry a real one may hold."""
+    exports.mkdir(parents=True, exist_ok=True)
+    shutil.copy(EXPORTS / "variant_excel97.xls", exports / "a_excel97.xls")
+    shutil.copy(EXPORTS / "variant_unicode_text.txt", exports / "b_unicode.txt")
+    (exports / "batch2").mkdir()
+    shutil.copy(EXPORTS / "variant_tabs.tsv", exports / "batch2" / "c_tabs.tsv")
+    (exports / "~$a_excel97.xlsx").write_bytes(b"lock")
+    (exports / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (exports / ".~lock.a_excel97.xlsx#").write_text("user,host")
+
+
+def test_discovery_reads_refuses_or_skips_every_entry_by_name(tmp_path):
+    from schemas.discovery import discover_exports
+
+    exports = tmp_path / "exports"
+    _folder_of_every_kind(exports)
+    (exports / "说明.pdf").write_bytes(b"%PDF-1.4")
+    (exports / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0")
+    (exports / "gone.csv").symlink_to(tmp_path / "nowhere.csv")
+    (exports / "loop.csv").symlink_to(exports / "loop.csv")
+    (exports / "batch2" / "up").symlink_to(exports)
+    found = discover_exports(exports)
+    assert [found.name_of(p) for p in found.files] == ["a_excel97.xls", "b_unicode.txt", "batch2/c_tabs.tsv"]
+    assert [(r.name, r.problem) for r in found.refused] == [
+        ("batch2/up", f"is a link to the folder {exports.resolve()}, which contains it (a loop)"),
+        ("gone.csv", f"is a link to {tmp_path / 'nowhere.csv'}, which does not exist (a dangling link)"),
+        ("loop.csv", "is a link that leads back to itself (a loop)"),
+        ("说明.pdf", "has the unsupported type '.pdf'"),
+    ]
+    assert found.notes == [
+        ".DS_Store: skipped, a hidden file (its name starts with a dot), not an export",
+        ".~lock.a_excel97.xlsx#: skipped, a hidden file (its name starts with a dot), not an export",
+        "Thumbs.db: skipped, left by a file manager (Windows or macOS), not an export",
+        "~$a_excel97.xlsx: skipped, an Excel lock file (the workbook was open when the folder was copied), "
+        "not an export",
+    ]
+    message = str(found.fault())
+    assert message.startswith(f"{exports}: holds 4 files that cannot be read as exports (batch2/up: "), message
+    assert "Exports must be .xlsx, .xls, .csv, .tsv or .txt files" in message
+
+
+def test_validate_and_run_see_the_same_files(hotline_env):
+    """A month of a .xls, a UTF-16 .txt, a .tsv in a subfolder and a dangling link: validate names
+    each; the run stops naming the link and stores nothing; without the link, the run stores every
+    readable file's rows, with the counts validate gave."""
+    write_reference(hotline_env["data"], ROSTER, calendar=CALENDAR)
+    exports = hotline_env["data"] / "months" / MONTH / "exports"
+    _folder_of_every_kind(exports)
+    # the three files carry the same orders: one month of three re-exports of it
+    (exports / "d_link.csv").symlink_to(hotline_env["data"] / "missing.csv")
+    # an export left beside exports/, not in it: a run never reads it, so validate does not judge it
+    shutil.copy(EXPORTS / "short_and_long_rows.csv", exports.parent / "stray.csv")
+    cli = [sys.executable, "-m", "pipelines.cli"]
+    done = subprocess.run([*cli, "validate", str(hotline_env["data"] / "months" / MONTH)], capture_output=True,
+                          text=True, timeout=300, cwd=Path(__file__).parents[1])
+    assert done.returncode == 1, done.stdout + done.stderr
+    out = done.stdout
+    assert f"ok      {exports / 'a_excel97.xls'} (4 rows, xls)" in out
+    assert f"ok      {exports / 'b_unicode.txt'} (4 rows, utf-16-le)" in out
+    assert f"ok      {exports / 'batch2' / 'c_tabs.tsv'} (4 rows, utf-8)" in out
+    missing = hotline_env["data"] / "missing.csv"
+    assert f"FAULT   {exports / 'd_link.csv'}: is a link to {missing}, which does not exist" in out
+    assert f"note    {exports}/~$a_excel97.xlsx: skipped, an Excel lock file" in out
+    assert f"note    {exports}/.DS_Store: skipped, a hidden file" in out
+    assert f"note    {exports.parent / 'stray.csv'}: not read by a run" in out
+    assert "hotline validate: 4 file(s) checked, 1 fault(s)" in out
+    assert "Traceback" not in done.stdout + done.stderr
+
+    result = helpers.materialize_months(MONTH, selection=INGEST, raise_on_error=False)
+    assert not result.success
+    assert f"{exports / 'd_link.csv'}: is a link to" in failure_messages(result)
+    assert query(hotline_env["warehouse"], "SELECT count(*) FROM core.export_files") == [(0,)]
+
+    (exports / "d_link.csv").unlink()
+    result = helpers.materialize_months(MONTH, selection=INGEST)
+    assert result.success
+    warehouse = hotline_env["warehouse"]
+    assert query(warehouse, "SELECT source_file, encoding, rows_in FROM core.export_files ORDER BY 1") == [
+        ("a_excel97.xls", "xls", 4), ("b_unicode.txt", "utf-16-le", 4), ("batch2/c_tabs.tsv", "utf-8", 4)]
+    assert query(warehouse, "SELECT count(*) FROM core.assignments") == [(4,)]
+    assert query(warehouse, "SELECT count(*), count(*) FILTER (fault) FROM core.rejected_rows") == [(8, 0)]
+    notes = next(e for e in result.get_asset_materialization_events()
+                 if e.asset_key.path == ["core", "assignments"]).materialization.metadata["reader notes"].value
+    assert "2024-02 exports/~$a_excel97.xlsx: skipped, an Excel lock file" in notes
+    assert "2024-02 exports/.DS_Store: skipped, a hidden file" in notes
+
+
+def test_the_sensor_hashes_the_files_the_run_reads_subfolders_and_refused_links_included(tmp_path):
+    from pipelines.sensors import month_content_hash, month_input_files
+
+    month_dir = tmp_path / "months" / MONTH
+    _folder_of_every_kind(month_dir / "exports")
+    assert [p.relative_to(month_dir).as_posix() for p in month_input_files(month_dir)] == [
+        "exports/a_excel97.xls", "exports/b_unicode.txt", "exports/batch2/c_tabs.tsv"]
+    before = month_content_hash(month_dir)
+    (month_dir / "exports" / "~$b.xlsx").write_bytes(b"another lock")
+    assert month_content_hash(month_dir) == before
+    (month_dir / "exports" / "batch2" / "c_tabs.tsv").write_bytes(b"changed")
+    changed = month_content_hash(month_dir)
+    assert changed != before
+    (month_dir / "exports" / "gone.csv").symlink_to(tmp_path / "nowhere.csv")
+    assert month_content_hash(month_dir) not in (before, changed)

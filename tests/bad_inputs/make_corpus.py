@@ -1,7 +1,11 @@
 """How the committed bad-input files were made (run once: `python -m tests.bad_inputs.make_corpus`).
 The files themselves are the corpus: tests read the committed bytes, never this script."""
 
+import csv
 import datetime
+import io
+import re
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -145,6 +149,121 @@ def main() -> None:
         encoding="utf-8")
     (REFERENCE / "adjustments_negative_quality.csv").write_text(
         "单位名称,减分项,质效,抽测排名\n柳园街道,0,-1.5,1\n新区街道,0,0,2\n区住建局,-0.5,0,\n", encoding="utf-8")
+    readers_corpus()
+
+
+def month_rows() -> list[dict]:
+    """The rows of the readers' variants: one month, written in every format a platform or Excel
+    writes. Callbacks differ from row to row (one without), and an address holds a comma, so a
+    reader that shifts or drops a cell changes a stored value."""
+    return [
+        export_row("V1", "柳园街道", received=T, 诉求地址="幸福路3号,4单元", 解决情况="已解决", 满意度="满意"),
+        export_row("V2", "区住建局", received=T, 解决情况="基本解决", 满意度="基本满意"),
+        export_row("V3", "新区街道", received=T, 解决情况="", 满意度=""),
+        export_row("V4", "柳园街道", received=T, 解决情况="未解决", 满意度="不满意", 诉求地址="聚鑫苑\"东区\""),
+    ]
+
+
+def _text(rows: list[dict], delimiter: str = ",", line_end: str = "\n", headers=HEADERS, trailing: str = "") -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator=trailing + line_end)
+    buffer.write(delimiter.join(headers) + line_end)
+    writer.writerows([[r[h] for h in headers] for r in rows])
+    return buffer.getvalue()
+
+
+def _xls(path: Path, sheets: list[tuple[str, list[list]]]) -> None:
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    for name, rows in sheets:
+        sheet = book.add_sheet(name)
+        for r, values in enumerate(rows):
+            for c, value in enumerate(values):
+                if value is not None:
+                    sheet.write(r, c, value)
+    book.save(str(path))
+
+
+def readers_corpus() -> None:
+    """The variants of one month that the readers must read to the same rows (finding 2, 6, 10 of
+    issue 13), and the rows whose cell count is not the header's (finding 5)."""
+    rows = month_rows()
+    table = [HEADERS] + [[r[h] for h in HEADERS] for r in rows]
+    (EXPORTS / "variant_clean.csv").write_text(_text(rows), encoding="utf-8")
+    _xls(EXPORTS / "variant_excel97.xls", [("工单", table)])
+    # Excel's "Unicode text": UTF-16 LE with its byte-order mark, tab-separated, CRLF
+    (EXPORTS / "variant_unicode_text.txt").write_bytes(b"\xff\xfe" + _text(rows, "\t", "\r\n").encode("utf-16-le"))
+    (EXPORTS / "variant_utf16_bom.csv").write_bytes(b"\xff\xfe" + _text(rows).encode("utf-16-le"))
+    (EXPORTS / "variant_tabs.tsv").write_text(_text(rows, "\t"), encoding="utf-8")
+    (EXPORTS / "variant_tabs_named.csv").write_text(_text(rows, "\t"), encoding="utf-8")
+    (EXPORTS / "variant_semicolons.csv").write_bytes(_text(rows, ";").encode("gb18030"))
+    (EXPORTS / "variant_cr_only.csv").write_text(_text(rows, ",", "\r"), encoding="utf-8", newline="")
+    # a file pieced together from several: CRLF, lone CR and LF line ends mixed
+    pieces = _text(rows).splitlines(keepends=True)
+    mixed = pieces[0].replace("\n", "\r\n") + pieces[1].replace("\n", "\r") + pieces[2] + pieces[3].replace("\n", "\r")
+    (EXPORTS / "variant_mixed_line_ends.csv").write_bytes((mixed + "".join(pieces[4:])).encode())
+    (EXPORTS / "variant_trailing_delimiter.csv").write_text(_text(rows, trailing=","), encoding="utf-8")
+    _xls(EXPORTS / "variant_xls_named_xlsx.xlsx", [("工单", table)])
+    # The data sheet first in the workbook but stored second (xl/worksheets/sheet2.xml), with two
+    # empty rows and a title above the header: its rows are numbered as that sheet shows them.
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    book.active.append(["本表由平台导出"])
+    data = book.create_sheet("工单")
+    data["A3"] = "东昌府区12345工单导出"
+    for r, values in enumerate(table, start=4):
+        for c, value in enumerate(values, start=1):
+            data.cell(r, c, value)
+    staged = io.BytesIO()
+    book.save(staged)
+    with zipfile.ZipFile(staged) as source, zipfile.ZipFile(EXPORTS / "variant_data_sheet_stored_second.xlsx", "w",
+                                                           zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                text = content.decode()
+                sheets = re.findall(r"<sheet [^>]*/>", text)
+                text = text.replace(sheets[0] + sheets[1], sheets[1] + sheets[0])
+                content = text.encode()
+            target.writestr(item, content)
+    write_xlsx(EXPORTS / "variant_xlsx_named_csv.csv", rows, headers=HEADERS)
+    # Named as what they are not: a web page saved as .xls, Excel's "Unicode text" cut short
+    page = "<html><body><table><tr><td>工单编号</td></tr></table></body></html>"
+    (EXPORTS / "html_named_xls.xls").write_text(page, encoding="utf-8")
+    unicode_text = (EXPORTS / "variant_unicode_text.txt").read_bytes()
+    (EXPORTS / "utf16_truncated.txt").write_bytes(unicode_text[:len(unicode_text) // 2 | 1])
+    # The table starts at C2: column letters in messages are Excel's (calamine starts at C)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for c, value in enumerate(HEADERS + ["备注"], start=3):
+        sheet.cell(2, c, value)
+    for c, value in enumerate([rows[0][h] for h in HEADERS] + ["无", "坐席补记"], start=3):
+        sheet.cell(3, c, value)
+    book.save(EXPORTS / "table_from_column_c.xlsx")
+    # A hidden first sheet holding an old copy of the export: the visible one is read
+    book = openpyxl.Workbook()
+    book.active.title = "旧数据"
+    book.active.sheet_state = "hidden"
+    book.active.append(HEADERS)
+    book.active.append([export_row("OLD1", "柳园街道", received=T)[h] for h in HEADERS])
+    visible = book.create_sheet("工单")
+    visible.append(HEADERS)
+    visible.append([rows[0][h] for h in HEADERS])
+    book.active = 1
+    book.save(EXPORTS / "hidden_old_sheet_first.xlsx")
+    # No sheet holds the header: the message names every sheet looked at
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    book.active.append(["本表由平台导出"])
+    book.create_sheet("备注").append(["无"])
+    book.save(EXPORTS / "no_header_on_any_sheet.xlsx")
+    # Rows with a cell lost or added: one short by two cells, one with an unquoted comma in 诉求地址
+    text = _text(rows).splitlines(keepends=True)
+    short = text[2].rstrip("\n").rsplit(",", 2)[0] + "\n"
+    long_ = text[3].replace("聚鑫苑小区", "聚鑫苑小区,2号楼", 1)
+    (EXPORTS / "short_and_long_rows.csv").write_text(text[0] + text[1] + short + long_ + "".join(text[4:]),
+                                                    encoding="utf-8")
 
 
 if __name__ == "__main__":
