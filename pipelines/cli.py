@@ -186,8 +186,11 @@ def cmd_ui(args) -> int:
     env = dict(os.environ, DAGSTER_HOME=str(ensure_dagster_home()))
     command = [sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
                "-h", args.host, "-p", str(args.port)]
-    print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={env['DAGSTER_HOME']}); Ctrl-C stops it")
-    return subprocess.call(command, env=env, cwd=PROJECT_ROOT)
+    print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={env['DAGSTER_HOME']}); Ctrl-C stops it",
+          flush=True)
+    from pipelines.processes import run_until_signalled
+
+    return run_until_signalled(command, env=env, cwd=PROJECT_ROOT)
 
 
 def build_parser() -> argparse.ArgumentParser:
