@@ -82,6 +82,8 @@ def _loads(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
         return {r[0]: {"state": r[1], "rows_stored": r[2], "rows_rejected": r[3], "rows_replaced": r[4],
                        "loaded_at": r[5], "reason": r[6]} for r in rows}
     loads: dict[str, dict[str, Any]] = {}
+    if not table_exists(con, "core.export_files"):
+        return loads  # a warehouse no run has written yet
     for month, stored, rejected, replaced in con.execute(
             "SELECT month, sum(rows_stored), sum(rows_rejected), sum(rows_replaced) FROM core.export_files "
             "GROUP BY month").fetchall():
