@@ -190,7 +190,7 @@ class RunConsole:
                 data = event.step_failure_data
                 message = (data.user_failure_data.description if data.user_failure_data
                            and data.user_failure_data.description
-                           else data.error.message.strip() if data.error else "failed")
+                           else root_cause(data.error) if data.error else "failed")
                 record.failures.append(f"FAILED {event.step_key}: {message}")
             elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
                 evaluation = event.event_specific_data
@@ -198,7 +198,14 @@ class RunConsole:
                     continue
                 name = f"{evaluation.asset_key.to_user_string()} {evaluation.check_name}"
                 if evaluation.severity == AssetCheckSeverity.WARN:
-                    self.warn(f"check {evaluation.check_name}", evaluation.description or "")
+                    per_month = evaluation.metadata.get("per month")  # counted once per month it concerns
+                    if per_month is not None and isinstance(per_month.value, dict):
+                        for month, count in per_month.value.items():
+                            if count:
+                                self.warn(f"check {evaluation.check_name}", f"{month}: {count} — "
+                                          + (evaluation.description or "").splitlines()[0])
+                    else:
+                        self.warn(f"check {evaluation.check_name}", evaluation.description or "")
                 else:
                     faults = evaluation.metadata.get("faults")
                     record.failures.append(f"CHECK FAILED {name}: {evaluation.description or ''}"
@@ -236,6 +243,14 @@ class RunConsole:
             self.echo(note)
         if statuses:
             print_status_table(self.rich, statuses, plain=self.mode == "plain")
+
+
+def root_cause(error) -> str:
+    """The innermost error's message: what went wrong (e.g. the warehouse held by another run), not
+    Dagster's wrapper around it ("Error executing resource_fn …")."""
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()
 
 
 def print_status_table(console, statuses, plain: bool) -> None:
