@@ -204,7 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     output = argparse.ArgumentParser(add_help=False)
     output.add_argument("--json", action="store_true", help="print one JSON document at the end, nothing while it runs")
     output.add_argument("--verbose", action="store_true", help="show Dagster's log lines and every warning in full")
-    p = sub.add_parser("demo", parents=[common, output], help="write the bundled sample, materialize it and render the 2024-02 report")
+    p = sub.add_parser("demo", parents=[common, output],
+                       help="write the bundled sample, materialize it and render the 2024-02 report")
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("run", parents=[common, output], help="materialize one month end to end, report included")
     p.add_argument("month", help=MONTH_HELP)
@@ -213,11 +214,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("first", help=MONTH_HELP)
     p.add_argument("last", help=MONTH_HELP)
     p.set_defaults(func=cmd_backfill)
-    p = sub.add_parser("status", parents=[common], help="what each month holds (rows, checks, report, stale); runs nothing")
+    p = sub.add_parser("status", parents=[common],
+                       help="what each month holds (rows, checks, report, stale); runs nothing")
     p.add_argument("months", nargs="*", help="months to show (default: every loaded month)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_status)
-    p = sub.add_parser("trace", parents=[common], help="why a unit scored what it did: counts and the orders that lost points")
+    p = sub.add_parser("trace", parents=[common],
+                       help="why a unit scored what it did: counts and the orders that lost points")
     p.add_argument("month", help=MONTH_HELP)
     p.add_argument("unit", help="the unit: its name, 简称 or an alias")
     p.add_argument("--csv", action="store_true", help="print CSV with every order number")

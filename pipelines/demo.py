@@ -34,7 +34,8 @@ def run_demo(get_instance, echo=None) -> int:
         echo(reason)
         return 2
     if marker.exists():
-        echo(f"hotline demo: the sample is already in {data}; materializing it again (months are replaced, not duplicated)")
+        echo(f"hotline demo: the sample is already in {data}; materializing it again "
+             "(months are replaced, not duplicated)")
     else:
         echo(f"hotline demo: writing the bundled sample to {data}")
         write_sample(data)
@@ -48,5 +49,6 @@ def run_demo(get_instance, echo=None) -> int:
     documents = [name for name in files if not name.endswith(".png")]
     charts = len(files) - len(documents)
     # one line: the summary table is what the demo ends with
-    echo(f"hotline demo: report     {report_dir}/ {', '.join(documents)}" + (f" and {charts} charts (PNG)" if charts else ""))
+    echo(f"hotline demo: report     {report_dir}/ {', '.join(documents)}"
+         + (f" and {charts} charts (PNG)" if charts else ""))
     return 0

@@ -39,5 +39,5 @@ def read_warehouse(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     schema, name = table.split(".")
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = $s AND table_name = $t",
-                            {"s": schema, "t": name}).fetchall()[0][0])
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables "
+                            "WHERE table_schema = $s AND table_name = $t", {"s": schema, "t": name}).fetchall()[0][0])

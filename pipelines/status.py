@@ -50,12 +50,14 @@ class MonthStatus:
 
     @property
     def checks(self) -> str:
-        parts = [f"{self.checks_passed} ok"] if self.checks_passed or not (self.checks_failed or self.checks_warned) else []
+        if not (self.checks_passed or self.checks_failed or self.checks_warned):
+            return "-"  # no run of this instance covered the month
+        parts = [f"{self.checks_passed} ok"] if self.checks_passed else []
         if self.checks_failed:
             parts.append(f"{len(self.checks_failed)} failed")
         if self.checks_warned:
             parts.append(f"{len(self.checks_warned)} warn")
-        return ", ".join(parts) if (self.checks_passed or self.checks_failed or self.checks_warned) else "-"
+        return ", ".join(parts)
 
     @property
     def report_label(self) -> str:

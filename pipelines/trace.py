@@ -16,8 +16,8 @@ import duckdb
 import polars as pl
 
 SCOPE_LABELS = {"unit": "表1–3", "enterprise": "表4 企业"}
-CSV_COLUMNS = ("month", "unit", "scope", "indicator", "numerator", "denominator", "no_callback", "rate", "max_points", "points",
-               "lost_count", "lost_orders")
+CSV_COLUMNS = ("month", "unit", "scope", "indicator", "numerator", "denominator", "no_callback", "rate", "max_points",
+               "points", "lost_count", "lost_orders")
 
 
 class UnknownUnit(LookupError):
@@ -81,8 +81,8 @@ def render_table(frame: pl.DataFrame, console, shown_orders: int) -> None:
         return
     first = frame.row(0, named=True)
     table = Table(title=f"{first['month']} {first['unit']}: why it scored what it did", title_justify="left")
-    for column, justify in (("表", "left"), ("指标", "left"), ("分子", "right"), ("分母", "right"), ("率", "right"),
-                            ("得分", "right"), ("失分工单", "right"), ("工单编号", "left")):
+    for column, justify in (("表", "left"), ("指标", "left"), ("分子", "right"), ("分母", "right"),
+                            ("率", "right"), ("得分", "right"), ("失分工单", "right"), ("工单编号", "left")):
         table.add_column(column, justify=justify, overflow="fold")
     for row in frame.iter_rows(named=True):
         orders = row["lost_orders"]

@@ -49,8 +49,9 @@ def postgres() -> dict:
             shutil.chown(path, "postgres")
     port = free_port()
     run = dict(check=True, capture_output=True, text=True, timeout=120)
-    subprocess.run(_as_postgres_user([str(binaries / "initdb"), "-D", str(cluster), "-U", "dagster", "-A", "scram-sha-256",
-                                      "--pwfile", str(folder / "password"), "-E", "UTF8", "--no-instructions"]), **run)
+    subprocess.run(_as_postgres_user([str(binaries / "initdb"), "-D", str(cluster), "-U", "dagster",
+                                      "-A", "scram-sha-256", "--pwfile", str(folder / "password"), "-E", "UTF8",
+                                      "--no-instructions"]), **run)
     options = f"-p {port} -k {socket_dir} -c listen_addresses=127.0.0.1"
     subprocess.run(_as_postgres_user([str(binaries / "pg_ctl"), "-D", str(cluster), "-o", options, "-l",
                                       str(folder / "server.log"), "-w", "-t", "60", "start"]), **run)
@@ -93,7 +94,8 @@ def test_a_month_runs_on_a_postgres_instance(hotline_env, postgres, monkeypatch)
         for key in (["core", "assignments"], ["mart", "unit_scores"], ["report", "docx"]):
             records = instance.fetch_materializations(AssetKey(key), limit=10).records
             assert [(r.partition_key, r.run_id) for r in records] == [(MONTH, runs[0].run_id)], key
-        rows = query(hotline_env["warehouse"], "SELECT count(*) FROM core.assignments WHERE month = $m", {"m": MONTH})[0][0]
+        rows = query(hotline_env["warehouse"], "SELECT count(*) FROM core.assignments WHERE month = $m",
+                     {"m": MONTH})[0][0]
         assert rows > 0 and f"{rows:,}" in done.stdout.splitlines()[-1]  # the summary table's row of the month
     finally:
         instance.dispose()

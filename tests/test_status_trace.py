@@ -56,11 +56,12 @@ def test_trace_reproduces_the_units_rates_and_scores(sample, name):
                  "OR list_contains(aliases, $n))", {"m": FEB, "n": name})[0][0]
     (score,) = query(sample["warehouse"], """
         SELECT volume, responded_on_time_count, completed_on_time_count, resolution_callbacks, resolution_credit_sum,
-               satisfaction_callbacks, satisfaction_credit_sum, response_rate, response_score, ontime_rate, ontime_score,
-               resolution_rate, resolution_score, satisfaction_rate, satisfaction_score, assessment_score, deduction
+               satisfaction_callbacks, satisfaction_credit_sum, response_rate, response_score, ontime_rate,
+               ontime_score, resolution_rate, resolution_score, satisfaction_rate, satisfaction_score, assessment_score, deduction
         FROM mart.unit_scores WHERE month = $m AND unit = $u""", {"m": FEB, "u": unit})
     (volume, responded, ontime, res_n, res_sum, sat_n, sat_sum, *rates_scores, assessment, deduction) = score
-    assert rows[("unit", "响应")]["numerator"] == f"{responded}.0000" and rows[("unit", "响应")]["denominator"] == str(volume)
+    assert rows[("unit", "响应")]["numerator"] == f"{responded}.0000"
+    assert rows[("unit", "响应")]["denominator"] == str(volume)
     assert rows[("unit", "按时")]["numerator"] == f"{ontime}.0000"
     assert rows[("unit", "解决")]["denominator"] == str(res_n) and Decimal(rows[("unit", "解决")]["numerator"]) == res_sum
     assert rows[("unit", "满意")]["denominator"] == str(sat_n) and Decimal(rows[("unit", "满意")]["numerator"]) == sat_sum
@@ -73,8 +74,8 @@ def test_trace_reproduces_the_units_rates_and_scores(sample, name):
     assert sum(Decimal(rows[("unit", i)]["points"]) for i in ("响应", "按时", "解决", "满意")) + deduction == assessment
     # the orders that lost points are the unit's orders without full credit, order numbers only
     for indicator, column in (("解决", "resolution_credit"), ("满意", "satisfaction_credit")):
-        expected = sorted(r[0] for r in query(sample["warehouse"], f"SELECT order_id FROM core.assignments WHERE month = $m "
-                                              f"AND unit = $u AND {column} < 1", {"m": FEB, "u": unit}))
+        expected = sorted(r[0] for r in query(sample["warehouse"], f"SELECT order_id FROM core.assignments "
+                                              f"WHERE month = $m AND unit = $u AND {column} < 1", {"m": FEB, "u": unit}))
         row = rows[("unit", indicator)]
         assert (row["lost_orders"].split() if row["lost_orders"] else []) == expected
         assert int(row["lost_count"]) == len(expected)
@@ -96,7 +97,8 @@ def test_trace_reproduces_the_enterprise_table(sample):
         rows = trace_rows(sample, unit)
         traced = []
         for indicator in ("按时", "解决", "满意"):
-            traced += [Decimal(rows[("enterprise", indicator)]["rate"]), Decimal(rows[("enterprise", indicator)]["points"])]
+            row = rows[("enterprise", indicator)]
+            traced += [Decimal(row["rate"]), Decimal(row["points"])]
         assert traced == expected, unit
         # 总得分 is rounded once from the exact parts: within a cent of the rounded parts' sum
         assert abs(sum(traced[1::2]) - total) <= Decimal("0.01")
@@ -158,7 +160,8 @@ def test_status_marks_a_month_stale_when_its_base_is_reloaded_after_it(sample, m
 
     from pipelines.execution import execute_months
 
-    for name in ("HOTLINE_DATA_DIR", "HOTLINE_WAREHOUSE", "HOTLINE_REPORTS_DIR", "HOTLINE_PHONE_KEY_FILE", "DAGSTER_HOME"):
+    for name in ("HOTLINE_DATA_DIR", "HOTLINE_WAREHOUSE", "HOTLINE_REPORTS_DIR", "HOTLINE_PHONE_KEY_FILE",
+                 "DAGSTER_HOME"):
         monkeypatch.setenv(name, sample["env"][name])
     instance = DagsterInstance.get()
     try:
