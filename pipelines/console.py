@@ -200,10 +200,12 @@ class RunConsole:
                 if evaluation.severity == AssetCheckSeverity.WARN:
                     per_month = evaluation.metadata.get("per month")  # counted once per month it concerns
                     if per_month is not None and isinstance(per_month.value, dict):
+                        lines = (evaluation.description or "").splitlines()
                         for month, count in per_month.value.items():
-                            if count:
-                                self.warn(f"check {evaluation.check_name}", f"{month}: {count} — "
-                                          + (evaluation.description or "").splitlines()[0])
+                            if count:  # the month's count, then the description's lines about that month
+                                self.warn(f"check {evaluation.check_name}", "\n".join(
+                                    [f"{month}: {count} — {lines[0] if lines else ''}"]
+                                    + [line for line in lines[1:] if line.startswith(f"- {month}: ")]))
                     else:
                         self.warn(f"check {evaluation.check_name}", evaluation.description or "")
                 else:

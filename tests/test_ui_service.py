@@ -1,4 +1,4 @@
-"""`hotline ui` as a service manager runs it: it answers HTTP, and after SIGTERM it returns only when
+"""`hotline ui` as a service manager runs it: it answers HTTP, and after SIGTERM (or SIGINT) it returns only when
 every process it started (dagster dev, the webserver, the code server, the daemon) is gone. The
 dagster.yaml hotline writes turns the onboarding dialog off, and the UI says so."""
 
@@ -11,6 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import psutil
+import pytest
 import yaml
 
 from tests.dagster_server import free_port, graphql
@@ -43,7 +44,8 @@ def _group_and_tree(leader: psutil.Process, pgid: int) -> set[int]:
     return pids
 
 
-def test_ui_answers_then_stops_every_process_on_sigterm(hotline_env, tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_ui_answers_then_stops_every_process_on_a_signal(hotline_env, tmp_path, signum):
     port = free_port()
     log = open(tmp_path / "ui.log", "w")
     # in its own session, as a service manager starts it: the test signals hotline alone, not the group
@@ -66,7 +68,7 @@ def test_ui_answers_then_stops_every_process_on_sigterm(hotline_env, tmp_path):
         # dagster dev, its webserver, code server and daemon: all descended from hotline ui
         started = {p.pid for p in leader.children(recursive=True)}
         assert len(started) >= 3, started
-        ui.send_signal(signal.SIGTERM)
+        ui.send_signal(signum)
         assert ui.wait(timeout=120) == 0
         remaining = [pid for pid in started if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"]
         assert remaining == [], [psutil.Process(pid).cmdline() for pid in remaining]
