@@ -160,8 +160,9 @@ class RunConsole:
                 for month in record.months:
                     self._done.setdefault((month, stage), "✗")
             if self.mode == "plain" and (stage != CHECK_STAGE or not ok):
-                what = f"{months} month(s)" if months else "done"
-                self.echo(f"  {stage:<10} {'done' if ok else 'FAILED'}: {what if ok else event.step_key}")
+                done = f"done: {months} month(s)" if months else "done"
+                self.echo(f"  {stage:<10} {done if ok else 'FAILED'}"
+                          + (f" ({event.step_key})" if stage == CHECK_STAGE else ""))
         if self._live is not None:
             self._live.update(self._progress(self.runs[-1]))
 
