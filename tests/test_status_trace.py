@@ -177,3 +177,28 @@ def test_status_marks_a_month_stale_when_its_base_is_reloaded_after_it(sample, m
     document = json.loads(rerun.stdout)
     assert [r["first"] for r in document["runs"]] == ["2024-01", FEB]  # the run, then 2024-02's refresh
     assert [(m["month"], m["stale"]) for m in document["months"]] == [("2024-01", False), (FEB, False)]
+
+
+def test_status_reads_the_month_loads_table_when_the_warehouse_has_it(hotline_env):
+    """core.month_loads (written by the month's all-or-nothing load) is the authority on a month's
+    state and rows: its latest attempt, with the reason a month is blocked."""
+    from assets.warehouse import prepare
+
+    con = duckdb.connect(str(hotline_env["warehouse"]))
+    try:
+        prepare(con)
+        con.execute("""CREATE TABLE core.month_loads (month VARCHAR, state VARCHAR, attempted_at TIMESTAMP,
+                       loaded_at TIMESTAMP, rows_in BIGINT, rows_stored BIGINT, rows_rejected BIGINT,
+                       rows_replaced BIGINT, faults BIGINT, reason VARCHAR)""")
+        con.execute("""INSERT INTO core.month_loads VALUES
+            ('2024-01', 'loaded', '2024-02-01 08:00', '2024-02-01 08:00', 120, 118, 0, 2, 0, NULL),
+            ('2024-02', 'loaded', '2024-03-01 08:00', '2024-03-01 08:00', 90, 90, 0, 0, 0, NULL),
+            ('2024-02', 'blocked', '2024-03-02 08:00', NULL, 95, 0, 3, 0, 3, '3 rows of export.csv have faults')""")
+    finally:
+        con.close()
+    done = hotline(dict(os.environ), "status")
+    assert done.returncode == 0, done.stderr
+    rows = [line.split() for line in done.stdout.strip().splitlines()]
+    assert rows[1][:5] == ["2024-01", "loaded", "118", "0", "2"]
+    assert rows[2][:5] == ["2024-02", "blocked", "0", "3", "0"]  # the latest attempt, not the earlier load
+    assert "2024-02 blocked: 3 rows of export.csv have faults" in done.stdout
