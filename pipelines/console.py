@@ -138,6 +138,13 @@ class RunConsole:
             self._live = None
 
     def _on_event(self, entry) -> None:
+        # called inside the run, for every event it stores: a display problem must not fail the run
+        try:
+            self._show(entry)
+        except Exception as exc:  # noqa: BLE001
+            self.warn("console", f"progress display: {exc!r}")
+
+    def _show(self, entry) -> None:
         event = entry.dagster_event
         if event is None or not event.step_key:
             return
