@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up a fresh machine for the hotline pipeline.
 #   ./setup.sh         the pipeline: Chinese fonts for the charts, a .venv with the project
-#   ./setup.sh --dev   also what the tests use: pytest, Chromium, LibreOffice, poppler
+#   ./setup.sh --dev   also what the tests use: pytest, Chromium, LibreOffice, poppler, PostgreSQL
+#                      (a server the tests start in a temporary folder: the shared-server instance)
 # Debian packages are installed with apt-get when run as root (or through sudo).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -13,7 +14,7 @@ dev=0
 # substitutes glyphs in the PDF.
 packages=(fonts-noto-cjk fonts-wqy-microhei)
 if [ "$dev" = 1 ]; then
-  packages+=(chromium libreoffice-writer-nogui poppler-utils)
+  packages+=(chromium libreoffice-writer-nogui poppler-utils postgresql)
 fi
 
 missing=()

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 MONTH_HELP = "an assessment month, YYYY-MM"
+PLAIN_WIDTH_TRACE = 160  # off a terminal, wide enough for a trace row with its order numbers
 
 
 def _apply_paths(args: argparse.Namespace) -> None:
@@ -52,16 +53,97 @@ def run_months(first: str, last: str, *, refresh_dependents: bool = True) -> boo
     return ok
 
 
+def _with_console(args, work) -> int:
+    """Run ``work()`` (True when it succeeded) with the command's console, then end with the status
+    table of the months it ran."""
+    from pipelines.console import RunConsole
+
+    console = RunConsole.for_args(args)
+    with console.active():
+        ok = work()
+    statuses, note = [], None
+    if console.runs:
+        from pipelines.readonly import WarehouseUnavailable
+
+        try:
+            statuses = _statuses(console.months())
+        except WarehouseUnavailable as exc:
+            note = f"hotline: no summary: {exc}"
+    console.summary(statuses, ok, note)
+    return 0 if ok else 1
+
+
+def _statuses(months: list[str] | None):
+    from pipelines.readonly import read_warehouse
+    from pipelines.settings import Settings
+    from pipelines.status import month_statuses
+
+    settings = Settings.from_env()
+    with read_warehouse(settings.warehouse) as con:
+        return month_statuses(con, _instance(), settings.reports_dir, months)
+
+
 def cmd_run(args) -> int:
     month = _check_month(args.month)
-    return 0 if run_months(month, month) else 1
+    return _with_console(args, lambda: run_months(month, month))
 
 
 def cmd_backfill(args) -> int:
     first, last = _check_month(args.first), _check_month(args.last)
     if first > last:
         raise SystemExit(f"hotline backfill: {first} is after {last}")
-    return 0 if run_months(first, last) else 1
+    return _with_console(args, lambda: run_months(first, last))
+
+
+def cmd_status(args) -> int:
+    from rich.console import Console
+
+    from pipelines.console import PLAIN_WIDTH, print_status_table
+    from pipelines.readonly import WarehouseUnavailable
+
+    months = [_check_month(m) for m in args.months]
+    try:
+        statuses = _statuses(months or None)
+    except WarehouseUnavailable as exc:
+        print(f"hotline status: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        import json
+
+        print(json.dumps([s.as_json() for s in statuses], ensure_ascii=False, default=str, indent=1))
+        return 0
+    if not statuses:
+        print("hotline status: no month loaded yet")
+        return 0
+    terminal = sys.stdout.isatty()
+    print_status_table(Console() if terminal else Console(width=PLAIN_WIDTH, no_color=True), statuses,
+                       plain=not terminal)
+    for status in statuses:
+        if status.reason:
+            print(f"{status.month} {status.state}: {status.reason}")
+    return 0
+
+
+def cmd_trace(args) -> int:
+    from rich.console import Console
+
+    from pipelines.readonly import WarehouseUnavailable, read_warehouse
+    from pipelines.settings import Settings
+    from pipelines.trace import UnknownUnit, render_table, to_csv, trace_unit
+
+    month = _check_month(args.month)
+    try:
+        with read_warehouse(Settings.from_env().warehouse) as con:
+            frame = trace_unit(con, month, args.unit)
+    except (WarehouseUnavailable, UnknownUnit, LookupError) as exc:
+        print(f"hotline trace: {exc}", file=sys.stderr)
+        return 1
+    if args.csv:
+        sys.stdout.write(to_csv(frame))
+    else:
+        render_table(frame, Console() if sys.stdout.isatty() else Console(width=PLAIN_WIDTH_TRACE, no_color=True),
+                     args.orders)
+    return 0
 
 
 def cmd_validate(args) -> int:
@@ -84,7 +166,17 @@ def cmd_generate(args) -> int:
 def cmd_demo(args) -> int:
     from pipelines.demo import run_demo
 
-    return run_demo(_instance)
+    return _with_console(args, lambda: run_demo(_instance) == 0) if not _demo_refuses(args) else 2
+
+
+def _demo_refuses(args) -> bool:
+    """The demo never writes over an analyst's data: say so before any console starts."""
+    from pipelines.demo import refuse_reason
+
+    reason = refuse_reason()
+    if reason:
+        print(reason)
+    return bool(reason)
 
 
 def cmd_ui(args) -> int:
@@ -94,8 +186,11 @@ def cmd_ui(args) -> int:
     env = dict(os.environ, DAGSTER_HOME=str(ensure_dagster_home()))
     command = [sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
                "-h", args.host, "-p", str(args.port)]
-    print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={env['DAGSTER_HOME']}); Ctrl-C stops it")
-    return subprocess.call(command, env=env, cwd=PROJECT_ROOT)
+    print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={env['DAGSTER_HOME']}); Ctrl-C stops it",
+          flush=True)
+    from pipelines.processes import run_until_signalled
+
+    return run_until_signalled(command, env=env, cwd=PROJECT_ROOT)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,15 +201,31 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--reports", help="reports folder (default ./reports or HOTLINE_REPORTS_DIR)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("demo", parents=[common], help="write the bundled sample, materialize it and render the 2024-02 report")
+    output = argparse.ArgumentParser(add_help=False)
+    output.add_argument("--json", action="store_true", help="print one JSON document at the end, nothing while it runs")
+    output.add_argument("--verbose", action="store_true", help="show Dagster's log lines and every warning in full")
+    p = sub.add_parser("demo", parents=[common, output],
+                       help="write the bundled sample, materialize it and render the 2024-02 report")
     p.set_defaults(func=cmd_demo)
-    p = sub.add_parser("run", parents=[common], help="materialize one month end to end, report included")
+    p = sub.add_parser("run", parents=[common, output], help="materialize one month end to end, report included")
     p.add_argument("month", help=MONTH_HELP)
     p.set_defaults(func=cmd_run)
-    p = sub.add_parser("backfill", parents=[common], help="materialize a range of months in one run")
+    p = sub.add_parser("backfill", parents=[common, output], help="materialize a range of months in one run")
     p.add_argument("first", help=MONTH_HELP)
     p.add_argument("last", help=MONTH_HELP)
     p.set_defaults(func=cmd_backfill)
+    p = sub.add_parser("status", parents=[common],
+                       help="what each month holds (rows, checks, report, stale); runs nothing")
+    p.add_argument("months", nargs="*", help="months to show (default: every loaded month)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_status)
+    p = sub.add_parser("trace", parents=[common],
+                       help="why a unit scored what it did: counts and the orders that lost points")
+    p.add_argument("month", help=MONTH_HELP)
+    p.add_argument("unit", help="the unit: its name, 简称 or an alias")
+    p.add_argument("--csv", action="store_true", help="print CSV with every order number")
+    p.add_argument("--orders", type=int, default=20, help="order numbers shown per indicator in the table (default 20)")
+    p.set_defaults(func=cmd_trace)
     p = sub.add_parser("validate", parents=[common], help="check exports and reference files without loading them")
     p.add_argument("paths", nargs="+", help="files or folders (a month folder, exports, reference files)")
     p.add_argument("--month", help="the month an export belongs to, when its path does not say")

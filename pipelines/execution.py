@@ -20,8 +20,12 @@ def _tags(first: str, last: str) -> dict[str, str]:
 
 def execute_months(instance: DagsterInstance, first: str, last: str, *, refresh_dependents: bool = True,
                    selection: AssetSelection | None = None, echo=print) -> bool:
+    from pipelines.console import active_console
     from pipelines.definitions import build_definitions
 
+    console = active_console()  # the command's console prints progress and the summary
+    if console is not None:
+        echo = console.echo
     # Built now, not at import: the resources read the environment (data folder, warehouse) as it
     # is when the months run.
     defs = build_definitions()
@@ -34,9 +38,19 @@ def execute_months(instance: DagsterInstance, first: str, last: str, *, refresh_
     if selection is not None:
         job = job.get_subset(asset_selection=set(selection.resolve(defs.resolve_asset_graph())))
     echo(f"hotline: materializing {first}" + ("" if first == last else f" .. {last} in one run"))
-    result = job.execute_in_process(instance=instance, tags=_tags(first, last), run_config=RUN_CONFIG,
-                                    raise_on_error=False)
-    _summarise(result, echo)
+    if console is None:
+        result = job.execute_in_process(instance=instance, tags=_tags(first, last), run_config=RUN_CONFIG,
+                                        raise_on_error=False)
+        _summarise(result, echo)
+    else:
+        import uuid
+
+        run_id = str(uuid.uuid4())  # known before the run starts, so the console can listen to it
+        months = [m for m in keys if first <= m <= last]
+        with console.run(instance, run_id, first, last, months):
+            result = job.execute_in_process(instance=instance, tags=_tags(first, last), run_id=run_id,
+                                            run_config=console.run_config(RUN_CONFIG), raise_on_error=False)
+        console.run_finished(result)
     ok = result.success
     if ok and refresh_dependents:
         for month in dependent_months_loaded(first, last):

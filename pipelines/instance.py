@@ -20,6 +20,9 @@ DAGSTER_YAML = """\
 # keep your own edits). SQLite storage in this folder; see the README for PostgreSQL.
 telemetry:
   enabled: false
+# no onboarding / newsletter dialog for the operator of a fresh instance
+nux:
+  enabled: false
 concurrency:
   # No pool limit: DuckDB's file lock serializes the writers of the warehouse and dies with its
   # process; a pool slot of a killed run would block every later run.

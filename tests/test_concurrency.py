@@ -119,8 +119,9 @@ def test_two_months_at_once_and_one_run_killed_mid_write(hotline_env, tmp_path):
     december_rows = _replace_exports(data, "2023-12", tmp_path / "dec")
 
     env = dict(os.environ)
-    killed = subprocess.Popen([HOTLINE, "run", "2024-02"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
+    # --verbose: the ingest's own log line says when its write transaction begins
+    killed = subprocess.Popen([HOTLINE, "run", "2024-02", "--verbose"], cwd=PROJECT_ROOT, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     other = subprocess.Popen([HOTLINE, "run", "2023-12"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True)
     other_output = []

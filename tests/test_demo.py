@@ -25,9 +25,19 @@ def test_demo_writes_materializes_and_renders_then_reruns_without_duplicates(hot
     first = _demo(hotline_env)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     report_dir = hotline_env["reports"] / "2024-02"
+    # off a terminal: a few plain lines, no Dagster log lines, ending in the summary table
+    lines = first.stdout.rstrip("\n").splitlines()
+    assert len(lines) <= 30, first.stdout
+    assert " - dagster - " not in first.stdout + first.stderr
+    assert lines[-15].split() == ["month", "state", "stored", "rejected", "replaced", "checks", "report", "stale"]
+    assert [line.split()[0] for line in lines[-14:]] == [f"2023-{m:02d}" for m in range(1, 13)] + ["2024-01", "2024-02"]
+    assert lines[-1].split()[:5] == ["2024-02", "loaded", "11,226", "0", "0"] and "draft (7 to fill)" in lines[-1]
+    assert all("loaded" in line and line.rstrip().endswith("no") for line in lines[-14:])  # nothing stale
+    report_line = next(line for line in lines if line.startswith("hotline demo: report"))
     for name in ("月报.docx", "月报.html", "月报.md", "附表.xlsx"):
         assert (report_dir / name).stat().st_size > 0
-        assert str(report_dir / name) in first.stdout  # the demo prints where everything is
+        assert name in report_line  # the demo prints where everything is
+    assert str(report_dir) in report_line
     assert query(hotline_env["warehouse"], "SELECT orders, yoy_pct, mom_pct, daily_avg FROM mart.overview "
                                            "WHERE month = '2024-02'")[0][0] == 11198
     months = [r[0] for r in query(hotline_env["warehouse"], "SELECT DISTINCT month FROM core.assignments ORDER BY 1")]
