@@ -1,5 +1,5 @@
-"""Reference data in force for each month: rules, the assessment window, the roster, the
-hotspot taxonomy, and the month's side files (adjustments, the city's figures)."""
+"""Reference data in force for each month: rules, the assessment window, the roster and the
+hotspot taxonomy. (The month's side files are judged and stored with its exports: assets/ingest.py.)"""
 
 
 from pathlib import Path
@@ -157,48 +157,7 @@ def load_adjustments(path: Path) -> pl.DataFrame:
                         path, ADJUSTMENTS_HEADERS)
 
 
-def adjustments(context: AssetExecutionContext, con, paths: HotlinePaths) -> MaterializeResult:
-    metadata = {}
-    for month in months_of(context):
-        path = paths.month_dir(month) / "adjustments.csv"
-        if path.exists():
-            try:
-                frame = load_adjustments(path)
-            except (FileFault, RowFaults) as exc:
-                raise input_failure(exc) from None
-        else:
-            context.log.warning(f"{month}: no adjustments.csv; 减分项 and 质效 count as 0 and 抽测排名 is missing")
-            frame = pl.DataFrame(schema={"unit_as_written": pl.String, "deduction": pl.Float64, "quality_bonus": pl.Float64,
-                                         "sampling_rank": pl.Int64, "source_row": pl.Int64})
-        with registered(con, adjustments_file=frame):
-            written = replace_month(con, "core.adjustments", sql_text("core_adjustments"), {
-                "month": month, "file": str(path.relative_to(paths.data)) if path.exists() else ""},
-                ensure=month == months_of(context)[0])
-        metadata[month] = written["rows"]
-    return MaterializeResult(metadata={"rows per month": MetadataValue.json(metadata)})
-
-
-def city_assessment(context: AssetExecutionContext, con, paths: HotlinePaths) -> MaterializeResult:
-    found = {}
-    for month in months_of(context):
-        path = paths.month_dir(month) / "city_assessment.csv"
-        frame = pl.DataFrame(schema={"indicator": pl.String, "value_pct": pl.Float64})
-        if path.exists():
-            try:
-                raw = read_csv_with_headers(path, CITY_HEADERS, CITY_REQUIRED)
-                raw = cast_numbers(raw, {"value_pct": pl.Float64}, path, CITY_HEADERS)
-                frame = validate_reference(raw, CITY_SCHEMA, path, CITY_HEADERS).select("indicator", "value_pct")
-            except (FileFault, RowFaults) as exc:
-                raise input_failure(exc) from None
-        with registered(con, city_file=frame):
-            replace_month(con, "core.city_assessment", "SELECT $month AS month, indicator, value_pct FROM city_file",
-                          {"month": month}, ensure=month == months_of(context)[0])
-        found[month] = frame.height
-    return MaterializeResult(metadata={"figures per month": MetadataValue.json(found)})
-
-
 RULES, MONTHS, UNITS, HOTSPOTS = (AssetKey(["ref", n]) for n in ("rules", "months", "units", "hotspots"))
-ADJUSTMENTS, CITY_ASSESSMENT = AssetKey(["core", "adjustments"]), AssetKey(["core", "city_assessment"])
 
 
 def _spec(key: AssetKey, deps: list[AssetKey], description: str) -> AssetSpec:
@@ -214,10 +173,5 @@ reference_data = tables_step("reference_data", [
                                 "short names, groups, leaders and aliases."), units, needs_paths=True),
     Table(_spec(HOTSPOTS, [RULES], "The hotspot taxonomy (hotspots.csv): 诉求分类 prefixes mapped to a hotspot and "
                                    "optionally a sub-hotspot; the longest prefix wins."), hotspots, needs_paths=True),
-    Table(_spec(ADJUSTMENTS, [UNITS], "The month's adjustments (adjustments.csv): 减分项, 质效 and 抽测排名 per unit. Unit "
-                                      "names resolve through the roster; a unit the roster does not know fails a check."),
-          adjustments, needs_paths=True),
-    Table(_spec(CITY_ASSESSMENT, [RULES], "The city's published district figures for the month (city_assessment.csv), "
-                                          "quoted by the report in place of the figures computed from the orders."),
-          city_assessment, needs_paths=True),
-], "Reference data in force for the months of the run, read from data/reference and the months' side files.")
+], "Reference data in force for the months of the run, read from data/reference. (The months' side files, "
+   "adjustments.csv and city_assessment.csv, are read with the exports: assets/ingest.py.)")
