@@ -34,6 +34,18 @@ def _month_of(path: Path, month: str | None) -> str | None:
     return month
 
 
+def _misnamed_month_folders(path: Path) -> set[Path]:
+    """Folders under a months/ folder, at ``path``, holding it or below it, whose name is not a month."""
+    from assets.month_load import impossible_month_folders, is_month_folder_name
+
+    found = {p for p in [path, *path.parents] if p.parent.name == "months" and not is_month_folder_name(p.name)}
+    if path.name == "months":
+        found |= set(impossible_month_folders(path.parent))
+    elif (path / "months").is_dir():
+        found |= set(impossible_month_folders(path))
+    return found
+
+
 def _expand(path: Path) -> list[Path]:
     if path.is_file():
         return [path]
@@ -52,13 +64,17 @@ def validate_paths(paths: list[Path], month: str | None = None, echo=print) -> l
     faults: list[str] = []
     exports_by_month: dict[tuple[Path, str], list[Path]] = defaultdict(list)
     checked = 0
+    misnamed: set[Path] = set()
     for given in paths:
         try:
             files = _expand(given.resolve())
         except FileFault as exc:
             faults.append(str(exc))
             continue
+        misnamed |= _misnamed_month_folders(given.resolve())
         for path in files:
+            if any(folder in path.parents for folder in misnamed):
+                continue  # a run never reads a folder that is not a month: named once below
             data_dir = _data_dir_of(path)
             file_month = _month_of(path, month)
             checked += 1
@@ -90,6 +106,8 @@ def validate_paths(paths: list[Path], month: str | None = None, echo=print) -> l
                 faults.append(str(exc))
     for (data_dir, file_month), files in sorted(exports_by_month.items()):
         faults += _validate_exports(data_dir, file_month, files, echo)
+    faults += [f"{folder}: not a month folder (a month is named YYYY-MM, month 01–12, e.g. 2024-02); a run never "
+               "reads it. Rename it to the month it holds" for folder in sorted(misnamed)]
     for fault in faults:
         echo(f"FAULT   {fault}")
     echo(f"hotline validate: {checked} file(s) checked, {len(faults)} fault(s)")

@@ -16,7 +16,10 @@ from tests.helpers import query
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 HOTLINE = str(Path(sys.executable).parent / "hotline")
+# Stands in for a hotline run: its command line (which the waiting run reads from /proc to tell a
+# run from an analyst's DuckDB session) names hotline.
 HOLDER = """
+# hotline run stand-in
 import sys, duckdb
 con = duckdb.connect(sys.argv[1])
 con.execute("CREATE TABLE IF NOT EXISTS holder_probe (x INTEGER)")
