@@ -289,6 +289,8 @@ def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, pa
                 context.log.warning(f"{reason}: nothing of it was stored; it keeps its previous state")
                 continue
 
+            context.log.info(f"{month}: nothing blocks the month; storing")
+
             def also(con, month=month, side=side, counts=counts):
                 store_side_files(con, month, side)
                 record_attempt(con, month, LOADED, counts, None)

@@ -96,6 +96,8 @@ def _replace_exports(data: Path, month: str, source: Path) -> int:
     target = data / "months" / month / "exports"
     shutil.rmtree(target)
     shutil.copytree(source / "months" / month / "exports", target)
+    # the adjustments that go with these exports: a unit's group (and so who needs a 抽测排名) follows its volume
+    shutil.copy(source / "months" / month / "adjustments.csv", target.parent / "adjustments.csv")
     return sum(len(p.read_text(encoding="utf-8-sig").splitlines()) - 1 for p in target.glob("*.csv"))
 
 

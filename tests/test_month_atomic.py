@@ -231,7 +231,7 @@ def test_the_sensor_ignores_a_folder_that_is_not_a_month_and_says_so(tmp_path, m
     with DagsterInstance.ephemeral() as instance:
         result = month_files_sensor(build_sensor_context(instance=instance, cursor="{}"))
     assert not result.run_requests
-    assert f"ignored month folder(s) {folder}: not a month like 2024-02" in result.skip_data.skip_message
+    assert f"ignored month folder(s) {folder}: not a month like 2024-02" in result.skip_reason.skip_message
 
 
 # --------------------------------------------------------------------------- rules.yaml
