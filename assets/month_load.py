@@ -147,6 +147,16 @@ def invalid_adjustments(adjustments: pl.DataFrame) -> pl.DataFrame:
     return _problems(rows)
 
 
+def adjustments_against_roster(frame: pl.DataFrame, names: pl.DataFrame, month: str, relative: str) -> pl.DataFrame:
+    """adjustments.csv resolved through the roster's names and aliases without the warehouse (for
+    ``hotline validate``), in core.adjustments' shape; the run resolves with sql/core_adjustments.sql."""
+    resolved = frame.join(names.select(pl.col("name").alias("unit_as_written"), "unit"), on="unit_as_written", how="left")
+    return resolved.select(
+        pl.lit(month).alias("month"), pl.coalesce("unit", "unit_as_written").alias("unit"), "unit_as_written",
+        pl.col("unit").is_not_null().alias("in_roster"), "deduction", "quality_bonus", "sampling_rank",
+        pl.lit(relative).alias("source_file"), "source_row")
+
+
 def missing_sampling_ranks(staged: pl.DataFrame, side: SideFiles, roster: pl.DataFrame, month: str,
                            dept_large_threshold: int) -> pl.DataFrame:
     """Towns and large departments ranked this month (known from the month's volumes, as

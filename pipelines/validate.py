@@ -88,7 +88,12 @@ def validate_paths(paths: list[Path], month: str | None = None, echo=print) -> l
                 elif path.name == "hotspots.csv":
                     load_hotspots(path.parent)
                 elif path.name == "adjustments.csv":
-                    validate_reference(load_adjustments(path), ADJUSTMENTS_SCHEMA, path, ADJUSTMENTS_HEADERS)
+                    frame = validate_reference(load_adjustments(path), ADJUSTMENTS_SCHEMA, path, ADJUSTMENTS_HEADERS)
+                    if file_month is not None:
+                        problems = _adjustments_against_roster(data_dir, file_month, path, frame)
+                        if problems:
+                            faults += problems
+                            continue
                 elif path.name == "city_assessment.csv":
                     frame = cast_numbers(read_csv_with_headers(path, CITY_HEADERS, CITY_REQUIRED), {"value_pct": pl.Float64}, path, CITY_HEADERS)
                     validate_reference(frame, CITY_SCHEMA, path, CITY_HEADERS)
@@ -112,6 +117,21 @@ def validate_paths(paths: list[Path], month: str | None = None, echo=print) -> l
         echo(f"FAULT   {fault}")
     echo(f"hotline validate: {checked} file(s) checked, {len(faults)} fault(s)")
     return faults
+
+
+def _adjustments_against_roster(data_dir: Path, month: str, path: Path, frame: pl.DataFrame) -> list[str]:
+    """As a run judges them: every unit known to the month's roster, none listed twice (by name or alias)."""
+    from assets.month_load import adjustments_against_roster, invalid_adjustments, unknown_adjustment_units
+
+    reference = data_dir / "reference"
+    try:
+        names = unit_names(roster_of_month(load_roster(reference, load_rules(reference)), month))
+    except (FileFault, RowFaults, RulesError) as exc:
+        return [f"cannot check {path} against the roster: {exc}"]
+    resolved = adjustments_against_roster(frame.select("unit_as_written", "deduction", "quality_bonus", "sampling_rank",
+                                                       "source_row"), names, month, path.as_posix())
+    problems = pl.concat([unknown_adjustment_units(resolved), invalid_adjustments(resolved)])
+    return [f"{r['where']}, column {r['column_name']}: {r['unit']}: {r['problem']}" for r in problems.iter_rows(named=True)]
 
 
 def _validate_exports(data_dir: Path, month: str, files: list[Path], echo) -> list[str]:

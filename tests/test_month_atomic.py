@@ -333,3 +333,20 @@ def test_an_analysts_read_only_session_is_named_as_such_not_as_another_run(distr
     assert f"waiting for the warehouse, it is open in another program (a DuckDB session? PID {session.pid}" in output
     assert f"the warehouse {warehouse} is still open in another program (a DuckDB session? PID {session.pid}" in output
     assert "held by another run" not in output and "Traceback" not in output
+
+
+def test_validate_judges_adjustments_against_the_roster_as_a_run_does(tmp_path, capsys):
+    from generator.synth import generate
+
+    generate(tmp_path / "data", FEB, FEB, 200, seed=3)
+    path = tmp_path / "data" / "months" / FEB / "adjustments.csv"
+    rows = path.read_text(encoding="utf-8").splitlines()
+    first = next(i for i, line in enumerate(rows, start=1) if line.startswith("柳园街道,"))
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("区柳园街道,-1,0,9\n不存在局,0,0,\n")
+    code, output = run_cli(capsys, "validate", str(path))
+    assert code == 1
+    assert (f"{path} row {len(rows) + 1}, column 单位名称: 柳园街道: listed twice: row {first} ('柳园街道') and "
+            f"row {len(rows) + 1} ('区柳园街道') name the same unit") in output, output
+    assert f"{path} row {len(rows) + 2}, column 单位名称: 不存在局: not in the roster (units.csv)" in output, output
+    assert "hotline validate: 1 file(s) checked, 2 fault(s)" in output
