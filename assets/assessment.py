@@ -13,7 +13,6 @@ import polars as pl
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
-    AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
     AssetSpec,
@@ -22,7 +21,7 @@ from dagster import (
 )
 
 from assets.calendar import shift_month
-from assets.steps import Check, Table, log_rows
+from assets.steps import Table, log_rows
 from assets.warehouse import fetch, markdown_table, month_rules, months_of, replace_month, sql_text
 
 ASSIGNMENTS = AssetKey(["core", "assignments"])

@@ -311,7 +311,8 @@ def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, pa
     extra = sorted({c for cols in per_file["extra_columns"].to_list() for c in cols})
     all_faults = pl.concat(faults, how="vertical_relaxed")
     accounted = totals["rows_in"] == totals["rows_stored"] + totals["rows_rejected"] + totals["rows_replaced"]
-    state = MetadataValue.md("\n".join(f"- {b}: nothing of it stored" for b in blocked) if blocked else "every month loaded")
+    state = MetadataValue.md("\n".join(f"- {b}: nothing of it stored" for b in blocked) if blocked
+                             else "every month loaded")
     yield MaterializeResult(asset_key=ASSIGNMENTS, metadata={
         **{k: MetadataValue.int(v) for k, v in totals.items()},
         "every row accounted for": MetadataValue.bool(accounted),
@@ -349,7 +350,8 @@ def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, pa
             "adjustment row(s) name a unit the roster does not know",
             "Fix the name in adjustments.csv, or add the unit (or the name as an alias) to units.csv."),
         "adjustments_valid": _check_result(
-            pl.concat(problems["invalid"]), "every adjustment is within its rules", "adjustment value(s) break the rules",
+            pl.concat(problems["invalid"]), "every adjustment is within its rules",
+            "adjustment value(s) break the rules",
             "Fix the values in adjustments.csv and run the month again."),
     }
     for name, result in checks.items():

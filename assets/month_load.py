@@ -105,8 +105,8 @@ def _where(row: dict[str, Any]) -> str:
 
 def unknown_adjustment_units(adjustments: pl.DataFrame) -> pl.DataFrame:
     return _problems([
-        (r["month"], r["unit_as_written"], "not in the roster (units.csv)", _where(r), r["source_file"], r["source_row"],
-         "单位名称", r["unit_as_written"])
+        (r["month"], r["unit_as_written"], "not in the roster (units.csv)", _where(r), r["source_file"],
+         r["source_row"], "单位名称", r["unit_as_written"])
         for r in adjustments.filter(~pl.col("in_roster")).sort("source_row").iter_rows(named=True)])
 
 
@@ -133,8 +133,8 @@ def invalid_adjustments(adjustments: pl.DataFrame) -> pl.DataFrame:
                 continue
             r = stored.row(int(case["index"]), named=True)
             reason = "required value is empty" if check.startswith("not_nullable") else check
-            rows.append((r["month"], r["unit"], f"{reason} (got {case.get('failure_case')})", _where(r), r["source_file"],
-                         r["source_row"], HEADER_OF.get(column, column), case.get("failure_case")))
+            rows.append((r["month"], r["unit"], f"{reason} (got {case.get('failure_case')})", _where(r),
+                         r["source_file"], r["source_row"], HEADER_OF.get(column, column), case.get("failure_case")))
     known = stored.filter(pl.col("in_roster"))
     first = known.group_by("unit").agg(pl.col("source_row").min().alias("first_row"),
                                        pl.col("unit_as_written").first().alias("first_name"))
@@ -150,7 +150,8 @@ def invalid_adjustments(adjustments: pl.DataFrame) -> pl.DataFrame:
 def adjustments_against_roster(frame: pl.DataFrame, names: pl.DataFrame, month: str, relative: str) -> pl.DataFrame:
     """adjustments.csv resolved through the roster's names and aliases without the warehouse (for
     ``hotline validate``), in core.adjustments' shape; the run resolves with sql/core_adjustments.sql."""
-    resolved = frame.join(names.select(pl.col("name").alias("unit_as_written"), "unit"), on="unit_as_written", how="left")
+    resolved = frame.join(names.select(pl.col("name").alias("unit_as_written"), "unit"), on="unit_as_written",
+                          how="left")
     return resolved.select(
         pl.lit(month).alias("month"), pl.coalesce("unit", "unit_as_written").alias("unit"), "unit_as_written",
         pl.col("unit").is_not_null().alias("in_roster"), "deduction", "quality_bonus", "sampling_rank",
@@ -171,12 +172,15 @@ def missing_sampling_ranks(staged: pl.DataFrame, side: SideFiles, roster: pl.Dat
         pl.col("sampling_rank").first(), pl.col("source_row").first())
     file = side.adjustments_file or f"months/{month}/adjustments.csv (missing)"
     rows = []
-    for r in ranked.join(given, on="unit", how="left", coalesce=True).sort("group_code", "roster_order").iter_rows(named=True):
+    listed = ranked.join(given, on="unit", how="left", coalesce=True).sort("group_code", "roster_order")
+    for r in listed.iter_rows(named=True):
         if r["source_row"] is None:
-            rows.append((month, r["unit"], "no row for the unit", file, side.adjustments_file or None, None, "单位名称", None))
+            rows.append((month, r["unit"], "no row for the unit", file, side.adjustments_file or None, None,
+                         "单位名称", None))
         elif r["sampling_rank"] is None:
             where = f"{side.adjustments_file} row {r['source_row']}"
-            rows.append((month, r["unit"], "抽测排名 is empty", where, side.adjustments_file, r["source_row"], "抽测排名", None))
+            rows.append((month, r["unit"], "抽测排名 is empty", where, side.adjustments_file, r["source_row"],
+                         "抽测排名", None))
     return _problems(rows)
 
 
@@ -192,8 +196,8 @@ def store_side_files(con, month: str, side: SideFiles) -> None:
         for table in ("core.adjustments", "core.city_assessment"):
             con.execute(f"DELETE FROM {table} WHERE month = $month", {"month": month})
         con.execute("INSERT INTO core.adjustments BY NAME SELECT * FROM adjustments_new")
-        con.execute("INSERT INTO core.city_assessment BY NAME SELECT $month AS month, indicator, value_pct FROM city_new",
-                    {"month": month})
+        con.execute("INSERT INTO core.city_assessment BY NAME "
+                    "SELECT $month AS month, indicator, value_pct FROM city_new", {"month": month})
 
 
 def record_attempt(con, month: str, state: str, counts: dict[str, int | None], reason: str | None,
@@ -205,8 +209,8 @@ def record_attempt(con, month: str, state: str, counts: dict[str, int | None], r
     previous = con.execute("SELECT loaded_at FROM core.month_loads WHERE month = $month", {"month": month}).fetchall()
     loaded_at = now if state == LOADED else (previous[0][0] if previous else None)
     con.execute("DELETE FROM core.month_loads WHERE month = $month", {"month": month})
-    con.execute("INSERT INTO core.month_loads VALUES ($month, $state, $attempted_at, $loaded_at, $rows_in, $rows_stored, "
-                "$rows_rejected, $rows_replaced, $faults, $reason)",
+    con.execute("INSERT INTO core.month_loads VALUES ($month, $state, $attempted_at, $loaded_at, $rows_in, "
+                "$rows_stored, $rows_rejected, $rows_replaced, $faults, $reason)",
                 {"month": month, "state": state, "attempted_at": now, "loaded_at": loaded_at,
                  "rows_in": counts.get("rows_in"), "rows_stored": counts.get("rows_stored"),
                  "rows_rejected": counts.get("rows_rejected"), "rows_replaced": counts.get("rows_replaced"),
@@ -216,7 +220,8 @@ def record_attempt(con, month: str, state: str, counts: dict[str, int | None], r
     elif state == BLOCKED and faults is not None:
         con.execute("DELETE FROM core.blocked_faults WHERE month = $month", {"month": month})
         with registered(con, blocked_new=faults.select(FAULT_COLUMNS)):
-            con.execute("INSERT INTO core.blocked_faults BY NAME SELECT $month AS month, * FROM blocked_new", {"month": month})
+            con.execute("INSERT INTO core.blocked_faults BY NAME SELECT $month AS month, * FROM blocked_new",
+                        {"month": month})
 
 
 def record_failure(con, month: str, reason: str) -> None:

@@ -11,15 +11,12 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, Failure, Materia
 from assets.calendar import Calendar, CalendarError
 from assets.rules import RulesError, load_rules, rules_json
 from assets.steps import Table, tables_step
-from assets.warehouse import markdown_table, months_of, registered, replace_month, sql_text, transaction
+from assets.warehouse import markdown_table, months_of, registered, replace_month, transaction
 from pipelines.resources import HotlinePaths
 from schemas.files import FileFault, RowFaults, cast_numbers, read_csv_with_headers, validate_reference
 from schemas.reference import (
     ADJUSTMENTS_HEADERS,
     ADJUSTMENTS_REQUIRED,
-    CITY_HEADERS,
-    CITY_REQUIRED,
-    CITY_SCHEMA,
     HOTSPOTS_HEADERS,
     HOTSPOTS_REQUIRED,
     HOTSPOTS_SCHEMA,

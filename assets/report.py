@@ -101,7 +101,8 @@ def report_write_failure(exc: OSError, paths: HotlinePaths) -> Failure:
 
     why = {errno.EACCES: "permission denied", errno.EPERM: "permission denied", errno.EROFS: "the disk is read-only",
            errno.ENOSPC: "no space left on the disk", errno.ENOTDIR: "a part of its path is a file, not a folder",
-           errno.EEXIST: "a part of its path is a file, not a folder"}.get(exc.errno, (exc.strerror or str(exc)).lower())
+           errno.EEXIST: "a part of its path is a file, not a folder"}.get(exc.errno,
+                                                                           (exc.strerror or str(exc)).lower())
     target = exc.filename or paths.reports_dir
     return Failure(description=f"cannot write {target}: {why}; make the reports folder {paths.reports_dir} writable "
                                "(or point --reports / HOTLINE_REPORTS_DIR to one you can write) and run the month "

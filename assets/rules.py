@@ -60,7 +60,8 @@ def load_rules(reference_dir: Path) -> dict[str, Any]:
         try:
             override = yaml.safe_load(_rules_text(override_file)) or {}
         except yaml.YAMLError as exc:
-            raise RulesError(f"{override_file}: not valid YAML ({exc}). Fix the file or remove it to use the defaults.") from None
+            raise RulesError(f"{override_file}: not valid YAML ({exc}). "
+                             "Fix the file or remove it to use the defaults.") from None
         except ValueError as exc:  # YAML read an impossible date such as 2024-13-01 unquoted
             raise RulesError(f"{override_file}: a value is not what it looks like ({exc}); quote dates as "
                              "'2024-02-26' and check the numbers") from None

@@ -185,7 +185,8 @@ def _field_description(model: type[BaseModel], loc: tuple) -> str | None:
     for part in loc:
         if typing.get_origin(current) is dict:  # a map's value: its Annotated Field says what it is
             value_type = typing.get_args(current)[1]
-            described = [m.description for m in getattr(value_type, "__metadata__", ()) if getattr(m, "description", None)]
+            described = [m.description for m in getattr(value_type, "__metadata__", ())
+                         if getattr(m, "description", None)]
             description, current = (described[0] if described else None), value_type
             continue
         if not (isinstance(current, type) and issubclass(current, BaseModel)) or part not in current.model_fields:

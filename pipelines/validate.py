@@ -131,7 +131,8 @@ def _adjustments_against_roster(data_dir: Path, month: str, path: Path, frame: p
     resolved = adjustments_against_roster(frame.select("unit_as_written", "deduction", "quality_bonus", "sampling_rank",
                                                        "source_row"), names, month, path.as_posix())
     problems = pl.concat([unknown_adjustment_units(resolved), invalid_adjustments(resolved)])
-    return [f"{r['where']}, column {r['column_name']}: {r['unit']}: {r['problem']}" for r in problems.iter_rows(named=True)]
+    return [f"{r['where']}, column {r['column_name']}: {r['unit']}: {r['problem']}"
+            for r in problems.iter_rows(named=True)]
 
 
 def _validate_exports(data_dir: Path, month: str, files: list[Path], echo) -> list[str]:

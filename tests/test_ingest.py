@@ -112,7 +112,8 @@ def test_row_fault_rejects_the_row_names_it_and_blocks(hotline_env, case, fields
     assert "export.csv" in check.metadata["faults"].value and column in check.metadata["faults"].value
     # A month is all or nothing: the blocked attempt stores none of its rows, and says so.
     assert stored(hotline_env, "SELECT count(*) FROM core.assignments") == [(0,)]
-    assert stored(hotline_env, "SELECT state, rows_in, rows_stored, rows_rejected, faults, reason FROM core.month_loads") == [
+    assert stored(hotline_env, "SELECT state, rows_in, rows_stored, rows_rejected, faults, reason "
+                               "FROM core.month_loads") == [
         ("blocked", 2, 1, 1, 1, "2024-02 is blocked (1 rejected row(s))")]
     # The check blocks everything downstream of the ingest.
     assert not [e for e in result.get_asset_materialization_events() if e.asset_key.path[0] == "mart"]

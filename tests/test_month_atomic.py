@@ -19,7 +19,8 @@ from tests.helpers import query
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 HOTLINE = str(Path(sys.executable).parent / "hotline")
 JAN, FEB = "2024-01", "2024-02"
-CORE_TABLES = ("core.assignments", "core.rejected_rows", "core.export_files", "core.adjustments", "core.city_assessment")
+CORE_TABLES = ("core.assignments", "core.rejected_rows", "core.export_files", "core.adjustments",
+               "core.city_assessment")
 
 
 # --------------------------------------------------------------------------- a loaded district
@@ -196,7 +197,8 @@ def test_a_blocked_month_loads_once_fixed_and_its_faults_are_cleared(district, c
     assert month_load(district, FEB) == ("loaded", 0, None)
     assert blocked_faults(district, FEB) == []
     loaded_at, attempted_at = query(district / "data" / "warehouse.duckdb",
-                                    "SELECT loaded_at, attempted_at FROM core.month_loads WHERE month = $m", {"m": FEB})[0]
+                                    "SELECT loaded_at, attempted_at FROM core.month_loads WHERE month = $m",
+                                    {"m": FEB})[0]
     assert loaded_at == attempted_at
 
 
@@ -236,14 +238,22 @@ def test_the_sensor_ignores_a_folder_that_is_not_a_month_and_says_so(tmp_path, m
 
 # --------------------------------------------------------------------------- rules.yaml
 RULES_CASES = {
-    "flags:\n  fast_close_minutes: ten\n": "rules.yaml: flags.fast_close_minutes = 'ten': expected a whole number of minutes",
-    "window:\n  default_start_day: 40\n": "rules.yaml: window.default_start_day = 40: expected a day of the month from 1 to 28",
-    "window:\n  default_start_day: 20\n": "window: default_start_day (20) must be the day after default_end_day (22)",
-    "anomalies:\n  significance: 1.5\n": "rules.yaml: anomalies.significance = 1.5: expected a significance level between 0 and 1",
-    "credit:\n  resolution:\n    已解决: 2\n": "rules.yaml: credit.resolution.已解决 = 2: expected a credit between 0 and 1",
-    "scores:\n  points:\n    response: -5\n": "rules.yaml: scores.points.response = -5: expected a number of points, 0 or more",
-    "hotspots:\n  report_top_n: '5'\n": "rules.yaml: hotspots.report_top_n = '5': expected a whole number, 1 or more",
-    "enterprise:\n  tie_order: size\n": "rules.yaml: enterprise.tie_order = 'size': expected one of 'volume_desc' or 'roster'",
+    "flags:\n  fast_close_minutes: ten\n":
+        "rules.yaml: flags.fast_close_minutes = 'ten': expected a whole number of minutes",
+    "window:\n  default_start_day: 40\n":
+        "rules.yaml: window.default_start_day = 40: expected a day of the month from 1 to 28",
+    "window:\n  default_start_day: 20\n":
+        "window: default_start_day (20) must be the day after default_end_day (22)",
+    "anomalies:\n  significance: 1.5\n":
+        "rules.yaml: anomalies.significance = 1.5: expected a significance level between 0 and 1",
+    "credit:\n  resolution:\n    已解决: 2\n":
+        "rules.yaml: credit.resolution.已解决 = 2: expected a credit between 0 and 1",
+    "scores:\n  points:\n    response: -5\n":
+        "rules.yaml: scores.points.response = -5: expected a number of points, 0 or more",
+    "hotspots:\n  report_top_n: '5'\n":
+        "rules.yaml: hotspots.report_top_n = '5': expected a whole number, 1 or more",
+    "enterprise:\n  tie_order: size\n":
+        "rules.yaml: enterprise.tie_order = 'size': expected one of 'volume_desc' or 'roster'",
     "flags:\n  fast_close_minute: 10\n": "unknown rule setting 'flags.fast_close_minute'",
     "report:\n  date: 2024-13-01\n": "quote dates as '2024-02-26'",
 }

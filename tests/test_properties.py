@@ -170,5 +170,6 @@ def test_generated_months_keep_every_row_add_up_and_do_not_depend_on_order_or_fi
         write_month(env["HOTLINE_DATA_DIR"], parts)
         helpers.materialize_months(MONTH, selection=NO_REPORT, raise_on_error=False)
         assert helpers.query(warehouse, "SELECT rows_in, rows_stored, rows_rejected, rows_replaced "
-                                        "FROM core.month_loads") == [(len(everything) + len(reexported), len(rows), len(bad), len(reexported))]
+                                        "FROM core.month_loads") == [
+            (len(everything) + len(reexported), len(rows), len(bad), len(reexported))]
         assert snapshot(warehouse) == first
