@@ -4,6 +4,7 @@ overridden key by key by the data folder's ``reference/rules.yaml``."""
 from __future__ import annotations
 
 import copy
+import datetime
 import functools
 import json
 from pathlib import Path
@@ -69,6 +70,9 @@ def load_rules(reference_dir: Path) -> dict[str, Any]:
             raise RulesError(f"{override_file}: must be a mapping of rule settings")
         rules = _merge(rules, override, "", override_file)
     _check(rules, override_file if override_file.exists() else DEFAULT_RULES_FILE)
+    if isinstance(rules["report"].get("date"), datetime.date):
+        # YAML reads an unquoted 2024-02-26 as a date; the rules are stored as JSON text
+        rules["report"]["date"] = rules["report"]["date"].isoformat()
     return rules
 
 

@@ -360,3 +360,12 @@ def test_validate_judges_adjustments_against_the_roster_as_a_run_does(tmp_path, 
             f"row {len(rows) + 1} ('区柳园街道') name the same unit") in output, output
     assert f"{path} row {len(rows) + 2}, column 单位名称: 不存在局: not in the roster (units.csv)" in output, output
     assert "hotline validate: 1 file(s) checked, 2 fault(s)" in output
+
+
+def test_an_unquoted_report_date_is_read_as_the_date_it_says(tmp_path):
+    from assets.rules import load_rules, rules_json
+
+    (tmp_path / "rules.yaml").write_text("report:\n  date: 2024-02-26\n", encoding="utf-8")
+    rules = load_rules(tmp_path)
+    assert rules["report"]["date"] == "2024-02-26"
+    assert '"date": "2024-02-26"' in rules_json(rules)
