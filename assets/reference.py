@@ -85,15 +85,25 @@ def load_hotspots(reference_dir: Path) -> pl.DataFrame:
     return frame.with_columns((pl.col("source_row") - 1).cast(pl.Int32).alias("hotspot_order"))
 
 
-def _reference_rules(paths: HotlinePaths) -> dict[str, Any]:
+def _failed(exc: Exception, con, context: AssetExecutionContext) -> Failure:
+    """A bad reference file fails every month of the run: core.month_loads says so (and why), and
+    the months keep everything they held."""
+    from assets.month_load import record_failure
+
+    for month in months_of(context):
+        record_failure(con, month, str(exc))
+    return input_failure(exc)
+
+
+def _reference_rules(paths: HotlinePaths, con, context: AssetExecutionContext) -> dict[str, Any]:
     try:
         return load_rules(paths.reference)
     except RulesError as exc:
-        raise input_failure(exc) from None
+        raise _failed(exc, con, context) from None
 
 
 def rules(context: AssetExecutionContext, con, paths: HotlinePaths) -> MaterializeResult:
-    effective = _reference_rules(paths)
+    effective = _reference_rules(paths, con, context)
     source = str(paths.reference / "rules.yaml") if (paths.reference / "rules.yaml").exists() else "defaults"
     with transaction(con):
         for month in months_of(context):
@@ -105,9 +115,9 @@ def rules(context: AssetExecutionContext, con, paths: HotlinePaths) -> Materiali
 
 def months(context: AssetExecutionContext, con, paths: HotlinePaths) -> MaterializeResult:
     try:
-        calendar = Calendar.load(paths.reference, _reference_rules(paths))
+        calendar = Calendar.load(paths.reference, _reference_rules(paths, con, context))
     except (CalendarError, FileFault) as exc:
-        raise input_failure(exc) from None
+        raise _failed(exc, con, context) from None
     windows = [calendar.window(m) for m in months_of(context)]
     with transaction(con):
         for w in windows:
@@ -121,9 +131,9 @@ def months(context: AssetExecutionContext, con, paths: HotlinePaths) -> Material
 
 def units(context: AssetExecutionContext, con, paths: HotlinePaths) -> MaterializeResult:
     try:
-        roster = load_roster(paths.reference, _reference_rules(paths))
+        roster = load_roster(paths.reference, _reference_rules(paths, con, context))
     except (FileFault, RowFaults) as exc:
-        raise input_failure(exc) from None
+        raise _failed(exc, con, context) from None
     columns = ["roster_order", "unit", "short_name", "roster_group", "unit_group", "primary_leader", "deputy_leader", "aliases"]
     counts = {}
     for month in months_of(context):
@@ -139,7 +149,7 @@ def hotspots(context: AssetExecutionContext, con, paths: HotlinePaths) -> Materi
     try:
         taxonomy = load_hotspots(paths.reference)
     except (FileFault, RowFaults) as exc:
-        raise input_failure(exc) from None
+        raise _failed(exc, con, context) from None
     with registered(con, taxonomy=taxonomy.select("hotspot", "sub_hotspot", "prefix", "hotspot_order")):
         for month in months_of(context):
             replace_month(con, "ref.hotspots", "SELECT $month AS month, * FROM taxonomy", {"month": month},

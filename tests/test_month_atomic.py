@@ -290,6 +290,8 @@ def test_a_bad_rule_setting_fails_the_run_naming_the_key_and_changes_nothing(dis
     assert "rules.yaml: flags.fast_close_minutes = 'ten': expected a whole number of minutes" in output, output
     assert "Traceback" not in output
     assert snapshot(district, FEB) == before
+    state, _, reason = month_load(district, FEB)
+    assert state == "failed" and "flags.fast_close_minutes = 'ten'" in reason
 
 
 # --------------------------------------------------------------------------- errors a person can act on
