@@ -225,9 +225,15 @@ def record_attempt(con, month: str, state: str, counts: dict[str, int | None], r
 
 
 def record_failure(con, month: str, reason: str) -> None:
-    """A file fault or a failed write: the month keeps everything, core.month_loads says why."""
-    with transaction(con):
-        record_attempt(con, month, FAILED, {}, reason)
+    """A file fault or a failed write: the month keeps everything, core.month_loads says why.
+    Written through a cursor of its own (its own transaction), so that it stays when the step's
+    transaction is rolled back."""
+    cursor = con.cursor()
+    try:
+        with transaction(cursor):
+            record_attempt(cursor, month, FAILED, {}, reason)
+    finally:
+        cursor.close()
 
 
 def month_states(con, months: list[str]) -> dict[str, tuple[str, str | None, int | None]]:

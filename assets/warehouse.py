@@ -25,16 +25,28 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(sql_text(name))
 
 
+# Connections with a transaction open (by id): a transaction inside another joins it, so that a
+# step can write all its tables in one transaction while each table's writer keeps its own.
+_OPEN_TRANSACTIONS: set[int] = set()
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """One transaction: everything inside commits together or not at all."""
+    """One transaction: everything inside commits together or not at all. Inside another
+    transaction on the same connection it is part of that one."""
+    if id(con) in _OPEN_TRANSACTIONS:
+        yield con
+        return
     con.execute("BEGIN TRANSACTION")
+    _OPEN_TRANSACTIONS.add(id(con))
     try:
         yield con
     except BaseException:
+        _OPEN_TRANSACTIONS.discard(id(con))
         con.execute("ROLLBACK")
         raise
     else:
+        _OPEN_TRANSACTIONS.discard(id(con))
         con.execute("COMMIT")
 
 
