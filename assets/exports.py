@@ -428,6 +428,11 @@ class MonthRows:
     # completed | conflict), columns (the headers in conflict, 、-separated; empty otherwise)
     replacements: pl.DataFrame = field(default_factory=lambda: _empty_replacements())
 
+    @staticmethod
+    def no_conflicts() -> pl.DataFrame:
+        """An empty frame of the replacements' columns."""
+        return _empty_replacements()
+
     @property
     def conflicts(self) -> pl.DataFrame:
         """The replacements where the rows truly disagreed and the later export won."""

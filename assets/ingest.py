@@ -1,6 +1,11 @@
 """Ingest: a month's export files → validated, personal-data-free ``core.assignments``, with
-every rejected or replaced row in ``core.rejected_rows`` and per-file counts in
-``core.export_files``. The three tables of a month are written in one transaction."""
+every replaced row in ``core.rejected_rows`` and per-file counts in ``core.export_files``; and the
+month's side files → ``core.adjustments`` and ``core.city_assessment``.
+
+A month is all or nothing (assets/month_load.py): its exports and side files are judged together,
+and only when no blocking fault is found are its five core tables written, in one transaction. A
+blocked or failed attempt writes none of them: ``core.month_loads`` records it and
+``core.blocked_faults`` lists what blocked it."""
 
 import hashlib
 import os
@@ -25,6 +30,20 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from assets.exports import MonthRows, read_export, validate_month
+from assets.month_load import (
+    BLOCKED,
+    FAULT_COLUMNS,
+    LOADED,
+    SideFiles,
+    missing_month_folder,
+    missing_sampling_ranks,
+    no_problems,
+    problem_faults,
+    read_side_files,
+    record_attempt,
+    record_failure,
+    store_side_files,
+)
 from assets.platform_exports import (
     hotspot_match_message,
     hotspot_match_of_month,
@@ -42,6 +61,9 @@ from schemas.files import FileFault, RowFaults
 ASSIGNMENTS = AssetKey(["core", "assignments"])
 REJECTED_ROWS = AssetKey(["core", "rejected_rows"])
 EXPORT_FILES = AssetKey(["core", "export_files"])
+ADJUSTMENTS = AssetKey(["core", "adjustments"])
+CITY_ASSESSMENT = AssetKey(["core", "city_assessment"])
+UNIT_SCORES = AssetKey(["mart", "unit_scores"])
 REFERENCE_DEPS = [AssetKey(["ref", name]) for name in ("rules", "months", "units", "hotspots")]
 FAULT_PREVIEW = 50
 STAGED_COLUMNS = [
@@ -174,8 +196,10 @@ def _reexport_check(conflicts: pl.DataFrame) -> AssetCheckResult:
     )
 
 
-def store_month(con, month: str, month_rows: MonthRows, rules: dict[str, Any], key: str) -> dict[str, Any]:
-    """Replace the month in core.assignments, core.rejected_rows and core.export_files at once."""
+def store_month(con, month: str, month_rows: MonthRows, rules: dict[str, Any], key: str,
+                also=None) -> dict[str, Any]:
+    """Replace the month in core.assignments, core.rejected_rows and core.export_files at once;
+    ``also(con)`` writes the month's other tables inside the same transaction."""
     staged = month_rows.rows.select(STAGED_COLUMNS)
     rejected = _rejected_per_row(pl.concat([month_rows.faults, month_rows.superseded]))
     files = _file_stats(month_rows, rejected)
@@ -193,9 +217,40 @@ def store_month(con, month: str, month_rows: MonthRows, rules: dict[str, Any], k
         con.execute(f"INSERT INTO core.assignments BY NAME {sql_text('core_assignments')}", params)
         con.execute("INSERT INTO core.rejected_rows BY NAME SELECT $month AS month, * FROM rejected_rows_new", {"month": month})
         con.execute("INSERT INTO core.export_files BY NAME SELECT $month AS month, * FROM export_files_new", {"month": month})
+        if also is not None:
+            also(con)
     flags = fetch(con, "SELECT " + ", ".join(f"count(*) FILTER ({f}) AS {f}" for f in FLAGS)
                   + " FROM core.assignments WHERE month = $month", {"month": month}).row(0, named=True)
     return {"files": files, "flags": flags, "rejected": rejected}
+
+
+def _judges_ranks(context: AssetExecutionContext) -> bool:
+    """A missing 抽测排名 matters where the month's scores are computed: a run that stops at the
+    ingest (to look at the rows) does not need complete adjustments."""
+    return UNIT_SCORES in context.job_def.asset_layer.selected_asset_keys
+
+
+def _export_faults(rejected: pl.DataFrame) -> pl.DataFrame:
+    return rejected.filter(pl.col("fault")).select(FAULT_COLUMNS)
+
+
+def _blocked_reason(month: str, rejected_rows: int, side: SideFiles, ranks: pl.DataFrame) -> str:
+    parts = [f"{rejected_rows} rejected row(s)" if rejected_rows else "",
+             f"{side.file_faults.height} fault(s) in its side files" if side.file_faults.height else "",
+             f"{side.unknown_units.height} unknown unit(s) in adjustments.csv" if side.unknown_units.height else "",
+             f"{side.invalid.height} invalid adjustment(s)" if side.invalid.height else "",
+             f"{ranks.height} ranked unit(s) without 抽测排名" if ranks.height else ""]
+    return f"{month} is blocked (" + ", ".join(p for p in parts if p) + ")"
+
+
+def _write_failure(warehouse: DuckDBResource, month: str, exc: Exception) -> Failure:
+    # A failed write (a full disk, a vanished mount) rolls the transaction back: the month keeps
+    # its previous rows. Say so, and where.
+    cause = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    return Failure(
+        f"{month}: could not write the warehouse {warehouse.database} ({cause}). "
+        "Nothing of the month was changed: its previous rows are kept. Free space on that disk "
+        "(or point HOTLINE_WAREHOUSE elsewhere) and run the month again.")
 
 
 @multi_asset(
@@ -205,17 +260,36 @@ def store_month(con, month: str, month_rows: MonthRows, rules: dict[str, Any], k
                               "units resolved through aliases, hotspots by longest prefix, personal data removed; "
                               "every row traceable to its export file and row (source_file, source_row)."),
         AssetSpec(REJECTED_ROWS, deps=REFERENCE_DEPS, group_name="ingest", kinds={"duckdb"},
-                  description="Every input row that did not reach core.assignments: faults (fault = true, "
-                              "with file, row, column, value and reason) and rows replaced by another export's row "
-                              "of the same order and unit (decided by content)."),
+                  description="The input rows of a loaded month that did not reach core.assignments: rows replaced "
+                              "by another export's row of the same order and unit (decided by content). The faults "
+                              "of a blocked month are in core.blocked_faults."),
         AssetSpec(EXPORT_FILES, deps=REFERENCE_DEPS, group_name="ingest", kinds={"duckdb"},
                   description="The month's export files: encoding, checksum and rows in / stored / rejected / replaced "
                               "(lost to another file's row), rows of other files they replaced, rows in conflict."),
+        AssetSpec(ADJUSTMENTS, deps=REFERENCE_DEPS, group_name="ingest", kinds={"duckdb"},
+                  description="The month's adjustments (adjustments.csv): 减分项, 质效 and 抽测排名 per unit. Unit "
+                              "names resolve through the roster; an unknown name, a unit listed twice or a value "
+                              "outside the contract blocks the month."),
+        AssetSpec(CITY_ASSESSMENT, deps=REFERENCE_DEPS, group_name="ingest", kinds={"duckdb"},
+                  description="The city's published district figures for the month (city_assessment.csv), "
+                              "quoted by the report in place of the figures computed from the orders."),
     ],
     check_specs=[
         AssetCheckSpec("no_rejected_rows", asset=ASSIGNMENTS, blocking=True,
-                       description="Every row of the month's exports is valid. A rejected row blocks the month's "
-                                   "marts and report until the export is fixed; the metadata names each fault."),
+                       description="Every row of the month's exports and side files is valid. Anything rejected "
+                                   "blocks the month: nothing of it is stored, its marts and report keep their "
+                                   "previous state, and the metadata names each fault."),
+        AssetCheckSpec("sampling_rank_complete", asset=ADJUSTMENTS, blocking=True,
+                       description="Every ranked town and large department (known from the month's volumes) has a "
+                                   "抽测排名 in the month's adjustments.csv: without it 综合排名 is empty and the "
+                                   "report cannot be published. Judged in runs that compute the month's scores."),
+        AssetCheckSpec("adjustments_units_in_roster", asset=ADJUSTMENTS, blocking=True,
+                       description="Every unit named in adjustments.csv is a unit of the roster (by name or alias): an "
+                                   "unknown name would silently drop its 减分项, 质效 and 抽测排名."),
+        AssetCheckSpec("adjustments_valid", asset=ADJUSTMENTS, blocking=True,
+                       description="The month's adjustments satisfy the adjustments.csv contract (减分项 ≤ 0, 质效 ≥ 0, "
+                                   "抽测排名 from 1, one row per unit, by name or alias), validated with "
+                                   "schemas.reference.ADJUSTMENTS_SCHEMA."),
         AssetCheckSpec("hotspots_matched", asset=ASSIGNMENTS, blocking=False,
                        description="Warns when a large share of the month's orders match no hotspot prefix "
                                    "(hotspots.unmatched_warning_share), e.g. 诉求分类 written with another separator."),
@@ -227,20 +301,29 @@ def store_month(con, month: str, month_rows: MonthRows, rules: dict[str, Any], k
     **MONTHLY,
 )
 def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, paths: HotlinePaths):
-    """Read, validate and store the exports of each month in the run."""
+    """Read and judge the exports and side files of each month in the run; store a month only
+    when nothing blocks it."""
+    from assets.assessment import _check_result
+
     key = phone_key(Path(paths.phone_key_file), paths.data)
+    judge_ranks = _judges_ranks(context)
     totals = {"rows_in": 0, "rows_stored": 0, "rows_rejected": 0, "rows_replaced": 0}
-    file_tables, flag_counts, faults, notes, hotspot_matches, conflicts = [], {}, [], [], [], []
+    file_tables, flag_counts, faults, notes, blocked, hotspot_matches, conflicts = [], {}, [], [], [], [], []
+    problems: dict[str, list[pl.DataFrame]] = {"ranks": [], "unknown": [], "invalid": []}
     with open_warehouse(warehouse) as con:
         for month in months_of(context):
-            context.log.info(f"{month}: reading exports from {paths.month_dir(month) / 'exports'}")
+            month_dir = paths.month_dir(month)
+            context.log.info(f"{month}: reading exports from {month_dir / 'exports'}")
             try:
+                if not month_dir.is_dir():
+                    raise missing_month_folder(paths.data, month_dir, month)
                 month_rows = read_month(paths, con, month)
+                side = read_side_files(con, paths.data, month_dir, month)
             except FileFault as exc:
-                # A file fault stops the run before anything is written: the warehouse keeps its
-                # previous state of the month.
+                # A file fault stops the run before anything of the month is written.
+                record_failure(con, month, str(exc))
                 raise input_failure(exc) from None
-            context.log.info(f"{month}: {month_rows.rows_in} rows read from {len(month_rows.files)} file(s); storing")
+            context.log.info(f"{month}: {month_rows.rows_in} rows read from {len(month_rows.files)} file(s)")
             for note in month_rows.notes:
                 context.log.info(f"{month}: exports/{note}")
                 notes.append(f"{month} exports/{note}")
@@ -248,54 +331,84 @@ def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, pa
                 for note in export.notes:
                     context.log.info(f"{month}: {export.name}: {note}")
                     notes.append(f"{month} {export.name}: {note}")
-            try:
-                stored = store_month(con, month, month_rows, month_rules(con, month), key)
-            except (duckdb.IOException, duckdb.FatalException, OSError) as exc:
-                # A failed write (a full disk, a vanished mount) rolls the transaction back: the
-                # month keeps its previous rows. Say so, and where.
-                cause = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
-                raise Failure(
-                    f"{month}: could not write the warehouse {warehouse.database} ({cause}). "
-                    "Nothing of the month was changed: its previous rows are kept. Free space on that disk "
-                    "(or point HOTLINE_WAREHOUSE elsewhere) and run the month again.") from None
-            files = stored["files"]
+            rules = month_rules(con, month)
+            rejected = _rejected_per_row(pl.concat([month_rows.faults, month_rows.superseded]))
+            files = _file_stats(month_rows, rejected)
+            counts = {c: int(files[c].sum()) for c in totals}
+            ranks = (missing_sampling_ranks(month_rows.rows, side, fetch(
+                con, "SELECT unit, roster_order FROM ref.units WHERE month = $month", {"month": month}), month,
+                int(rules["groups"]["dept_large_threshold"])) if judge_ranks else no_problems())
+            problems["ranks"].append(ranks)
+            problems["unknown"].append(side.unknown_units)
+            problems["invalid"].append(side.invalid)
+            month_faults = pl.concat([_export_faults(rejected), side.file_faults, problem_faults(side.unknown_units),
+                                      problem_faults(side.invalid), problem_faults(ranks)], how="vertical_relaxed")
+            faults.append(month_faults.with_columns(pl.lit(month).alias("month")))
             for column in totals:
-                totals[column] += int(files[column].sum())
+                totals[column] += counts[column]
             file_tables.append(files.with_columns(pl.lit(month).alias("month")))
+            if month_faults.height:
+                reason = _blocked_reason(month, counts["rows_rejected"], side, ranks)
+                with transaction(con):
+                    record_attempt(con, month, BLOCKED, counts, reason, month_faults)
+                blocked.append(reason)
+                context.log.warning(f"{reason}: nothing of it was stored; it keeps its previous state")
+                continue
+
+            context.log.info(f"{month}: nothing blocks the month; storing")
+
+            def also(con, month=month, side=side, counts=counts):
+                store_side_files(con, month, side)
+                record_attempt(con, month, LOADED, counts, None)
+
+            try:
+                stored = store_month(con, month, month_rows, rules, key, also=also)
+            except (duckdb.IOException, duckdb.FatalException, OSError) as exc:
+                failure = _write_failure(warehouse, month, exc)
+                try:
+                    record_failure(con, month, failure.description)
+                except (duckdb.Error, OSError):
+                    pass  # the disk that refused the month refuses its state too: the message says it all
+                raise failure from None
             flag_counts[month] = stored["flags"]
-            hotspot_matches.append(hotspot_match_of_month(con, month, month_rules(con, month)))
-            faults.append(stored["rejected"].filter(pl.col("fault")).with_columns(pl.lit(month).alias("month")))
+            hotspot_matches.append(hotspot_match_of_month(con, month, rules))
             conflicts.append(month_rows.conflicts.with_columns(pl.lit(month).alias("month")))
             if month_rows.conflicts.height:
                 context.log.warning(f"{month}: {month_rows.conflicts.height} re-exported row(s) conflict with another "
                                     "export's row; the later export (by file name) was kept (check reexports_agree)")
-            context.log.info(f"{month}: stored {int(files['rows_stored'].sum())}, rejected {int(files['rows_rejected'].sum())}, "
-                             f"replaced {int(files['rows_replaced'].sum())}")
+            context.log.info(f"{month}: stored {counts['rows_stored']}, replaced {counts['rows_replaced']}")
     per_file = pl.concat(file_tables).select("month", "source_file", "encoding", "rows_in", "rows_stored", "rows_rejected",
                                              "rows_replaced", "rows_replacing", "rows_in_conflict", "extra_columns")
     extra = sorted({c for cols in per_file["extra_columns"].to_list() for c in cols})
-    all_faults = pl.concat(faults)
+    all_faults = pl.concat(faults, how="vertical_relaxed")
     accounted = totals["rows_in"] == totals["rows_stored"] + totals["rows_rejected"] + totals["rows_replaced"]
+    state = MetadataValue.md("\n".join(f"- {b}: nothing of it stored" for b in blocked) if blocked
+                             else "every month loaded")
     yield MaterializeResult(asset_key=ASSIGNMENTS, metadata={
         **{k: MetadataValue.int(v) for k, v in totals.items()},
         "every row accounted for": MetadataValue.bool(accounted),
+        "months blocked": state,
         "files": MetadataValue.md(markdown_table(per_file.drop("extra_columns"), 100)),
         "suspicious rows (kept, flagged)": MetadataValue.json(
             {m: {FLAGS[f]: n for f, n in c.items()} for m, c in flag_counts.items()}),
         "unknown columns (not stored)": MetadataValue.text("、".join(extra) if extra else "none"),
         "reader notes": MetadataValue.md("\n".join(f"- {n}" for n in notes) if notes else "none"),
     })
-    all_conflicts = pl.concat(conflicts).select("month", "source_file", "row_number", "kept_file", "kept_row",
-                                                "columns")
+    # none when every month of the run was blocked (nothing re-exported was stored)
+    all_conflicts = (pl.concat(conflicts) if conflicts else MonthRows.no_conflicts().with_columns(month=pl.lit(""))
+                     ).select("month", "source_file", "row_number", "kept_file", "kept_row", "columns")
     yield _reexport_check(all_conflicts)
     yield MaterializeResult(asset_key=REJECTED_ROWS, metadata={
         "rows rejected": MetadataValue.int(totals["rows_rejected"]), "rows replaced": MetadataValue.int(totals["rows_replaced"])})
     yield MaterializeResult(asset_key=EXPORT_FILES, metadata={"files": MetadataValue.int(per_file.height)})
+    yield MaterializeResult(asset_key=ADJUSTMENTS, metadata={"months blocked": state})
+    yield MaterializeResult(asset_key=CITY_ASSESSMENT, metadata={"months blocked": state})
     yield AssetCheckResult(
         check_name="no_rejected_rows", asset_key=ASSIGNMENTS, passed=all_faults.height == 0,
         severity=AssetCheckSeverity.ERROR,
         description=("all rows valid" if all_faults.height == 0 else
-                     f"{all_faults.height} row(s) rejected: fix the export(s) and run the month again"),
+                     f"{all_faults.height} fault(s): " + "; ".join(blocked) + ". Nothing of a blocked month was "
+                     "stored; fix the file(s) and run the month again"),
         metadata={
             "rejected rows": MetadataValue.int(all_faults.height),
             "faults": MetadataValue.md(markdown_table(
@@ -310,3 +423,20 @@ def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, pa
         metadata={"orders matching no hotspot": MetadataValue.json(
             {m["month"]: {"orders": m["orders"], "unmatched": m["unmatched"]} for m in hotspot_matches})},
     )
+    checks = {
+        "sampling_rank_complete": _check_result(
+            pl.concat(problems["ranks"]), "every ranked town and large department has a 抽测排名"
+            + ("" if judge_ranks else " (not judged: this run does not compute the month's scores)"),
+            "ranked unit(s) without 抽测排名", "Add the rank to adjustments.csv (column 抽测排名) and run the month again."),
+        "adjustments_units_in_roster": _check_result(
+            pl.concat(problems["unknown"]), "every adjustment names a unit of the roster",
+            "adjustment row(s) name a unit the roster does not know",
+            "Fix the name in adjustments.csv, or add the unit (or the name as an alias) to units.csv."),
+        "adjustments_valid": _check_result(
+            pl.concat(problems["invalid"]), "every adjustment is within its rules",
+            "adjustment value(s) break the rules",
+            "Fix the values in adjustments.csv and run the month again."),
+    }
+    for name, result in checks.items():
+        yield AssetCheckResult(check_name=name, asset_key=ADJUSTMENTS, passed=result.passed, severity=result.severity,
+                               description=result.description, metadata=result.metadata)

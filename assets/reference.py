@@ -1,5 +1,5 @@
-"""Reference data in force for each month: rules, the assessment window, the roster, the
-hotspot taxonomy, and the month's side files (adjustments, the city's figures)."""
+"""Reference data in force for each month: rules, the assessment window, the roster and the
+hotspot taxonomy. (The month's side files are judged and stored with its exports: assets/ingest.py.)"""
 
 
 from pathlib import Path
@@ -11,15 +11,12 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, Failure, Materia
 from assets.calendar import Calendar, CalendarError
 from assets.rules import RulesError, load_rules, rules_json
 from assets.steps import Table, tables_step
-from assets.warehouse import markdown_table, months_of, registered, replace_month, sql_text, transaction
+from assets.warehouse import markdown_table, months_of, registered, replace_month, transaction
 from pipelines.resources import HotlinePaths
 from schemas.files import FileFault, RowFaults, cast_numbers, read_csv_with_headers, validate_reference
 from schemas.reference import (
     ADJUSTMENTS_HEADERS,
     ADJUSTMENTS_REQUIRED,
-    CITY_HEADERS,
-    CITY_REQUIRED,
-    CITY_SCHEMA,
     HOTSPOTS_HEADERS,
     HOTSPOTS_REQUIRED,
     HOTSPOTS_SCHEMA,
@@ -88,15 +85,25 @@ def load_hotspots(reference_dir: Path) -> pl.DataFrame:
     return frame.with_columns((pl.col("source_row") - 1).cast(pl.Int32).alias("hotspot_order"))
 
 
-def _reference_rules(paths: HotlinePaths) -> dict[str, Any]:
+def _failed(exc: Exception, con, context: AssetExecutionContext) -> Failure:
+    """A bad reference file fails every month of the run: core.month_loads says so (and why), and
+    the months keep everything they held."""
+    from assets.month_load import record_failure
+
+    for month in months_of(context):
+        record_failure(con, month, str(exc))
+    return input_failure(exc)
+
+
+def _reference_rules(paths: HotlinePaths, con, context: AssetExecutionContext) -> dict[str, Any]:
     try:
         return load_rules(paths.reference)
     except RulesError as exc:
-        raise input_failure(exc) from None
+        raise _failed(exc, con, context) from None
 
 
 def rules(context: AssetExecutionContext, con, paths: HotlinePaths) -> MaterializeResult:
-    effective = _reference_rules(paths)
+    effective = _reference_rules(paths, con, context)
     source = str(paths.reference / "rules.yaml") if (paths.reference / "rules.yaml").exists() else "defaults"
     with transaction(con):
         for month in months_of(context):
@@ -108,9 +115,9 @@ def rules(context: AssetExecutionContext, con, paths: HotlinePaths) -> Materiali
 
 def months(context: AssetExecutionContext, con, paths: HotlinePaths) -> MaterializeResult:
     try:
-        calendar = Calendar.load(paths.reference, _reference_rules(paths))
+        calendar = Calendar.load(paths.reference, _reference_rules(paths, con, context))
     except (CalendarError, FileFault) as exc:
-        raise input_failure(exc) from None
+        raise _failed(exc, con, context) from None
     windows = [calendar.window(m) for m in months_of(context)]
     with transaction(con):
         for w in windows:
@@ -124,9 +131,9 @@ def months(context: AssetExecutionContext, con, paths: HotlinePaths) -> Material
 
 def units(context: AssetExecutionContext, con, paths: HotlinePaths) -> MaterializeResult:
     try:
-        roster = load_roster(paths.reference, _reference_rules(paths))
+        roster = load_roster(paths.reference, _reference_rules(paths, con, context))
     except (FileFault, RowFaults) as exc:
-        raise input_failure(exc) from None
+        raise _failed(exc, con, context) from None
     columns = ["roster_order", "unit", "short_name", "roster_group", "unit_group", "primary_leader", "deputy_leader", "aliases"]
     counts = {}
     for month in months_of(context):
@@ -142,7 +149,7 @@ def hotspots(context: AssetExecutionContext, con, paths: HotlinePaths) -> Materi
     try:
         taxonomy = load_hotspots(paths.reference)
     except (FileFault, RowFaults) as exc:
-        raise input_failure(exc) from None
+        raise _failed(exc, con, context) from None
     with registered(con, taxonomy=taxonomy.select("hotspot", "sub_hotspot", "prefix", "hotspot_order")):
         for month in months_of(context):
             replace_month(con, "ref.hotspots", "SELECT $month AS month, * FROM taxonomy", {"month": month},
@@ -157,48 +164,7 @@ def load_adjustments(path: Path) -> pl.DataFrame:
                         path, ADJUSTMENTS_HEADERS)
 
 
-def adjustments(context: AssetExecutionContext, con, paths: HotlinePaths) -> MaterializeResult:
-    metadata = {}
-    for month in months_of(context):
-        path = paths.month_dir(month) / "adjustments.csv"
-        if path.exists():
-            try:
-                frame = load_adjustments(path)
-            except (FileFault, RowFaults) as exc:
-                raise input_failure(exc) from None
-        else:
-            context.log.warning(f"{month}: no adjustments.csv; 减分项 and 质效 count as 0 and 抽测排名 is missing")
-            frame = pl.DataFrame(schema={"unit_as_written": pl.String, "deduction": pl.Float64, "quality_bonus": pl.Float64,
-                                         "sampling_rank": pl.Int64, "source_row": pl.Int64})
-        with registered(con, adjustments_file=frame):
-            written = replace_month(con, "core.adjustments", sql_text("core_adjustments"), {
-                "month": month, "file": str(path.relative_to(paths.data)) if path.exists() else ""},
-                ensure=month == months_of(context)[0])
-        metadata[month] = written["rows"]
-    return MaterializeResult(metadata={"rows per month": MetadataValue.json(metadata)})
-
-
-def city_assessment(context: AssetExecutionContext, con, paths: HotlinePaths) -> MaterializeResult:
-    found = {}
-    for month in months_of(context):
-        path = paths.month_dir(month) / "city_assessment.csv"
-        frame = pl.DataFrame(schema={"indicator": pl.String, "value_pct": pl.Float64})
-        if path.exists():
-            try:
-                raw = read_csv_with_headers(path, CITY_HEADERS, CITY_REQUIRED)
-                raw = cast_numbers(raw, {"value_pct": pl.Float64}, path, CITY_HEADERS)
-                frame = validate_reference(raw, CITY_SCHEMA, path, CITY_HEADERS).select("indicator", "value_pct")
-            except (FileFault, RowFaults) as exc:
-                raise input_failure(exc) from None
-        with registered(con, city_file=frame):
-            replace_month(con, "core.city_assessment", "SELECT $month AS month, indicator, value_pct FROM city_file",
-                          {"month": month}, ensure=month == months_of(context)[0])
-        found[month] = frame.height
-    return MaterializeResult(metadata={"figures per month": MetadataValue.json(found)})
-
-
 RULES, MONTHS, UNITS, HOTSPOTS = (AssetKey(["ref", n]) for n in ("rules", "months", "units", "hotspots"))
-ADJUSTMENTS, CITY_ASSESSMENT = AssetKey(["core", "adjustments"]), AssetKey(["core", "city_assessment"])
 
 
 def _spec(key: AssetKey, deps: list[AssetKey], description: str) -> AssetSpec:
@@ -214,10 +180,5 @@ reference_data = tables_step("reference_data", [
                                 "short names, groups, leaders and aliases."), units, needs_paths=True),
     Table(_spec(HOTSPOTS, [RULES], "The hotspot taxonomy (hotspots.csv): 诉求分类 prefixes mapped to a hotspot and "
                                    "optionally a sub-hotspot; the longest prefix wins."), hotspots, needs_paths=True),
-    Table(_spec(ADJUSTMENTS, [UNITS], "The month's adjustments (adjustments.csv): 减分项, 质效 and 抽测排名 per unit. Unit "
-                                      "names resolve through the roster; a unit the roster does not know fails a check."),
-          adjustments, needs_paths=True),
-    Table(_spec(CITY_ASSESSMENT, [RULES], "The city's published district figures for the month (city_assessment.csv), "
-                                          "quoted by the report in place of the figures computed from the orders."),
-          city_assessment, needs_paths=True),
-], "Reference data in force for the months of the run, read from data/reference and the months' side files.")
+], "Reference data in force for the months of the run, read from data/reference. (The months' side files, "
+   "adjustments.csv and city_assessment.csv, are read with the exports: assets/ingest.py.)")

@@ -26,6 +26,7 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetSpec,
+    Failure,
     MaterializeResult,
     MetadataValue,
     asset_check,
@@ -93,6 +94,21 @@ def render_months(data: dict[str, "ReportData"], paths: HotlinePaths, executor: 
     return rendered
 
 
+def report_write_failure(exc: OSError, paths: HotlinePaths) -> Failure:
+    """A report file that cannot be written (a read-only or missing reports folder, a full disk):
+    which file, why in plain words, and what to do. The warehouse keeps the month's marts."""
+    import errno
+
+    why = {errno.EACCES: "permission denied", errno.EPERM: "permission denied", errno.EROFS: "the disk is read-only",
+           errno.ENOSPC: "no space left on the disk", errno.ENOTDIR: "a part of its path is a file, not a folder",
+           errno.EEXIST: "a part of its path is a file, not a folder"}.get(exc.errno,
+                                                                           (exc.strerror or str(exc)).lower())
+    target = exc.filename or paths.reports_dir
+    return Failure(description=f"cannot write {target}: {why}; make the reports folder {paths.reports_dir} writable "
+                               "(or point --reports / HOTLINE_REPORTS_DIR to one you can write) and run the month "
+                               "again. The month's data and marts are stored; only its report files were not written.")
+
+
 @multi_asset(
     specs=[
         AssetSpec(CHARTS, deps=MART_DEPS, group_name="report", kinds={"matplotlib"},
@@ -116,7 +132,10 @@ def monthly_report(context: AssetExecutionContext, warehouse: DuckDBResource, pa
 
     with open_warehouse(warehouse) as con:  # held only while the marts are read
         data = {month: load_report_data(con, month, paths.month_dir(month)) for month in months_of(context)}
-    rendered = render_months(data, paths, renderer.executor())
+    try:
+        rendered = render_months(data, paths, renderer.executor())
+    except OSError as exc:
+        raise report_write_failure(exc, paths) from None
     # one line for all months (each log line is an event Dagster stores)
     context.log.info("\n".join(f"{month}: report written to {files['folder']}"
                                + (f" — DRAFT, {len(files['placeholders'])} placeholder(s) 【待补充】 to fill"

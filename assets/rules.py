@@ -4,6 +4,7 @@ overridden key by key by the data folder's ``reference/rules.yaml``."""
 from __future__ import annotations
 
 import copy
+import datetime
 import functools
 import json
 from pathlib import Path
@@ -58,46 +59,47 @@ def load_rules(reference_dir: Path) -> dict[str, Any]:
     override_file = reference_dir / "rules.yaml"
     if override_file.exists():
         try:
-            override = yaml.safe_load(override_file.read_text(encoding="utf-8")) or {}
+            override = yaml.safe_load(_rules_text(override_file)) or {}
         except yaml.YAMLError as exc:
-            raise RulesError(f"{override_file}: not valid YAML ({exc}). Fix the file or remove it to use the defaults.") from exc
+            raise RulesError(f"{override_file}: not valid YAML ({exc}). "
+                             "Fix the file or remove it to use the defaults.") from None
+        except ValueError as exc:  # YAML read an impossible date such as 2024-13-01 unquoted
+            raise RulesError(f"{override_file}: a value is not what it looks like ({exc}); quote dates as "
+                             "'2024-02-26' and check the numbers") from None
         if not isinstance(override, dict):
             raise RulesError(f"{override_file}: must be a mapping of rule settings")
         rules = _merge(rules, override, "", override_file)
-    _check(rules)
+    _check(rules, override_file if override_file.exists() else DEFAULT_RULES_FILE)
+    if isinstance(rules["report"].get("date"), datetime.date):
+        # YAML reads an unquoted 2024-02-26 as a date; the rules are stored as JSON text
+        rules["report"]["date"] = rules["report"]["date"].isoformat()
     return rules
 
 
-def _check(rules: dict[str, Any]) -> None:
-    for name, credit in {**rules["credit"]["resolution"], **rules["credit"]["satisfaction"]}.items():
-        if not isinstance(credit, (int, float)) or not 0 <= credit <= 1:
-            raise RulesError(f"rules.yaml: credit of '{name}' must be a number between 0 and 1, got {credit!r}")
-    weights = rules["scores"]["overall_rank_weights"]
-    if set(weights) != {"handling_rank", "sampling_rank"}:
-        raise RulesError("rules.yaml: scores.overall_rank_weights needs handling_rank and sampling_rank")
-    if rules["anomalies"]["bases"] not in ("any", "all"):
-        raise RulesError("rules.yaml: anomalies.bases must be any or all")
-    if rules["enterprise"]["tie_order"] not in ("volume_desc", "roster"):
-        raise RulesError("rules.yaml: enterprise.tie_order must be volume_desc or roster")
-    if not isinstance(rules["callbacks"]["recorded"], bool):
-        raise RulesError("rules.yaml: callbacks.recorded must be true or false")
-    share = rules["hotspots"]["unmatched_warning_share"]
-    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share <= 1:
-        raise RulesError("rules.yaml: hotspots.unmatched_warning_share must be a share above 0 and at most 1, "
-                         f"got {share!r}")
-    _check_value_sets(rules)
+def _rules_text(path: Path) -> str:
+    """rules.yaml as text: UTF-8 (a BOM is fine). A file saved as GBK/GB18030 (Notepad's "ANSI" on a
+    Chinese Windows) is refused by name rather than read with garbled labels."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        try:
+            raw.decode("gb18030")
+            looks = "it looks saved as GBK/GB18030 (\"ANSI\" on a Chinese Windows)"
+        except UnicodeDecodeError:
+            looks = f"the byte at offset {exc.start} is not UTF-8"
+        raise RulesError(f"{path}: not UTF-8 text ({looks}). Save it again with the encoding UTF-8 "
+                         "(Notepad: 另存为 → 编码 UTF-8) and run again.") from None
 
 
-def _check_value_sets(rules: dict[str, Any]) -> None:
-    """Labels of the closed value sets are non-empty texts: a number or an empty key in a credit
-    map, or a request type list that is not a list of texts, would never match a cell."""
-    for kind in ("resolution", "satisfaction"):
-        labels = rules["credit"][kind]
-        if not labels or any(not isinstance(label, str) or not label.strip() for label in labels):
-            raise RulesError(f"rules.yaml: credit.{kind} must map labels (texts) to credits, got {list(labels)!r}")
-    types = rules["values"]["request_types"]
-    if not isinstance(types, list) or not types or any(not isinstance(t, str) or not t.strip() for t in types):
-        raise RulesError(f"rules.yaml: values.request_types must be a list of 诉求类型 texts, got {types!r}")
+def _check(rules: dict[str, Any], source: Path) -> None:
+    """Types and ranges of every setting (assets/rules_model.py), all problems in one message."""
+    from assets.rules_model import rule_problems
+
+    problems = rule_problems(rules)
+    if problems:
+        raise RulesError(f"{source}: {len(problems)} problem(s) with the rule settings\n"
+                         + "\n".join(f"  rules.yaml: {p}" for p in problems))
 
 
 def rules_json(rules: dict[str, Any]) -> str:

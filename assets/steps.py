@@ -26,7 +26,7 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from assets.warehouse import open_warehouse
+from assets.warehouse import open_warehouse, transaction
 from pipelines.partitions import MONTHLY
 from pipelines.resources import HotlinePaths
 
@@ -71,22 +71,26 @@ def tables_step(name: str, tables: list[Table], description: str) -> AssetsDefin
         selected = context.selected_asset_keys
         selected_checks = context.selected_asset_check_keys
         blocked: set[AssetKey] = set()
-        with open_warehouse(warehouse) as con:
+        results: list[Any] = []
+        # The step's tables are written in one transaction, and said only once it commits: a step
+        # that fails half-way (an SQL error, a full disk) leaves every table of its months as it was.
+        with open_warehouse(warehouse) as con, transaction(con):
             for table in tables:
                 key = table.spec.key
                 if key not in selected or key in blocked:
                     continue
                 result = table.build(context, con, paths) if table.needs_paths else table.build(context, con)
-                yield MaterializeResult(asset_key=key, metadata=result.metadata)
+                results.append(MaterializeResult(asset_key=key, metadata=result.metadata))
                 for check in table.checks:
                     if check.spec.key not in selected_checks:
                         continue
                     evaluation = check.evaluate(context, con)
-                    yield AssetCheckResult(asset_key=key, check_name=check.spec.name, passed=evaluation.passed,
-                                           severity=evaluation.severity, description=evaluation.description,
-                                           metadata=evaluation.metadata)
+                    results.append(AssetCheckResult(asset_key=key, check_name=check.spec.name, passed=evaluation.passed,
+                                                    severity=evaluation.severity, description=evaluation.description,
+                                                    metadata=evaluation.metadata))
                     if check.spec.blocking and not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR:
                         blocked |= _closure(tables, key)
+        yield from results
 
     return multi_asset(
         name=name,

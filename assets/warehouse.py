@@ -25,16 +25,28 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(sql_text(name))
 
 
+# Connections with a transaction open (by id): a transaction inside another joins it, so that a
+# step can write all its tables in one transaction while each table's writer keeps its own.
+_OPEN_TRANSACTIONS: set[int] = set()
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """One transaction: everything inside commits together or not at all."""
+    """One transaction: everything inside commits together or not at all. Inside another
+    transaction on the same connection it is part of that one."""
+    if id(con) in _OPEN_TRANSACTIONS:
+        yield con
+        return
     con.execute("BEGIN TRANSACTION")
+    _OPEN_TRANSACTIONS.add(id(con))
     try:
         yield con
     except BaseException:
+        _OPEN_TRANSACTIONS.discard(id(con))
         con.execute("ROLLBACK")
         raise
     else:
+        _OPEN_TRANSACTIONS.discard(id(con))
         con.execute("COMMIT")
 
 
@@ -126,6 +138,39 @@ def _is_lock_conflict(exc: Exception) -> bool:
     return "lock" in str(exc).lower()
 
 
+# A process whose command line names one of these is a run of this project (the CLI, the UI's
+# code server or daemon, a dagster command); anything else holding the file is another program.
+RUN_MARKERS = ("hotline", "dagster", "pipelines.")
+
+
+def lock_holder(exc: Exception) -> tuple[bool, str]:
+    """(is it a run of hotline?, who) for DuckDB's lock conflict, which names the holder's PID:
+    its command line (/proc/PID/cmdline) tells a hotline or Dagster run from, say, an analyst's
+    ``duckdb -readonly`` session or a notebook."""
+    import re
+
+    match = re.search(r"PID (\d+)", str(exc))
+    if not match:
+        return True, "another process"
+    pid = match.group(1)
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            command = handle.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+    except OSError:
+        return True, f"PID {pid}"
+    shown = command if len(command) <= 120 else command[:117] + "..."
+    return any(marker in command for marker in RUN_MARKERS), f"PID {pid}: {shown}"
+
+
+def _held_by(database: str, exc: Exception) -> tuple[str, str]:
+    """(what the waiting line says, what the failure says) about who holds the file."""
+    is_run, who = lock_holder(exc)
+    if is_run:
+        return "held by another run", "is still held by another run"
+    return (f"it is open in another program (a DuckDB session? {who}); close it there (.exit in the duckdb shell, "
+            "con.close() in Python)", f"is still open in another program (a DuckDB session? {who})")
+
+
 def connect_waiting(database: str, config: dict[str, Any], *, wait_seconds: float | None = None,
                     echo=None) -> duckdb.DuckDBPyConnection:
     """``duckdb.connect`` for writing, waiting (with backoff) while another process holds the file."""
@@ -145,13 +190,16 @@ def connect_waiting(database: str, config: dict[str, Any], *, wait_seconds: floa
             if not _is_lock_conflict(exc):
                 raise
             remaining = deadline - time.monotonic()
+            waiting, still = _held_by(database, exc)
             if remaining <= 0:
+                what = ("Wait for that run to finish (or stop it)" if still.endswith("another run")
+                        else "Close that session (a read-only session blocks writing too)")
                 raise WarehouseBusy(
-                    f"the warehouse {database} is still held by another run after {wait_seconds:g} s ({exc}). "
-                    f"Wait for that run to finish (or stop it), then run again; {WAIT_SECONDS_ENV} sets how long to wait."
+                    f"the warehouse {database} {still} after {wait_seconds:g} s ({exc}). "
+                    f"{what}, then run again; {WAIT_SECONDS_ENV} sets how long to wait."
                 ) from None
             if not announced:
-                echo(f"waiting for the warehouse, held by another run (up to {wait_seconds:g} s): {exc}")
+                echo(f"waiting for the warehouse, {waiting} (up to {wait_seconds:g} s): {exc}")
                 announced = True
             time.sleep(min(delay, remaining))
             delay = min(delay * 2, 1.0)

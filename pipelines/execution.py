@@ -53,16 +53,17 @@ def execute_months(instance: DagsterInstance, first: str, last: str, *, refresh_
         console.run_finished(result)
     ok = result.success
     if ok and refresh_dependents:
-        for month in dependent_months_loaded(first, last):
+        for month in dependent_months_loaded(first, last, echo=echo):
             echo(f"hotline: {month} compares against the months just loaded; refreshing its marts and report")
             ok = execute_months(instance, month, month, refresh_dependents=False,
                                 selection=AssetSelection.groups(*DELTA_GROUPS), echo=echo) and ok
     return ok
 
 
-def dependent_months_loaded(first: str, last: str) -> list[str]:
+def dependent_months_loaded(first: str, last: str, echo=None) -> list[str]:
     """Loaded months outside first..last whose 环比 (next month) or 同比 (12 months on) base is
-    inside it."""
+    inside it. A month whose last attempt was blocked or failed (core.month_loads) is left as it
+    is, and ``echo`` says so: its marts and report must not be recomputed by another month."""
     from assets.calendar import shift_month
     from assets.overview import dependent_months
     from assets.warehouse import open_warehouse
@@ -76,9 +77,21 @@ def dependent_months_loaded(first: str, last: str) -> list[str]:
     candidates = {m for m in candidates if not first <= m <= last}
     if not candidates:
         return []
+    from assets.month_load import LOADED, month_states
+
     with open_warehouse(build_resources()["warehouse"]) as con:
         loaded = {r[0] for r in con.execute("SELECT DISTINCT month FROM core.assignments").fetchall()}
-    return sorted(candidates & loaded)
+        states = month_states(con, sorted(candidates))
+    refresh = []
+    for month in sorted(candidates):
+        state, reason, faults = states.get(month, (LOADED, None, 0))
+        if state != LOADED:
+            if echo is not None and month in loaded:
+                why = reason if state == "blocked" and reason else f"{month} is {state}"
+                echo(f"hotline: {why}: not refreshed (it keeps its previous marts and report until it loads)")
+        elif month in loaded:
+            refresh.append(month)
+    return refresh
 
 
 def _summarise(result, echo) -> None:

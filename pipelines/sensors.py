@@ -98,6 +98,18 @@ def scan_months(data_dir: Path, settle_seconds: float = 0.0, now: float | None =
     return hashes, settling
 
 
+def ignored_month_folders(data_dir: Path) -> str:
+    """The line that says which folders under months/ are not month names (2024-13, 24-02, 2024-2):
+    never read, never run; empty when there are none."""
+    from assets.month_load import impossible_month_folders
+
+    names = [p.name for p in impossible_month_folders(data_dir)]
+    if not names:
+        return ""
+    return (f"ignored month folder(s) {', '.join(names)}: not a month like 2024-02 (YYYY-MM, month 01-12); "
+            "rename the folder to start its month's run")
+
+
 def run_key(month: str, content: str) -> str:
     return f"{month}:{content[:16]}"
 
@@ -115,7 +127,11 @@ def month_files_sensor(context: SensorEvaluationContext):
 
     settle = float(os.environ.get(SETTLE_ENV, DEFAULT_SETTLE))
     seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
-    current, settling = scan_months(Settings.from_env().data_dir, settle)
+    data_dir = Settings.from_env().data_dir
+    current, settling = scan_months(data_dir, settle)
+    ignored = ignored_month_folders(data_dir)
+    if ignored:
+        context.log.warning(ignored)
     offered = set(assessment_months.get_partition_keys())
     # Keep the cursor's entry of a month still being written: it is judged once it settles.
     cursor = {**{m: seen[m] for m in settling if m in seen}, **current}
@@ -123,7 +139,7 @@ def month_files_sensor(context: SensorEvaluationContext):
         return SensorResult(skip_reason=SkipReason(
             f"first tick: recorded the content of {len(current)} month folder(s); a later change starts that month's run"),
             cursor=json.dumps(cursor, sort_keys=True))
-    requests, notes = [], []
+    requests, notes = [], [ignored] if ignored else []
     for month, content in sorted(current.items()):
         if seen.get(month) == content:
             continue

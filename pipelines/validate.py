@@ -43,6 +43,18 @@ def _month_of(path: Path, month: str | None) -> str | None:
     return month
 
 
+def _misnamed_month_folders(path: Path) -> set[Path]:
+    """Folders under a months/ folder, at ``path``, holding it or below it, whose name is not a month."""
+    from assets.month_load import impossible_month_folders, is_month_folder_name
+
+    found = {p for p in [path, *path.parents] if p.parent.name == "months" and not is_month_folder_name(p.name)}
+    if path.name == "months":
+        found |= set(impossible_month_folders(path.parent))
+    elif (path / "months").is_dir():
+        found |= set(impossible_month_folders(path))
+    return found
+
+
 def _expand(path: Path) -> tuple[list[Path], list[Path], list[Path]]:
     """(files, exports folders, files a run never reads) under ``path``. An exports folder
     (``exports`` itself, or one below ``path``) is judged whole, by the same discovery as a run
@@ -73,15 +85,19 @@ def validate_paths(paths: list[Path], month: str | None = None, echo=print) -> l
     exports_by_month: dict[tuple[Path, str], list[Path]] = defaultdict(list)
     discoveries: dict[tuple[Path, str], Discovery] = {}
     checked = 0
+    misnamed: set[Path] = set()
     for given in paths:
         try:
             files, folders, unread = _expand(given.resolve())
         except FileFault as exc:
             faults.append(str(exc))
             continue
+        misnamed |= _misnamed_month_folders(given.resolve())
         for path in unread:
             echo(f"note    {path}: not read by a run (a month's exports are read from its exports/ folder only)")
         for folder in folders:
+            if any(bad == folder or bad in folder.parents for bad in misnamed):
+                continue  # a run never reads a folder that is not a month: named once below
             folder_month = _month_of(folder, month)
             if folder_month is None:
                 faults.append(f"{folder}: cannot tell which month these exports belong to; "
@@ -91,6 +107,8 @@ def validate_paths(paths: list[Path], month: str | None = None, echo=print) -> l
             checked += len(discovery.files) + len(discovery.refused)
             discoveries[(_data_dir_of(folder), folder_month)] = discovery
         for path in files:
+            if any(folder in path.parents for folder in misnamed):
+                continue  # a run never reads a folder that is not a month: named once below
             data_dir = _data_dir_of(path)
             file_month = _month_of(path, month)
             checked += 1
@@ -106,7 +124,12 @@ def validate_paths(paths: list[Path], month: str | None = None, echo=print) -> l
                 elif path.name == "columns.csv" and path.parent.name == "reference":
                     load_column_aliases(path.parent)
                 elif path.name == "adjustments.csv":
-                    validate_reference(load_adjustments(path), ADJUSTMENTS_SCHEMA, path, ADJUSTMENTS_HEADERS)
+                    frame = validate_reference(load_adjustments(path), ADJUSTMENTS_SCHEMA, path, ADJUSTMENTS_HEADERS)
+                    if file_month is not None:
+                        problems = _adjustments_against_roster(data_dir, file_month, path, frame)
+                        if problems:
+                            faults += problems
+                            continue
                 elif path.name == "city_assessment.csv":
                     frame = cast_numbers(read_csv_with_headers(path, CITY_HEADERS, CITY_REQUIRED), {"value_pct": pl.Float64}, path, CITY_HEADERS)
                     validate_reference(frame, CITY_SCHEMA, path, CITY_HEADERS)
@@ -130,10 +153,28 @@ def validate_paths(paths: list[Path], month: str | None = None, echo=print) -> l
         faults += [str(refused.fault()) for refused in discovery.refused]
         if discovery.files:
             faults += _validate_exports(data_dir, folder_month, discovery.files, echo, discovery.name_of)
+    faults += [f"{folder}: not a month folder (a month is named YYYY-MM, month 01–12, e.g. 2024-02); a run never "
+               "reads it. Rename it to the month it holds" for folder in sorted(misnamed)]
     for fault in faults:
         echo(f"FAULT   {fault}")
     echo(f"hotline validate: {checked} file(s) checked, {len(faults)} fault(s)")
     return faults
+
+
+def _adjustments_against_roster(data_dir: Path, month: str, path: Path, frame: pl.DataFrame) -> list[str]:
+    """As a run judges them: every unit known to the month's roster, none listed twice (by name or alias)."""
+    from assets.month_load import adjustments_against_roster, invalid_adjustments, unknown_adjustment_units
+
+    reference = data_dir / "reference"
+    try:
+        names = unit_names(roster_of_month(load_roster(reference, load_rules(reference)), month))
+    except (FileFault, RowFaults, RulesError) as exc:
+        return [f"cannot check {path} against the roster: {exc}"]
+    resolved = adjustments_against_roster(frame.select("unit_as_written", "deduction", "quality_bonus", "sampling_rank",
+                                                       "source_row"), names, month, path.as_posix())
+    problems = pl.concat([unknown_adjustment_units(resolved), invalid_adjustments(resolved)])
+    return [f"{r['where']}, column {r['column_name']}: {r['unit']}: {r['problem']}"
+            for r in problems.iter_rows(named=True)]
 
 
 def _validate_exports(data_dir: Path, month: str, files: list[Path], echo, name_of=None) -> list[str]:

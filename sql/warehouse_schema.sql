@@ -113,3 +113,25 @@ CREATE TABLE IF NOT EXISTS core.city_assessment (
     indicator VARCHAR NOT NULL,           -- 响应率 / 按时办理率 / 诉求解决率 / 综合满意率
     value_pct DECIMAL(9, 2) NOT NULL
 );
+
+-- A month is all or nothing: what its last attempt did, and the faults that blocked it ------------
+CREATE TABLE IF NOT EXISTS core.month_loads (
+    month VARCHAR NOT NULL,
+    state VARCHAR NOT NULL,               -- loaded / blocked / failed (of the last attempt)
+    attempted_at TIMESTAMP NOT NULL,
+    loaded_at TIMESTAMP,                  -- the last good load, kept across blocked and failed attempts
+    rows_in BIGINT,                       -- counts of the last attempt (NULL when it failed before reading)
+    rows_stored BIGINT,
+    rows_rejected BIGINT,
+    rows_replaced BIGINT,
+    faults BIGINT,                        -- blocking faults of the last attempt
+    reason VARCHAR                        -- why it was blocked or failed
+);
+CREATE TABLE IF NOT EXISTS core.blocked_faults (
+    month VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL,
+    row_number BIGINT NOT NULL,           -- as Excel numbers it (header = 1); 0 for the file as a whole
+    column_name VARCHAR,
+    value VARCHAR,
+    reason VARCHAR NOT NULL
+);

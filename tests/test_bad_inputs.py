@@ -287,8 +287,9 @@ def test_a_negative_quality_bonus_blocks_the_scores_and_names_the_row(hotline_en
     assert failed, checks
     text = " ".join(str(m.value) for c in failed for m in c.metadata.values()) + " ".join(c.description or "" for c in failed)
     assert "质效" in text and "柳园街道" in text and "adjustments.csv row 2" in text, text
-    # The ingest is fine; the blocking check on mart.unit_scores stops everything after it (the report).
-    assert query(hotline_env["warehouse"], "SELECT count(*) FROM core.assignments") == [(3,)]
+    # A month is all or nothing: the bad adjustment blocks the month before anything of it is stored.
+    assert query(hotline_env["warehouse"], "SELECT count(*) FROM core.assignments") == [(0,)]
+    assert query(hotline_env["warehouse"], "SELECT state FROM core.month_loads") == [("blocked",)]
     assert "adjustments_valid" in {name for name, c in checks.items() if not c.passed}
     materialized = {tuple(e.asset_key.path) for e in result.get_asset_materialization_events()}
     assert not [k for k in materialized if "report" in "/".join(k)], materialized

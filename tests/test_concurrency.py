@@ -16,7 +16,10 @@ from tests.helpers import query
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 HOTLINE = str(Path(sys.executable).parent / "hotline")
+# Stands in for a hotline run: its command line (which the waiting run reads from /proc to tell a
+# run from an analyst's DuckDB session) names hotline.
 HOLDER = """
+# hotline run stand-in
 import sys, duckdb
 con = duckdb.connect(sys.argv[1])
 con.execute("CREATE TABLE IF NOT EXISTS holder_probe (x INTEGER)")
@@ -93,6 +96,8 @@ def _replace_exports(data: Path, month: str, source: Path) -> int:
     target = data / "months" / month / "exports"
     shutil.rmtree(target)
     shutil.copytree(source / "months" / month / "exports", target)
+    # the adjustments that go with these exports: a unit's group (and so who needs a 抽测排名) follows its volume
+    shutil.copy(source / "months" / month / "adjustments.csv", target.parent / "adjustments.csv")
     return sum(len(p.read_text(encoding="utf-8-sig").splitlines()) - 1 for p in target.glob("*.csv"))
 
 

@@ -40,7 +40,8 @@ def warehouse(tmp_path_factory) -> Path:
         mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
         (root / "dagster_home").mkdir()
         write_sample(root / "data")
-        ingest = AssetSelection.assets(AssetKey(["core", "export_files"]), AssetKey(["core", "rejected_rows"]))
+        ingest = AssetSelection.assets(AssetKey(["core", "export_files"]), AssetKey(["core", "rejected_rows"]),
+                                    AssetKey(["core", "adjustments"]))
         selection = AssetSelection.assets(*MY_MARTS).upstream() | ingest
         for month in MONTHS:  # bases first, as a backfill would
             result = materialize(pipelines.definitions.all_assets, partition_key=month, selection=selection,

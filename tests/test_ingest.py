@@ -97,18 +97,24 @@ ROW_FAULTS = [
 @pytest.mark.parametrize("case,fields,column,reason", ROW_FAULTS, ids=[c[0] for c in ROW_FAULTS])
 def test_row_fault_rejects_the_row_names_it_and_blocks(hotline_env, case, fields, column, reason):
     setup_month(hotline_env, [export_row("A1", "柳园街道"), export_row("A2", "新区街道", **fields)])
+    write_csv(hotline_env["data"] / "months" / MONTH / "adjustments.csv",
+              [{"单位名称": "柳园街道", "减分项": "0", "质效": "0", "抽测排名": "1"},
+               {"单位名称": "新区街道", "减分项": "0", "质效": "0", "抽测排名": "2"}])
     result = materialize_months(MONTH, selection=AssetSelection.all(), raise_on_error=False)
     assert not result.success
     check = check_evaluations(result)["no_rejected_rows"]
     assert not check.passed and check.metadata["rejected rows"].value == 1
-    rejected = stored(hotline_env, "SELECT source_file, row_number, column_name, reason FROM core.rejected_rows WHERE fault")
+    rejected = stored(hotline_env, "SELECT source_file, row_number, column_name, reason FROM core.blocked_faults")
     assert len(rejected) == 1
     file, row, col, why = rejected[0]
     assert (file, row, col) == ("export.csv", 3, column)
     assert reason in why
     assert "export.csv" in check.metadata["faults"].value and column in check.metadata["faults"].value
-    # Nothing lost: the good row is stored, the bad one rejected.
-    assert stored(hotline_env, "SELECT order_id FROM core.assignments") == [("A1",)]
+    # A month is all or nothing: the blocked attempt stores none of its rows, and says so.
+    assert stored(hotline_env, "SELECT count(*) FROM core.assignments") == [(0,)]
+    assert stored(hotline_env, "SELECT state, rows_in, rows_stored, rows_rejected, faults, reason "
+                               "FROM core.month_loads") == [
+        ("blocked", 2, 1, 1, 1, "2024-02 is blocked (1 rejected row(s))")]
     # The check blocks everything downstream of the ingest.
     assert not [e for e in result.get_asset_materialization_events() if e.asset_key.path[0] == "mart"]
 
@@ -118,15 +124,15 @@ def test_rows_of_one_order_that_disagree_are_rejected_together(hotline_env):
                               export_row("A2", "新区街道")])
     result = materialize_months(MONTH, raise_on_error=False)
     assert not result.success
-    rejected = stored(hotline_env, "SELECT row_number, column_name FROM core.rejected_rows WHERE fault ORDER BY row_number")
+    rejected = stored(hotline_env, "SELECT row_number, column_name FROM core.blocked_faults ORDER BY row_number")
     assert rejected == [(2, "受理渠道"), (3, "受理渠道")]
-    assert stored(hotline_env, "SELECT order_id FROM core.assignments") == [("A2",)]
+    assert stored(hotline_env, "SELECT order_id FROM core.assignments") == []
 
 
 def test_the_same_order_and_unit_twice_in_one_file_is_a_fault(hotline_env):
     setup_month(hotline_env, [export_row("A1", "柳园街道"), export_row("A1", "柳园街道")])
     assert not materialize_months(MONTH, raise_on_error=False).success
-    assert stored(hotline_env, "SELECT row_number, reason FROM core.rejected_rows") == [
+    assert stored(hotline_env, "SELECT row_number, reason FROM core.blocked_faults") == [
         (3, "the same order and unit appear again in this file (first at row 2)")]
 
 
@@ -178,8 +184,10 @@ def test_default_window_rule_and_calendar_override(hotline_env):
     materialize_months("2024-03", raise_on_error=False)
     assert stored(hotline_env, "SELECT window_start::VARCHAR, window_end::VARCHAR, days, source FROM ref.months") == [
         ("2024-02-23", "2024-03-22", 29, "default rule")]
-    assert stored(hotline_env, "SELECT order_id FROM core.assignments ORDER BY 1") == [("M1",), ("M2",)]
-    assert stored(hotline_env, "SELECT row_number FROM core.rejected_rows") == [(4,)]
+    # M3 is outside the window: the month is blocked and stores nothing; the fault names the row.
+    assert stored(hotline_env, "SELECT order_id FROM core.assignments ORDER BY 1") == []
+    assert stored(hotline_env, "SELECT rows_stored, rows_rejected FROM core.month_loads") == [(2, 1)]
+    assert stored(hotline_env, "SELECT row_number FROM core.blocked_faults") == [(4,)]
     # 2024-02 is listed: 2024-01-25 .. 2024-02-22 (29 days).
     write_csv(exports_dir(hotline_env) / "e.csv", [export_row("F1", "柳园街道", 受理时间="2024-01-25 00:00:01")])
     assert materialize_months(MONTH).success

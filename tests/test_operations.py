@@ -250,11 +250,10 @@ def test_a_failing_blocking_check_leaves_no_report_for_the_month(seed_calendar, 
             assert checks["no_rejected_rows"] == (False, "ERROR")
             assert not _materialized(instance, ["mart", "unit_scores"])
         else:
-            assert checks["no_rejected_rows"] == (True, "ERROR")
+            # judged in the ingest, before anything of the month is stored: no mart is computed
+            assert checks["no_rejected_rows"] == (False, "ERROR")
             assert checks["sampling_rank_complete"] == (False, "ERROR")
-            assert _materialized(instance, ["mart", "unit_scores"])
-            # the freshness check ran too, as a warning only (the export was written today: after the window)
-            assert checks["month_inputs_fresh"] == (True, "WARN")
+            assert not _materialized(instance, ["mart", "unit_scores"])
     assert ok is False
     assert not (seed_calendar["reports"] / "2024-02").exists()
     assert any(line.startswith("CHECK FAILED") for line in lines)
@@ -264,13 +263,18 @@ def test_freshness_check_warns_without_blocking_the_month(seed_calendar):
     from pipelines.execution import execute_months
 
     data = seed_calendar["data"]
-    write_month(data, "2024-02", [export_row("F1", "甲镇"), export_row("F2", "乙镇")])  # no adjustments.csv
+    adjustments = [{"单位名称": "甲镇", "减分项": 0, "质效": 0, "抽测排名": 1},
+                   {"单位名称": "乙镇", "减分项": 0, "质效": 0, "抽测排名": 2}]
+    write_month(data, "2024-02", [export_row("F1", "甲镇"), export_row("F2", "乙镇")], adjustments)
+    # exported before the window closed: it cannot hold the window's last days
+    for export in (data / "months" / "2024-02" / "exports").iterdir():
+        os.utime(export, (1_707_000_000, 1_707_000_000))
     with DagsterInstance.ephemeral() as instance:
         execute_months(instance, "2024-02", "2024-02", refresh_dependents=False, echo=lambda _: None)
         run_id = instance.get_runs()[0].run_id
         checks = _check_evaluations(instance, run_id)
         assert checks["month_inputs_fresh"] == (False, "WARN")
-        # the marts were computed regardless (the missing 抽测排名 is the blocking check's to judge)
+        # the marts were computed regardless
         assert _materialized(instance, ["mart", "overview"])
     assert query(seed_calendar["warehouse"], "SELECT orders FROM mart.overview WHERE month = '2024-02'") == [(2,)]
 

@@ -121,7 +121,8 @@ def run_month(month: str, marts=MY_MARTS) -> None:
     """Materialize the month's marts and everything they need, in one real Dagster run (the same
     definitions the CLI and the UI load; only this module's marts and their upstream assets)."""
     # ingest writes three tables in one step: select them together
-    ingest = AssetSelection.assets(AssetKey(["core", "export_files"]), AssetKey(["core", "rejected_rows"]))
+    ingest = AssetSelection.assets(AssetKey(["core", "export_files"]), AssetKey(["core", "rejected_rows"]),
+                                    AssetKey(["core", "adjustments"]))
     selection = AssetSelection.assets(*marts).upstream() | ingest
     result = materialize(pipelines.definitions.all_assets, partition_key=month, selection=selection,
                          resources=build_resources())
@@ -263,7 +264,8 @@ def test_backfill_range_in_one_run_compares_with_its_earlier_months(data):
     # policy): each asset handles the months oldest first, so 2024-02 sees 2024-01's orders.
     data.write_month("2024-01", data.order_rows("2024-01", path=OTHER, count=5))
     data.write_month("2024-02", data.order_rows("2024-02", path=OTHER, count=8))
-    ingest = AssetSelection.assets(AssetKey(["core", "export_files"]), AssetKey(["core", "rejected_rows"]))
+    ingest = AssetSelection.assets(AssetKey(["core", "export_files"]), AssetKey(["core", "rejected_rows"]),
+                                    AssetKey(["core", "adjustments"]))
     result = materialize(pipelines.definitions.all_assets, selection=AssetSelection.assets(*MY_MARTS).upstream() | ingest,
                          resources=build_resources(),
                          tags={"dagster/asset_partition_range_start": "2024-01", "dagster/asset_partition_range_end": "2024-02"})

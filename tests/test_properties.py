@@ -143,11 +143,12 @@ def test_generated_months_keep_every_row_add_up_and_do_not_depend_on_order_or_fi
         write_month(env["HOTLINE_DATA_DIR"], [everything])
         result = helpers.materialize_months(MONTH, selection=NO_REPORT, raise_on_error=False)
         assert result.success == (not bad)
-        # Nothing lost: rows in = stored + rejected + replaced, per file and in total.
-        assert helpers.query(warehouse, "SELECT sum(rows_in), sum(rows_stored), sum(rows_rejected), sum(rows_replaced) "
-                                        "FROM core.export_files") == [(len(everything), len(rows), len(bad), 0)]
-        assert scalar(warehouse, "SELECT count(*) FROM core.assignments") == len(rows)
-        assert scalar(warehouse, "SELECT count(*) FROM core.rejected_rows WHERE fault") == len(bad)
+        # Nothing lost: rows in = stored + rejected + replaced (of the attempt: a month with a
+        # rejected row is blocked and stores nothing, its faults are listed).
+        assert helpers.query(warehouse, "SELECT rows_in, rows_stored, rows_rejected, rows_replaced "
+                                        "FROM core.month_loads") == [(len(everything), len(rows), len(bad), 0)]
+        assert scalar(warehouse, "SELECT count(*) FROM core.assignments") == (0 if bad else len(rows))
+        assert scalar(warehouse, "SELECT count(*) FROM core.blocked_faults") == len(bad)
         if not bad:
             orders = len({r["工单编号"] for r in rows})
             assert scalar(warehouse, "SELECT orders FROM mart.overview") == orders
@@ -168,6 +169,7 @@ def test_generated_months_keep_every_row_add_up_and_do_not_depend_on_order_or_fi
         parts = [p for p in parts if p] + ([[rows[i] for i in reexported]] if reexported else [])
         write_month(env["HOTLINE_DATA_DIR"], parts)
         helpers.materialize_months(MONTH, selection=NO_REPORT, raise_on_error=False)
-        assert helpers.query(warehouse, "SELECT sum(rows_in), sum(rows_stored), sum(rows_rejected), sum(rows_replaced) "
-                                        "FROM core.export_files") == [(len(everything) + len(reexported), len(rows), len(bad), len(reexported))]
+        assert helpers.query(warehouse, "SELECT rows_in, rows_stored, rows_rejected, rows_replaced "
+                                        "FROM core.month_loads") == [
+            (len(everything) + len(reexported), len(rows), len(bad), len(reexported))]
         assert snapshot(warehouse) == first
