@@ -568,7 +568,7 @@ def validate_month(
     faults = faults.with_columns(pl.lit(True).alias("fault")).sort("source_file", "row_number", "column_name")
     superseded = superseded.with_columns(pl.lit(False).alias("fault")).sort("source_file", "row_number")
     return MonthRows(rows.drop("_file_rank"), faults.select(FAULT_COLUMNS), superseded.select(FAULT_COLUMNS), files,
-                     rows_in, replacements)
+                     rows_in, replacements=replacements)
 
 
 def _masked_fault_values(faults: pl.DataFrame, files: list[ExportFile]) -> pl.DataFrame:

@@ -222,6 +222,9 @@ def rule_problems(rules: dict[str, Any]) -> list[str]:
             loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith(("function-", "literal["))))
             path = ".".join(str(p) for p in loc)
             value = error.get("input")
+            if loc and loc[-1] == "[key]":  # a key of a map (a label), not its value
+                problems.append(f"{'.'.join(str(p) for p in loc[:-2])}: the key {value!r} must be a label (a text)")
+                continue
             if error["type"] == "value_error":
                 problems.append(f"{path}: {str(error['msg']).removeprefix('Value error, ')}")
                 continue

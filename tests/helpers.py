@@ -66,6 +66,13 @@ def write_reference(data_dir: Path, units: list[dict], calendar: list[tuple[str,
               headers=["热点问题", "子类", "诉求分类前缀"])
 
 
+def write_adjustments(data_dir: Path, month: str, units: list[str]) -> Path:
+    """The month's adjustments.csv: no 减分项 nor 质效, 抽测排名 1..n in the order given (a run that
+    computes the scores needs a rank for every ranked town and large department)."""
+    rows = [{"单位名称": u, "减分项": "0", "质效": "0", "抽测排名": str(i)} for i, u in enumerate(units, start=1)]
+    return write_csv(data_dir / "months" / month / "adjustments.csv", rows, headers=["单位名称", "减分项", "质效", "抽测排名"])
+
+
 def town(name: str, **extra) -> dict:
     return {"单位名称": name, "分组": "镇街园区", "主要负责人": "甲", "分管负责人": "乙", **extra}
 

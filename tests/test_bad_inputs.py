@@ -366,10 +366,12 @@ def test_a_short_row_is_a_row_fault_through_a_run_and_blocks_the_month(hotline_e
     _month(hotline_env, "short_and_long_rows.csv")
     result = helpers.materialize_months(MONTH, selection=INGEST, raise_on_error=False)
     warehouse = hotline_env["warehouse"]
-    assert query(warehouse, "SELECT row_number, column_name, value FROM core.rejected_rows WHERE fault ORDER BY 1") == [
+    assert query(warehouse, "SELECT row_number, column_name, value FROM core.blocked_faults ORDER BY 1") == [
         (3, "(row)", "21 cells"), (4, "(row)", "24 cells")]
-    assert query(warehouse, "SELECT order_id FROM core.assignments ORDER BY 1") == [("V1",), ("V4",)]
-    assert query(warehouse, "SELECT rows_in, rows_stored, rows_rejected FROM core.export_files") == [(4, 2, 2)]
+    # a blocked month stores nothing: its attempt says rows in 4 = 2 acceptable + 2 rejected
+    assert query(warehouse, "SELECT count(*) FROM core.assignments") == [(0,)]
+    assert query(warehouse, "SELECT state, rows_in, rows_stored, rows_rejected FROM core.month_loads") == [
+        ("blocked", 4, 2, 2)]
     assert not helpers.check_evaluations(result)["no_rejected_rows"].passed
 
 

@@ -13,7 +13,7 @@ import pytest
 from dagster import DagsterInstance
 
 from assets.exports import _masked_addresses, mask_address
-from tests.helpers import export_row, query, town, write_csv, write_reference
+from tests.helpers import export_row, query, town, write_adjustments, write_csv, write_reference
 
 MONTH = "2024-02"
 CALENDAR = [("2024-01", "2023-12-23", "2024-01-24"), ("2024-02", "2024-01-25", "2024-02-22")]
@@ -81,13 +81,14 @@ def _hotline(env, *args) -> subprocess.CompletedProcess:
 
 def test_fault_values_are_masked_in_the_warehouse_output_event_log_and_validate(hotline_env):
     write_reference(hotline_env["data"], [town("柳园街道")], calendar=CALENDAR)
+    write_adjustments(hotline_env["data"], MONTH, ["柳园街道"])
     exports = hotline_env["data"] / "months" / MONTH / "exports"
     write_csv(exports / "export.csv", _planted_rows())
 
     done = _hotline(hotline_env, "run", MONTH)
     assert done.returncode == 1, done.stdout + done.stderr
-    rejected = query(hotline_env["warehouse"], "SELECT row_number, column_name, value FROM core.rejected_rows "
-                                               "WHERE fault ORDER BY row_number")
+    rejected = query(hotline_env["warehouse"], "SELECT row_number, column_name, value FROM core.blocked_faults "
+                                               "ORDER BY row_number")
     assert rejected == [
         (3, "满意度", "[姓名已隐去] [电话已隐去]"),
         (4, "派单时间", "[电话已隐去]"),
@@ -96,10 +97,10 @@ def test_fault_values_are_masked_in_the_warehouse_output_event_log_and_validate(
         (7, "解决情况", "已解决,[姓名已隐去] [电话已隐去]"),  # NFKC-folded, as checked
     ]
     # The command names the faults (masked) ...
-    assert "CHECK FAILED core/assignments no_rejected_rows: 5 row(s) rejected" in done.stdout, done.stdout
+    assert "CHECK FAILED core/assignments no_rejected_rows: 5 fault(s): 2024-02 is blocked (5 rejected row(s))" in done.stdout, done.stdout
     assert "[姓名已隐去] [电话已隐去]" in done.stdout
     leaks = _leaks("run output", done.stdout + done.stderr)
-    leaks += _leaks("core.rejected_rows", repr(query(hotline_env["warehouse"], "SELECT * FROM core.rejected_rows")))
+    leaks += _leaks("core.blocked_faults", repr(query(hotline_env["warehouse"], "SELECT * FROM core.blocked_faults")))
 
     # ... and so does Dagster's event log, read back from the instance's own storage.
     os.environ["DAGSTER_HOME"] = str(hotline_env["dagster_home"])

@@ -252,7 +252,7 @@ def test_callbacks_recorded_must_be_true_or_false(tmp_path):
     (tmp_path / "rules.yaml").write_text("callbacks:\n  recorded: nein\n", encoding="utf-8")
     from assets.rules import RulesError
 
-    with pytest.raises(RulesError, match="callbacks.recorded must be true or false"):
+    with pytest.raises(RulesError, match="callbacks.recorded = 'nein': expected true or false"):
         load_rules(tmp_path)
 
 

@@ -46,6 +46,7 @@ def stale_rows() -> list[dict]:
 
 def _setup(env, files: dict[str, list[dict]]) -> Path:
     write_reference(env["data"], ROSTER, calendar=CALENDAR)
+    helpers.write_adjustments(env["data"], MONTH, [u["单位名称"] for u in ROSTER])
     exports = env["data"] / "months" / MONTH / "exports"
     for name, rows in files.items():
         write_csv(exports / name, rows)
@@ -114,7 +115,7 @@ def test_true_conflicts_warn_with_both_files_and_rows_and_the_later_name_wins(ho
     done = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", MONTH], capture_output=True, text=True,
                           env={**os.environ}, cwd=hotline_env["data"].parent, timeout=600)
     # a warning, not a block: the month runs through
-    assert "CHECK WARNING core/assignments reexports_agree: 2 re-exported row(s) conflict" in done.stdout, done.stdout
+    assert "warning: check reexports_agree ×1: 2 re-exported row(s) conflict" in done.stdout, done.stdout
     assert "导出_1.csv row 5 ↔ 导出_2.csv row 5 (解决情况、满意度)" in done.stdout
     assert "导出_1.csv row 8 ↔ 导出_2.csv row 8 (满意度)" in done.stdout
     got = query(hotline_env["warehouse"], "SELECT order_id, source_file, resolution_result, satisfaction_result "

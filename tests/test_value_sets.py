@@ -109,6 +109,7 @@ def test_a_label_only_folding_could_confuse_is_not_guessed(tmp_path):
 
 def _month_folder(env, rows, rules_yaml: str | None = None):
     write_reference(env["data"], [town("柳园街道")], calendar=CALENDAR)
+    helpers.write_adjustments(env["data"], MONTH, ["柳园街道"])
     if rules_yaml is not None:
         (env["data"] / "reference" / "rules.yaml").write_text(rules_yaml, encoding="utf-8")
     write_csv(env["data"] / "months" / MONTH / "exports" / "export.csv", rows)
@@ -123,8 +124,8 @@ def test_satisfaction_label_outside_the_credit_map_blocks_the_month(hotline_env)
     assert not result.success
     check = check_evaluations(result)["no_rejected_rows"]
     assert not check.passed and check.metadata["rejected rows"].value == 2
-    assert query(hotline_env["warehouse"], "SELECT row_number, column_name, value FROM core.rejected_rows "
-                                           "WHERE fault ORDER BY row_number") == [(10, "满意度", "一般"),
+    assert query(hotline_env["warehouse"], "SELECT row_number, column_name, value FROM core.blocked_faults "
+                                           "ORDER BY row_number") == [(10, "满意度", "一般"),
                                                                                    (11, "满意度", "很不满意")]
     assert not [e for e in result.get_asset_materialization_events() if e.asset_key.path[0] == "mart"]
 
@@ -143,9 +144,9 @@ def test_a_district_adds_a_label_with_its_credit_in_rules_yaml(hotline_env):
 
 
 @pytest.mark.parametrize("rules_yaml,words", [
-    ("credit:\n  satisfaction:\n    100: 1\n", "credit.satisfaction must map labels (texts)"),
-    ("values:\n  request_types: 求助\n", "values.request_types must be a list"),
-    ("values:\n  request_types: []\n", "values.request_types must be a list"),
+    ("credit:\n  satisfaction:\n    100: 1\n", "credit.satisfaction: the key 100 must be a label (a text)"),
+    ("values:\n  request_types: 求助\n", "values.request_types = '求助': expected a list of 诉求类型 texts"),
+    ("values:\n  request_types: []\n", "values.request_types = []: expected a list of 诉求类型 texts"),
 ])
 def test_rules_yaml_value_sets_must_be_texts(tmp_path, rules_yaml, words):
     (tmp_path / "rules.yaml").write_text(rules_yaml, encoding="utf-8")
