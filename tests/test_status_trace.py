@@ -136,7 +136,8 @@ def test_status_shows_each_month(sample):
     rows = [line.split() for line in done.stdout.strip().splitlines()]
     assert rows[1][:5] == ["2024-01", "loaded", "15,428", "0", "0"]
     assert rows[2][:5] == ["2024-02", "loaded", "11,226", "0", "0"]
-    assert "5 ok, 1 warn" in done.stdout
+    # every check of the month passed but the placeholder warning (its count grows with the checks)
+    assert all(re.fullmatch(r"\d+ ok, 1 warn", " ".join(row[5:9])) for row in rows[1:]), done.stdout
     as_json = json.loads(hotline(sample["env"], "status", FEB, "--json").stdout)
     assert [m["month"] for m in as_json] == [FEB]
     assert as_json[0]["report"] == "draft" and as_json[0]["placeholders"] == 7
@@ -187,18 +188,18 @@ def test_status_reads_the_month_loads_table_when_the_warehouse_has_it(hotline_en
     con = duckdb.connect(str(hotline_env["warehouse"]))
     try:
         prepare(con)
-        con.execute("""CREATE TABLE core.month_loads (month VARCHAR, state VARCHAR, attempted_at TIMESTAMP,
-                       loaded_at TIMESTAMP, rows_in BIGINT, rows_stored BIGINT, rows_rejected BIGINT,
-                       rows_replaced BIGINT, faults BIGINT, reason VARCHAR)""")
-        con.execute("""INSERT INTO core.month_loads VALUES
-            ('2024-01', 'loaded', '2024-02-01 08:00', '2024-02-01 08:00', 120, 118, 0, 2, 0, NULL),
-            ('2024-02', 'loaded', '2024-03-01 08:00', '2024-03-01 08:00', 90, 90, 0, 0, 0, NULL),
-            ('2024-02', 'blocked', '2024-03-02 08:00', NULL, 95, 0, 3, 0, 3, '3 rows of export.csv have faults')""")
+        # one row per month: its latest attempt, loaded_at keeping the last good load
+        con.execute("""INSERT INTO core.month_loads BY NAME SELECT * FROM (VALUES
+            ('2024-01', 'loaded', TIMESTAMP '2024-02-01 08:00', TIMESTAMP '2024-02-01 08:00', 120, 118, 0, 2, 0, NULL),
+            ('2024-02', 'blocked', TIMESTAMP '2024-03-02 08:00', TIMESTAMP '2024-03-01 08:00', 95, 92, 3, 0, 3,
+             '3 rows of export.csv have faults'))
+            AS t(month, state, attempted_at, loaded_at, rows_in, rows_stored, rows_rejected, rows_replaced, faults,
+                 reason)""")
     finally:
         con.close()
     done = hotline(dict(os.environ), "status")
     assert done.returncode == 0, done.stderr
     rows = [line.split() for line in done.stdout.strip().splitlines()]
     assert rows[1][:5] == ["2024-01", "loaded", "118", "0", "2"]
-    assert rows[2][:5] == ["2024-02", "blocked", "0", "3", "0"]  # the latest attempt, not the earlier load
+    assert rows[2][:5] == ["2024-02", "blocked", "92", "3", "0"]  # the latest attempt, not the earlier load
     assert "2024-02 blocked: 3 rows of export.csv have faults" in done.stdout
