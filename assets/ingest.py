@@ -27,6 +27,7 @@ from dagster_duckdb import DuckDBResource
 from assets.exports import MonthRows, export_files, read_export, validate_month
 from assets.reference import input_failure
 from assets.warehouse import fetch, markdown_table, month_rules, months_of, open_warehouse, registered, sql_text, transaction
+from hotline.text import order_terms
 from pipelines.partitions import MONTHLY
 from pipelines.resources import HotlinePaths
 from schemas.files import FileFault
@@ -120,8 +121,17 @@ def _file_stats(month_rows: MonthRows, rejected: pl.DataFrame) -> pl.DataFrame:
             .with_columns(pl.col("rows_stored", "rows_rejected", "rows_replaced").fill_null(0).cast(pl.Int64)))
 
 
+def _order_texts(rows: pl.DataFrame) -> pl.DataFrame:
+    """One row per order with 诉求内容: order_id, content, caller_name (a co-handled order's rows
+    carry the same text; the first is taken)."""
+    return (rows.select("order_id", "content", "caller_name").filter(pl.col("content").is_not_null())
+            .unique(subset="order_id", keep="first"))
+
+
 def store_month(con, month: str, month_rows: MonthRows, rules: dict[str, Any], key: str) -> dict[str, Any]:
-    """Replace the month in core.assignments, core.rejected_rows and core.export_files at once."""
+    """Replace the month in core.assignments, core.rejected_rows, core.export_files and
+    core.order_terms at once. 诉求内容 and 来电人 go no further than this function: only the
+    terms that pass the month's thresholds (sql/core_order_terms.sql) are stored."""
     staged = month_rows.rows.select(STAGED_COLUMNS)
     rejected = _rejected_per_row(pl.concat([month_rows.faults, month_rows.superseded]))
     files = _file_stats(month_rows, rejected)
@@ -132,11 +142,16 @@ def store_month(con, month: str, month_rows: MonthRows, rules: dict[str, Any], k
         "phone_key": key,
         "fast_close_minutes": rules["flags"]["fast_close_minutes"],
     }
-    frames = dict(staged_rows=staged, credit_map=_credit_map(rules), rejected_rows_new=rejected, export_files_new=files)
+    texts = _order_texts(month_rows.rows)
+    frames = dict(staged_rows=staged, credit_map=_credit_map(rules), rejected_rows_new=rejected, export_files_new=files,
+                  order_terms_new=order_terms(texts), order_callers=texts.select("order_id", "caller_name"))
+    term_params = {"month": month, "phone_key": key, "min_orders": rules["text"]["min_orders"],
+                   "min_callers": rules["text"]["min_callers"]}
     with registered(con, **frames), transaction(con):
-        for table in ("core.assignments", "core.rejected_rows", "core.export_files"):
+        for table in ("core.assignments", "core.rejected_rows", "core.export_files", "core.order_terms"):
             con.execute(f"DELETE FROM {table} WHERE month = $month", {"month": month})
         con.execute(f"INSERT INTO core.assignments BY NAME {sql_text('core_assignments')}", params)
+        con.execute(f"INSERT INTO core.order_terms BY NAME {sql_text('core_order_terms')}", term_params)
         con.execute("INSERT INTO core.rejected_rows BY NAME SELECT $month AS month, * FROM rejected_rows_new", {"month": month})
         con.execute("INSERT INTO core.export_files BY NAME SELECT $month AS month, * FROM export_files_new", {"month": month})
     flags = fetch(con, "SELECT " + ", ".join(f"count(*) FILTER ({f}) AS {f}" for f in FLAGS)

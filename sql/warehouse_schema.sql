@@ -109,3 +109,13 @@ CREATE TABLE IF NOT EXISTS core.city_assessment (
     indicator VARCHAR NOT NULL,           -- 响应率 / 按时办理率 / 诉求解决率 / 综合满意率
     value_pct DECIMAL(9, 2) NOT NULL
 );
+-- The terms of each order's 诉求内容 (hotline/text: masked, segmented), only those that at least
+-- text.min_orders orders from text.min_callers distinct callers of the month use: the raw text
+-- and any rare token (a name the masking missed) never get here.
+CREATE TABLE IF NOT EXISTS core.order_terms (
+    month VARCHAR NOT NULL,
+    order_id VARCHAR NOT NULL,
+    term VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,                -- 'term' (what people report) or 'place' (a place named in the text)
+    caller VARCHAR                        -- the order's caller: keyed hash of 联系电话, else of 来电人; NULL if neither
+);

@@ -6,7 +6,8 @@ template-like texts repeat the same text many times.
 
 A token becomes a term when it has at least two characters, holds no digit, holds a Han
 character, is not a stop word (stopwords.txt: the hotline's formulaic words) and is not tagged as a
-person's name (jieba's nr family). Place-like tokens (tagged ns, or ending like a place: 村, 小区,
+person's name (jieba's nr family), nor a compound surname, nor the short token right after either
+(the rest of a name the tagger split). Place-like tokens (tagged ns, or ending like a place: 村, 小区,
 路 …) are returned with kind 'place': the text's places stand in for an empty 诉求地址."""
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ PLACE_ENDINGS = ("村", "镇", "乡", "街道", "社区", "小区", "家园", "�
                  "苑", "府", "城", "家属院", "市场", "商场", "工地")
 # endings no given name has: a token tagged as a name but ending so is a place (王庄村)
 UNAMBIGUOUS_PLACE_ENDINGS = ("村", "镇", "乡", "社区", "小区", "街道")
+COMPOUND_SURNAMES = frozenset("欧阳 诸葛 司马 上官 司徒 东方 皇甫 慕容 令狐 公孙 夏侯 尉迟 长孙 宇文 端木 独孤 南宫 "
+                              "西门 百里 呼延 轩辕 太史 申屠 钟离 闻人 万俟 澹台 公冶 宗政 濮阳 淳于 单于".split())
 TERM, PLACE = "term", "place"
 OUTPUT_SCHEMA = {"order_id": pl.String, "term": pl.String, "kind": pl.String}
 
@@ -51,11 +54,16 @@ def segment(texts: list[str]) -> list[list[tuple[str, str]]]:
     out = []
     for text in texts:
         seen: dict[str, str] = {}
+        after_name = False
         for word, tag in rjieba.tag(text):
-            if word in seen or not _is_candidate(word):
+            # A name's second half is often mis-tagged (诸葛/nr 青云/ns, 欧阳/ns 娜娜/nrt): the token
+            # right after a name or a compound surname goes too, unless it is long or a place.
+            tail_of_name = after_name and len(word) <= 2 and tag[:1] in ("n", "j")
+            is_name = (tag in PERSON_TAGS and not (len(word) >= 3 and word.endswith(UNAMBIGUOUS_PLACE_ENDINGS))
+                       ) or word in COMPOUND_SURNAMES
+            after_name = is_name
+            if is_name or tail_of_name or word in seen or not _is_candidate(word):
                 continue
-            if tag in PERSON_TAGS and not (len(word) >= 3 and word.endswith(UNAMBIGUOUS_PLACE_ENDINGS)):
-                continue  # a person's name; jieba also tags villages (王庄村) so, hence the exception
             seen[word] = _kind(word, tag)
         out.append(list(seen.items()))
     return out
