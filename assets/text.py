@@ -22,6 +22,7 @@ def text_params(rules: dict[str, Any]) -> dict[str, Any]:
     text = rules["text"]
     return {
         "other_aspect": text["other_aspect"],
+        "enterprise_label": text["enterprise_label"],
         "unmatched_label": rules["hotspots"]["unmatched_label"],
         "places_per_aspect": text["places_per_aspect"],
         "min_orders": text["min_orders"],

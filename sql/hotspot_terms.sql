@@ -1,5 +1,5 @@
--- mart.hotspot_terms: the words people use, per named hotspot (aspect '') and per aspect: the
--- terms of 诉求内容 (core.order_terms, kind 'term') most distinctive of the group's orders against
+-- mart.hotspot_terms: the words people use, per named hotspot (aspect '') and per aspect, and for
+-- the enterprise orders (hotspot $enterprise_label, aspect '': section 四): the terms of 诉求内容 (core.order_terms, kind 'term') most distinctive of the group's orders against
 -- the rest of the month.
 --
 -- Why log-odds with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008) rather than raw
@@ -15,14 +15,17 @@
 -- and not part of a place the month's 诉求地址 names (places are listed with the aspects); the best
 -- $terms_per_aspect per group by score (ties: more orders, then the term).
 WITH
-orders AS (
-    SELECT order_id, hotspot, aspect, caller
-    FROM order_aspects($month, $month, $other_aspect, $unmatched_label) WHERE NOT unmatched
+all_orders AS (SELECT * FROM order_aspects($month, $month, $other_aspect, $unmatched_label)),
+orders AS (SELECT order_id, hotspot, aspect, caller FROM all_orders WHERE NOT unmatched),
+enterprise AS (
+    SELECT DISTINCT order_id FROM core.assignments WHERE month = $month AND enterprise_source IS NOT NULL
 ),
-groups AS (       -- each order in its hotspot (aspect '') and in its aspect
+groups AS (       -- each order in its hotspot (aspect '') and in its aspect; enterprise orders as one more group
     SELECT order_id, hotspot, '' AS aspect, caller FROM orders
     UNION ALL
     SELECT order_id, hotspot, aspect, caller FROM orders
+    UNION ALL
+    SELECT order_id, $enterprise_label, '', caller FROM all_orders SEMI JOIN enterprise USING (order_id)
 ),
 addresses AS (
     SELECT DISTINCT trim(address) AS address FROM core.assignments
