@@ -6,7 +6,7 @@ import hashlib
 import os
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import duckdb
 import polars as pl
@@ -26,11 +26,12 @@ from dagster_duckdb import DuckDBResource
 
 from assets.exports import MonthRows, export_files, read_export, validate_month
 from assets.reference import input_failure
+from assets.text import aspect_keywords
 from assets.warehouse import fetch, markdown_table, month_rules, months_of, open_warehouse, registered, sql_text, transaction
 from hotline.text import order_terms
 from pipelines.partitions import MONTHLY
 from pipelines.resources import HotlinePaths
-from schemas.files import FileFault
+from schemas.files import FileFault, RowFaults
 
 ASSIGNMENTS = AssetKey(["core", "assignments"])
 REJECTED_ROWS = AssetKey(["core", "rejected_rows"])
@@ -128,10 +129,12 @@ def _order_texts(rows: pl.DataFrame) -> pl.DataFrame:
             .unique(subset="order_id", keep="first"))
 
 
-def store_month(con, month: str, month_rows: MonthRows, rules: dict[str, Any], key: str) -> dict[str, Any]:
+def store_month(con, month: str, month_rows: MonthRows, rules: dict[str, Any], key: str,
+                keywords: Sequence[str] = ()) -> dict[str, Any]:
     """Replace the month in core.assignments, core.rejected_rows, core.export_files and
     core.order_terms at once. 诉求内容 and 来电人 go no further than this function: only the
-    terms that pass the month's thresholds (sql/core_order_terms.sql) are stored."""
+    terms that pass the month's thresholds (sql/core_order_terms.sql) are stored, and which of
+    ``keywords`` (reference/aspects.csv's) each text holds."""
     staged = month_rows.rows.select(STAGED_COLUMNS)
     rejected = _rejected_per_row(pl.concat([month_rows.faults, month_rows.superseded]))
     files = _file_stats(month_rows, rejected)
@@ -144,7 +147,7 @@ def store_month(con, month: str, month_rows: MonthRows, rules: dict[str, Any], k
     }
     texts = _order_texts(month_rows.rows)
     frames = dict(staged_rows=staged, credit_map=_credit_map(rules), rejected_rows_new=rejected, export_files_new=files,
-                  order_terms_new=order_terms(texts), order_callers=texts.select("order_id", "caller_name"))
+                  order_terms_new=order_terms(texts, keywords), order_callers=texts.select("order_id", "caller_name"))
     term_params = {"month": month, "phone_key": key, "min_orders": rules["text"]["min_orders"],
                    "min_callers": rules["text"]["min_callers"]}
     with registered(con, **frames), transaction(con):
@@ -181,6 +184,10 @@ def store_month(con, month: str, month_rows: MonthRows, rules: dict[str, Any], k
 def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, paths: HotlinePaths):
     """Read, validate and store the exports of each month in the run."""
     key = phone_key(Path(paths.phone_key_file), paths.data)
+    try:
+        keywords = aspect_keywords(paths.reference)
+    except (FileFault, RowFaults) as exc:
+        raise input_failure(exc) from None
     totals = {"rows_in": 0, "rows_stored": 0, "rows_rejected": 0, "rows_replaced": 0}
     file_tables, flag_counts, faults, notes = [], {}, [], []
     with open_warehouse(warehouse) as con:
@@ -198,7 +205,7 @@ def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, pa
                     context.log.info(f"{month}: {export.name}: {note}")
                     notes.append(f"{month} {export.name}: {note}")
             try:
-                stored = store_month(con, month, month_rows, month_rules(con, month), key)
+                stored = store_month(con, month, month_rows, month_rules(con, month), key, keywords)
             except (duckdb.IOException, duckdb.FatalException, OSError) as exc:
                 # A failed write (a full disk, a vanished mount) rolls the transaction back: the
                 # month keeps its previous rows. Say so, and where.

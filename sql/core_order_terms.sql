@@ -27,8 +27,13 @@ terms AS (
 ),
 support AS (
     SELECT term
-    FROM terms GROUP BY term
+    FROM terms WHERE kind <> 'keyword' GROUP BY term
     HAVING count(DISTINCT order_id) >= $min_orders AND count(DISTINCT caller) >= $min_callers
 )
 SELECT $month AS month, order_id, term, kind, caller
 FROM terms SEMI JOIN support USING (term)
+WHERE kind <> 'keyword'
+UNION ALL
+-- reference/aspects.csv's keywords found in the text: the analyst's words, kept for every order
+-- (they decide the order's aspect), not the citizen's
+SELECT $month, order_id, term, kind, caller FROM terms WHERE kind = 'keyword' 

@@ -92,7 +92,7 @@ def test_terms_aspects_and_clusters(data):
     build_month(data)
     # every stored term is used by at least 5 orders from at least 3 callers of the month
     weak = query("""SELECT term, count(DISTINCT order_id) AS orders, count(DISTINCT caller) AS callers
-                    FROM core.order_terms WHERE month = $m GROUP BY term
+                    FROM core.order_terms WHERE month = $m AND kind <> 'keyword' GROUP BY term
                     HAVING count(DISTINCT order_id) < 5 OR count(DISTINCT caller) < 3""", {"m": MONTH})
     assert weak == []
     stored = {r["term"] for r in query("SELECT DISTINCT term FROM core.order_terms WHERE month = $m", {"m": MONTH})}
@@ -148,3 +148,36 @@ def test_nothing_under_hotline_imports_dagster():
         names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
         names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
         assert not [n for n in names if n.split(".")[0] in ("dagster", "dagster_duckdb", "assets", "pipelines")], path
+
+
+def test_aspects_csv_comes_first_for_the_hotspots_it_names(data):
+    # 物业管理 by the analyst's aspects: first matching row in file order; keywords match the text
+    data.write_csv(data.root / "reference" / "aspects.csv", ["热点问题", "方面", "诉求分类前缀", "关键词"], [
+        ("物业管理", "停车难", PARKING, ""),
+        ("物业管理", "环境卫生", "", "垃圾|卫生"),
+        ("物业管理", "物业收费", "城乡建设/物业管理", "物业费"),
+    ])
+    build_month(data)
+    aspects = {(r["hotspot"], r["aspect"]): r["orders"] for r in query(
+        "SELECT * FROM mart.hotspot_aspects WHERE month = $m", {"m": MONTH})}
+    assert aspects == {("物业管理", "环境卫生"): 6, ("物业管理", "停车难"): 3, ("拖欠工资", "农民工欠薪"): 7,
+                       ("拖欠工资", "企业欠薪"): 2, ("拖欠工资", "其他"): 1}
+    # the keywords are recorded for every order whose text holds them (the analyst's words)
+    keyword_orders = query("SELECT term, count(*) AS n FROM core.order_terms WHERE month = $m AND kind = 'keyword' "
+                           "GROUP BY term ORDER BY term", {"m": MONTH})
+    assert keyword_orders == [{"term": "卫生", "n": 6}, {"term": "垃圾", "n": 6}]
+    clusters = query("SELECT aspect, orders FROM mart.place_clusters WHERE month = $m AND place = '聚鑫苑小区'",
+                     {"m": MONTH})
+    assert clusters == [{"aspect": "环境卫生", "orders": 6}]
+
+
+def test_aspects_csv_fault_names_the_row(data):
+    import subprocess
+    import sys
+
+    data.write_csv(data.root / "reference" / "aspects.csv", ["热点问题", "方面"], [("物业管理", "")])
+    data.write_month(MONTH, data.order_rows(MONTH, path=PROPERTY))
+    done = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", MONTH], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[1], timeout=600)
+    assert done.returncode != 0
+    assert "aspects.csv" in done.stdout + done.stderr and "Traceback" not in done.stdout + done.stderr

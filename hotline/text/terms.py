@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Sequence
 
 import polars as pl
 
@@ -28,7 +29,7 @@ PLACE_ENDINGS = ("村", "镇", "乡", "街道", "社区", "小区", "家园", "�
 UNAMBIGUOUS_PLACE_ENDINGS = ("村", "镇", "乡", "社区", "小区", "街道")
 COMPOUND_SURNAMES = frozenset("欧阳 诸葛 司马 上官 司徒 东方 皇甫 慕容 令狐 公孙 夏侯 尉迟 长孙 宇文 端木 独孤 南宫 "
                               "西门 百里 呼延 轩辕 太史 申屠 钟离 闻人 万俟 澹台 公冶 宗政 濮阳 淳于 单于".split())
-TERM, PLACE = "term", "place"
+TERM, PLACE, KEYWORD = "term", "place", "keyword"
 OUTPUT_SCHEMA = {"order_id": pl.String, "term": pl.String, "kind": pl.String}
 
 
@@ -69,19 +70,24 @@ def segment(texts: list[str]) -> list[list[tuple[str, str]]]:
     return out
 
 
-def order_terms(orders: pl.DataFrame) -> pl.DataFrame:
+def order_terms(orders: pl.DataFrame, keywords: Sequence[str] = ()) -> pl.DataFrame:
     """One row per (order, term): ``orders`` has order_id, content and caller_name (one row per
-    order). Returns order_id, term, kind ('term' or 'place'). The raw text is not returned."""
+    order). Returns order_id, term, kind ('term', 'place', or 'keyword' for each of ``keywords``
+    (reference/aspects.csv's, the analyst's words) the masked text holds). The raw text is not
+    returned."""
     masked = orders.select("order_id", mask_contents(pl.col("content"), pl.col("caller_name")).alias("text"))
     masked = masked.filter(pl.col("text").is_not_null())
     texts = masked.get_column("text").unique()
     if texts.len() == 0:
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
+    found = [masked.filter(pl.col("text").str.contains(k, literal=True)).select(
+        "order_id", pl.lit(k).alias("term"), pl.lit(KEYWORD).alias("kind")) for k in keywords]
     pairs = segment(texts.to_list())
     per_text = pl.DataFrame({
         "text": texts,
         "pairs": pl.Series([[{"term": w, "kind": k} for w, k in p] for p in pairs],
                            dtype=pl.List(pl.Struct({"term": pl.String, "kind": pl.String}))),
     })
-    return (masked.join(per_text, on="text").select("order_id", "pairs").explode("pairs").drop_nulls("pairs")
-            .unnest("pairs").unique(subset=["order_id", "term"], keep="first").select(list(OUTPUT_SCHEMA)))
+    terms = (masked.join(per_text, on="text").select("order_id", "pairs").explode("pairs").drop_nulls("pairs")
+             .unnest("pairs").unique(subset=["order_id", "term"], keep="first").select(list(OUTPUT_SCHEMA)))
+    return pl.concat([terms, *found]) if found else terms

@@ -1,0 +1,54 @@
+"""The text stage alone: ``hotline.text.order_terms`` (mask, segment distinct texts, filter) on N
+orders of the generator's 诉求内容, as the ingest calls it, in one process.
+
+    .venv/bin/python -m benchmarks.text_stage [N]
+
+Prints the distinct texts and the seconds of each part (texts are generated before the clock)."""
+
+import sys
+import time
+
+import numpy as np
+import polars as pl
+
+from generator import vocab
+from generator.synth import CATEGORY_KEYS
+from generator.texts import contents
+from hotline.text import mask_contents, segment
+from hotline.text.terms import order_terms
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    rng = np.random.default_rng(5)
+    paths = [p for k in CATEGORY_KEYS for p in vocab.CATEGORY_PATHS[k]]
+    places = vocab.COMMUNITIES + vocab.ROADS + [f"沙镇镇{v}村" for v in vocab.VILLAGE_ROOTS]
+    names = [s + g for s in vocab.SURNAMES for g in vocab.GIVEN_NAMES]
+    start = time.perf_counter()
+    frame = pl.DataFrame({
+        "order_id": [f"GD{i:08d}" for i in range(n)],
+        "content": contents(3, [paths[i] for i in rng.integers(0, len(paths), n)],
+                            [places[i] for i in rng.integers(0, len(places), n)],
+                            callers := [names[i] for i in rng.integers(0, len(names), n)]),
+        "caller_name": callers,
+    })
+    print(f"{n} orders generated in {time.perf_counter() - start:.1f} s; "
+          f"{frame['content'].n_unique()} distinct texts, mean {frame['content'].str.len_chars().mean():.0f} characters")
+    import rjieba
+    rjieba.tag("预热")  # the dictionary, once per process
+    start = time.perf_counter()
+    masked = frame.select(mask_contents(pl.col("content"), pl.col("caller_name")).alias("text"))
+    distinct = masked["text"].unique()
+    mask_s = time.perf_counter() - start
+    start = time.perf_counter()
+    segment(distinct.to_list())
+    segment_s = time.perf_counter() - start
+    start = time.perf_counter()
+    terms = order_terms(frame)
+    total_s = time.perf_counter() - start
+    print(f"mask + distinct {mask_s:.2f} s ({distinct.len()} distinct masked texts); segment {segment_s:.2f} s; "
+          f"order_terms end to end {total_s:.2f} s → {terms.height} (order, term) rows")
+
+
+if __name__ == "__main__":
+    main()
