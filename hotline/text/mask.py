@@ -26,12 +26,18 @@ ADDRESSED_PERSON = r"[\p{Han}](?:先生|女士|小姐|老师|师傅|阿姨|大�
 MASK = "，"
 
 
-def mask_contents(content: pl.Expr, caller_name: pl.Expr) -> pl.Expr:
-    """诉求内容 with personal data replaced by ``MASK`` (see the module's docstring)."""
-    text = content.str.replace_many(_FULL_WIDTH_DIGITS, _DIGITS)
-    for pattern in (ID_NUMBER, PHONE_NUMBER, LONG_NUMBER, ADDRESSED_PERSON):
-        text = text.str.replace_all(pattern, MASK)
-    name = caller_name.str.strip_chars(_SPACES)
-    return (pl.when((name.str.len_chars() >= 2) & text.str.contains(name, literal=True))
-            .then(text.str.split(name).list.join(MASK))
-            .otherwise(text))
+PERSONAL = "|".join(f"(?:{p})" for p in (ID_NUMBER, PHONE_NUMBER, LONG_NUMBER, ADDRESSED_PERSON))
+
+
+def mask_contents(content: pl.Series, caller_name: pl.Series) -> pl.Series:
+    """诉求内容 with personal data replaced by ``MASK`` (see the module's docstring). One regex pass
+    for the patterns; the caller's name is split out only of the texts that hold it."""
+    text = content.str.replace_many(_FULL_WIDTH_DIGITS, _DIGITS).str.replace_all(PERSONAL, MASK)
+    parts = pl.DataFrame({"text": text, "name": caller_name.str.strip_chars(_SPACES)})
+    named = parts.select((pl.col("name").str.len_chars() >= 2)
+                         & pl.col("text").str.contains(pl.col("name"), literal=True)).to_series().fill_null(False)
+    if named.any():
+        at = named.arg_true()
+        holding = parts[at].select(pl.col("text").str.split(pl.col("name")).list.join(MASK)).to_series()
+        text = text.scatter(at, holding)
+    return text.alias(content.name)

@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
 import polars as pl
 
 from hotline.text.mask import mask_contents
@@ -39,34 +40,47 @@ def stopwords() -> frozenset[str]:
     return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
 
 
-def _is_candidate(word: str) -> bool:
-    return (len(word) >= 2 and not any(c.isdigit() for c in word)
-            and any("\u4e00" <= c <= "\u9fff" for c in word) and word not in stopwords())
+def tagged_tokens(texts: list[str]) -> pl.DataFrame:
+    """Every token of every text as rjieba tags it: text (the index in ``texts``), position, word,
+    tag. The one loop in Python; the filtering is vectorized (``segment_frame``)."""
+    import rjieba
+
+    tag = rjieba.tag
+    tagged = [tag(text) for text in texts]
+    lengths = [len(t) for t in tagged]
+    words, tags = zip(*(pair for t in tagged for pair in t)) if any(lengths) else ((), ())
+    return pl.DataFrame({
+        "text": pl.Series(np.repeat(np.arange(len(texts), dtype=np.int64), lengths)),
+        "word": pl.Series(words, dtype=pl.String),
+        "tag": pl.Series(tags, dtype=pl.String),
+    })
 
 
-def _kind(word: str, tag: str) -> str:
-    return PLACE if tag in PLACE_TAGS or (len(word) >= 3 and word.endswith(PLACE_ENDINGS)) else TERM
+def segment_frame(texts: list[str]) -> pl.DataFrame:
+    """The terms of each text: text (index), term, kind ('term' or 'place'), each term once per text."""
+    tokens = tagged_tokens(texts)
+    word, tag = pl.col("word"), pl.col("tag")
+    unambiguous_place = (word.str.len_chars() >= 3) & pl.any_horizontal(
+        [word.str.ends_with(e) for e in UNAMBIGUOUS_PLACE_ENDINGS])
+    is_name = (tag.is_in(list(PERSON_TAGS)) & ~unambiguous_place) | word.is_in(list(COMPOUND_SURNAMES))
+    # A name's second half is often mis-tagged (诸葛/nr 青云/ns, 欧阳/ns 娜娜/nrt): the token right
+    # after a name or a compound surname goes too, unless it is long or not a noun.
+    after_name = is_name.shift(1).over("text").fill_null(False)
+    tail_of_name = after_name & (word.str.len_chars() <= 2) & tag.str.slice(0, 1).is_in(["n", "j"])
+    candidate = ((word.str.len_chars() >= 2) & ~word.str.contains(r"\d") & word.str.contains(r"\p{Han}")
+                 & ~word.is_in(list(stopwords())))
+    place = tag.is_in(list(PLACE_TAGS)) | ((word.str.len_chars() >= 3)
+                                           & pl.any_horizontal([word.str.ends_with(e) for e in PLACE_ENDINGS]))
+    return (tokens.filter(candidate & ~is_name & ~tail_of_name)
+            .select("text", word.alias("term"), pl.when(place).then(pl.lit(PLACE)).otherwise(pl.lit(TERM)).alias("kind"))
+            .unique(subset=["text", "term"], keep="first", maintain_order=True))
 
 
 def segment(texts: list[str]) -> list[list[tuple[str, str]]]:
-    """The (term, kind) pairs of each text, each pair once per text, in order of first use."""
-    import rjieba
-
-    out = []
-    for text in texts:
-        seen: dict[str, str] = {}
-        after_name = False
-        for word, tag in rjieba.tag(text):
-            # A name's second half is often mis-tagged (诸葛/nr 青云/ns, 欧阳/ns 娜娜/nrt): the token
-            # right after a name or a compound surname goes too, unless it is long or a place.
-            tail_of_name = after_name and len(word) <= 2 and tag[:1] in ("n", "j")
-            is_name = (tag in PERSON_TAGS and not (len(word) >= 3 and word.endswith(UNAMBIGUOUS_PLACE_ENDINGS))
-                       ) or word in COMPOUND_SURNAMES
-            after_name = is_name
-            if is_name or tail_of_name or word in seen or not _is_candidate(word):
-                continue
-            seen[word] = _kind(word, tag)
-        out.append(list(seen.items()))
+    """The (term, kind) pairs of each text, each term once per text, in order of first use."""
+    out: list[list[tuple[str, str]]] = [[] for _ in texts]
+    for i, term, kind in segment_frame(texts).iter_rows():
+        out[i].append((term, kind))
     return out
 
 
@@ -75,19 +89,16 @@ def order_terms(orders: pl.DataFrame, keywords: Sequence[str] = ()) -> pl.DataFr
     order). Returns order_id, term, kind ('term', 'place', or 'keyword' for each of ``keywords``
     (reference/aspects.csv's, the analyst's words) the masked text holds). The raw text is not
     returned."""
-    masked = orders.select("order_id", mask_contents(pl.col("content"), pl.col("caller_name")).alias("text"))
+    masked = pl.DataFrame({"order_id": orders["order_id"],
+                           "text": mask_contents(orders["content"], orders["caller_name"]).alias("text")})
     masked = masked.filter(pl.col("text").is_not_null())
     texts = masked.get_column("text").unique()
     if texts.len() == 0:
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
     found = [masked.filter(pl.col("text").str.contains(k, literal=True)).select(
         "order_id", pl.lit(k).alias("term"), pl.lit(KEYWORD).alias("kind")) for k in keywords]
-    pairs = segment(texts.to_list())
-    per_text = pl.DataFrame({
-        "text": texts,
-        "pairs": pl.Series([[{"term": w, "kind": k} for w, k in p] for p in pairs],
-                           dtype=pl.List(pl.Struct({"term": pl.String, "kind": pl.String}))),
-    })
-    terms = (masked.join(per_text, on="text").select("order_id", "pairs").explode("pairs").drop_nulls("pairs")
-             .unnest("pairs").unique(subset=["order_id", "term"], keep="first").select(list(OUTPUT_SCHEMA)))
+    per_text = segment_frame(texts.to_list()).with_columns(pl.col("text").cast(pl.Int64))
+    index = pl.DataFrame({"text_value": texts, "text": pl.Series(np.arange(texts.len(), dtype=np.int64))})
+    terms = (masked.join(index, left_on="text", right_on="text_value").select("order_id", pl.col("text_right").alias("text"))
+             .join(per_text, on="text").select(list(OUTPUT_SCHEMA)))
     return pl.concat([terms, *found]) if found else terms
