@@ -3,7 +3,8 @@ orders of the generator's 诉求内容, as the ingest calls it, in one process.
 
     .venv/bin/python -m benchmarks.text_stage [N]
 
-Prints the distinct texts and the seconds of each part, wall and CPU of this process (the CPU
+Prints the distinct texts and the seconds of each part, wall and CPU of this process (a second
+process segments half of a large month's texts: its CPU is not counted, its wall time is) (the CPU
 seconds are what the stage costs when other processes share the machine; texts are generated
 before the clock)."""
 
@@ -17,7 +18,7 @@ from generator import vocab
 from generator.synth import CATEGORY_KEYS
 from generator.texts import contents
 from hotline.text import mask_contents
-from hotline.text.terms import order_terms, segment_frame
+from hotline.text.terms import order_terms, segment_texts
 
 
 def main() -> None:
@@ -42,7 +43,7 @@ def main() -> None:
     distinct = mask_contents(frame["content"], frame["caller_name"]).unique()
     mask_s, mask_cpu = time.perf_counter() - start, time.process_time() - cpu
     start, cpu = time.perf_counter(), time.process_time()
-    segment_frame(distinct.to_list())
+    segment_texts(distinct.to_list())
     segment_s, segment_cpu = time.perf_counter() - start, time.process_time() - cpu
     start, cpu = time.perf_counter(), time.process_time()
     terms = order_terms(frame)

@@ -48,7 +48,9 @@ def tagged_tokens(texts: list[str]) -> pl.DataFrame:
     tag = rjieba.tag
     tagged = [tag(text) for text in texts]
     lengths = [len(t) for t in tagged]
-    words, tags = zip(*(pair for t in tagged for pair in t)) if any(lengths) else ((), ())
+    # flat lists by comprehension (zip(*pairs) over millions of tokens costs 3× the tagging)
+    words = [w for t in tagged for w, _ in t]
+    tags = [g for t in tagged for _, g in t]
     return pl.DataFrame({
         "text": pl.Series(np.repeat(np.arange(len(texts), dtype=np.int64), lengths)),
         "word": pl.Series(words, dtype=pl.String),
@@ -76,6 +78,31 @@ def segment_frame(texts: list[str]) -> pl.DataFrame:
             .unique(subset=["text", "term"], keep="first", maintain_order=True))
 
 
+# Above this many distinct texts, a second process segments half of them (spawned: ~1 s to start,
+# so below it the run's own process is faster); HOTLINE_TEXT_WORKERS=1 keeps it all in process.
+PARALLEL_MIN_TEXTS = 100_000
+WORKERS_ENV = "HOTLINE_TEXT_WORKERS"
+
+
+def segment_texts(texts: list[str]) -> pl.DataFrame:
+    """``segment_frame``, split between this process and a second one for a large month (rjieba
+    holds the GIL, so threads would not help)."""
+    import os
+
+    workers = int(os.environ.get(WORKERS_ENV, min(os.cpu_count() or 1, 2)))
+    if workers < 2 or len(texts) < PARALLEL_MIN_TEXTS:
+        return segment_frame(texts)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    half = len(texts) // 2
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        second = pool.submit(segment_frame, texts[half:])
+        first = segment_frame(texts[:half])
+        rest = second.result().with_columns(pl.col("text") + half)
+    return pl.concat([first, rest])
+
+
 def segment(texts: list[str]) -> list[list[tuple[str, str]]]:
     """The (term, kind) pairs of each text, each term once per text, in order of first use."""
     out: list[list[tuple[str, str]]] = [[] for _ in texts]
@@ -97,7 +124,7 @@ def order_terms(orders: pl.DataFrame, keywords: Sequence[str] = ()) -> pl.DataFr
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
     found = [masked.filter(pl.col("text").str.contains(k, literal=True)).select(
         "order_id", pl.lit(k).alias("term"), pl.lit(KEYWORD).alias("kind")) for k in keywords]
-    per_text = segment_frame(texts.to_list()).with_columns(pl.col("text").cast(pl.Int64))
+    per_text = segment_texts(texts.to_list()).with_columns(pl.col("text").cast(pl.Int64))
     index = pl.DataFrame({"text_value": texts, "text": pl.Series(np.arange(texts.len(), dtype=np.int64))})
     terms = (masked.join(index, left_on="text", right_on="text_value").select("order_id", pl.col("text_right").alias("text"))
              .join(per_text, on="text").select(list(OUTPUT_SCHEMA)))
