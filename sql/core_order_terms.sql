@@ -25,10 +25,10 @@ terms AS (
     SELECT t.order_id, t.term, t.kind, c.caller
     FROM order_terms_new AS t JOIN callers AS c USING (order_id)
 ),
-support AS (
+support AS (      -- an order names a term once (hotline/text), so its rows count orders
     SELECT term
     FROM terms WHERE kind <> 'keyword' GROUP BY term
-    HAVING count(DISTINCT order_id) >= $min_orders AND count(DISTINCT caller) >= $min_callers
+    HAVING count(*) >= $min_orders AND count(DISTINCT caller) >= $min_callers
 )
 SELECT $month AS month, order_id, term, kind, caller
 FROM terms SEMI JOIN support USING (term)
