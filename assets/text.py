@@ -100,8 +100,8 @@ def place_clusters(context: AssetExecutionContext, con) -> MaterializeResult:
 
 
 def _spec(key: AssetKey, description: str) -> AssetSpec:
-    return AssetSpec(key, deps=[ASSIGNMENTS, HOTSPOT_TAXONOMY, ASPECT_RULES, RULES], group_name="hotspots", kinds={"duckdb"},
-                     description=description)
+    return AssetSpec(key, deps=[ASSIGNMENTS, HOTSPOT_TAXONOMY, ASPECT_RULES, RULES], group_name="hotspots",
+                     kinds={"duckdb"}, description=description)
 
 
 TEXT_TABLES = [
@@ -112,9 +112,10 @@ TEXT_TABLES = [
           aspect_rules, needs_paths=True),
     Table(_spec(HOTSPOT_ASPECTS,
                 "Section 三: each named hotspot's aspects (方面: reference/aspects.csv's for the hotspots it "
-                "names, else its sub-hotspots, else the 诉求分类 level right below its prefix), distinct orders, share of the hotspot (share_pct) and of the month, "
-                "rank within the hotspot, the places most named (text.places_per_aspect), and 同比/环比 with "
-                "the base months re-mapped with this month's taxonomy. " + _DELTAS), hotspot_aspects),
+                "names, else its sub-hotspots, else the 诉求分类 level right below its prefix), distinct "
+                "orders, share of the hotspot (share_pct) and of the month, rank within the hotspot, the "
+                "places most named (text.places_per_aspect), and 同比/环比 with the base months re-mapped "
+                "with this month's taxonomy. " + _DELTAS), hotspot_aspects),
     Table(_spec(HOTSPOT_TERMS,
                 "The words people use: per hotspot (aspect '') and aspect, the terms of 诉求内容 most "
                 "distinctive against the rest of the month (z-score of the log-odds ratio with an "

@@ -35,8 +35,9 @@ def main() -> None:
                             callers := [names[i] for i in rng.integers(0, len(names), n)]),
         "caller_name": callers,
     })
+    content = frame["content"]
     print(f"{n} orders generated in {time.perf_counter() - start:.1f} s; "
-          f"{frame['content'].n_unique()} distinct texts, mean {frame['content'].str.len_chars().mean():.0f} characters")
+          f"{content.n_unique()} distinct texts, mean {content.str.len_chars().mean():.0f} characters")
     import rjieba
     rjieba.tag("预热")  # the dictionary, once per process
     start, cpu = time.perf_counter(), time.process_time()

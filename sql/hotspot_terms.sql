@@ -1,5 +1,6 @@
 -- mart.hotspot_terms: the words people use, per named hotspot (aspect '') and per aspect, and for
--- the enterprise orders (hotspot $enterprise_label, aspect '': section 四): the terms of 诉求内容 (core.order_terms, kind 'term') most distinctive of the group's orders against
+-- the enterprise orders (hotspot $enterprise_label, aspect '': section 四): the terms of 诉求内容
+-- (core.order_terms, kind 'term') most distinctive of the group's orders against
 -- the rest of the month.
 --
 -- Why log-odds with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008) rather than raw

@@ -46,7 +46,8 @@ CREATE OR REPLACE TEMP MACRO aspect_of(path, m, other_aspect) AS (
 -- month, order_id, category_path, hotspot (the unmatched label when none), aspect (for a hotspot
 -- that reference/aspects.csv names (ref.aspects): its first row, in file order, whose prefix the path
 -- starts with and one of whose keywords the order's text holds, else other_aspect; for any other
--- hotspot aspect_of; for unmatched orders the path itself), received_at, place (诉求地址 as stored, else a place the order's text
+-- hotspot aspect_of; for unmatched orders the path itself), received_at,
+-- place (诉求地址 as stored, else a place the order's text
 -- names, else NULL), caller (keyed hash of 联系电话, else of 来电人, else NULL).
 CREATE OR REPLACE TEMP MACRO order_aspects(om, tm, other_aspect, unmatched_label) AS TABLE
     WITH

@@ -10,7 +10,8 @@ import polars as pl
 from dagster import AssetKey
 
 try:
-    from tests.test_overview import OTHER, PROPERTY, WAGES, WAGES_FIRM, WAGES_MIGRANT, data, day_in_window, query, run_month
+    from tests.test_overview import (OTHER, PROPERTY, WAGES, WAGES_FIRM, WAGES_MIGRANT, data, day_in_window, query,
+                                     run_month)
 except ImportError:  # tests/ not a package
     from test_overview import (OTHER, PROPERTY, WAGES, WAGES_FIRM, WAGES_MIGRANT, data,  # noqa: F401
                                day_in_window, query, run_month)

@@ -108,7 +108,8 @@ def _text_extras(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, pl.Dat
     """What the hotspots are about (assets/text.py): aspects, distinctive terms, clusters."""
     p = {"month": month}
     return {
-        "aspects": fetch(con, "SELECT * FROM mart.hotspot_aspects WHERE month = $month ORDER BY hotspot, rank, aspect", p),
+        "aspects": fetch(con, "SELECT * FROM mart.hotspot_aspects WHERE month = $month "
+                              "ORDER BY hotspot, rank, aspect", p),
         "terms": fetch(con, "SELECT * FROM mart.hotspot_terms WHERE month = $month ORDER BY hotspot, aspect, rank", p),
         "clusters": fetch(con, "SELECT * FROM mart.place_clusters WHERE month = $month "
                                "ORDER BY orders DESC, first_received, place", p),

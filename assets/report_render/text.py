@@ -346,8 +346,8 @@ class Builder:
             return text + (f"，主要涉及{joined(places[:n_places])}等" if places else "")
 
         if not chosen:
-            places = [r["place"] for r in self.d.places.filter(self.d.places["hotspot"] == hotspot).iter_rows(named=True)
-                      if r["sub_hotspot"] is None]
+            own = self.d.places.filter(self.d.places["hotspot"] == hotspot)
+            places = [r["place"] for r in own.iter_rows(named=True) if r["sub_hotspot"] is None]
             terms = self._terms(hotspot, "")
             return clauses(terms, places).removeprefix("，") + "。" if terms else None
         return "".join(f"{CN_NUMBERS[i + 1]}是{r['aspect']}方面{r['orders']}件"

@@ -74,7 +74,8 @@ def segment_frame(texts: list[str]) -> pl.DataFrame:
     place = tag.is_in(list(PLACE_TAGS)) | ((word.str.len_chars() >= 3)
                                            & pl.any_horizontal([word.str.ends_with(e) for e in PLACE_ENDINGS]))
     return (tokens.filter(candidate & ~is_name & ~tail_of_name)
-            .select("text", word.alias("term"), pl.when(place).then(pl.lit(PLACE)).otherwise(pl.lit(TERM)).alias("kind"))
+            .select("text", word.alias("term"),
+                    pl.when(place).then(pl.lit(PLACE)).otherwise(pl.lit(TERM)).alias("kind"))
             .unique(subset=["text", "term"], keep="first", maintain_order=True))
 
 
@@ -126,6 +127,7 @@ def order_terms(orders: pl.DataFrame, keywords: Sequence[str] = ()) -> pl.DataFr
         "order_id", pl.lit(k).alias("term"), pl.lit(KEYWORD).alias("kind")) for k in keywords]
     per_text = segment_texts(texts.to_list()).with_columns(pl.col("text").cast(pl.Int64))
     index = pl.DataFrame({"text_value": texts, "text": pl.Series(np.arange(texts.len(), dtype=np.int64))})
-    terms = (masked.join(index, left_on="text", right_on="text_value").select("order_id", pl.col("text_right").alias("text"))
+    terms = (masked.join(index, left_on="text", right_on="text_value")
+             .select("order_id", pl.col("text_right").alias("text"))
              .join(per_text, on="text").select(list(OUTPUT_SCHEMA)))
     return pl.concat([terms, *found]) if found else terms
