@@ -95,13 +95,19 @@ def segment_texts(texts: list[str]) -> pl.DataFrame:
         return segment_frame(texts)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     half = len(texts) // 2
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
         second = pool.submit(segment_frame, texts[half:])
         first = segment_frame(texts[:half])
-        rest = second.result().with_columns(pl.col("text") + half)
-    return pl.concat([first, rest])
+        try:
+            rest = second.result()
+        except BrokenProcessPool:
+            # the process could not start (a script that runs months without the
+            # `if __name__ == "__main__":` guard that spawn needs): this process does it all
+            rest = segment_frame(texts[half:])
+    return pl.concat([first, rest.with_columns(pl.col("text") + half)])
 
 
 def segment(texts: list[str]) -> list[list[tuple[str, str]]]:
