@@ -8,6 +8,7 @@ from assets.calendar import Calendar, CalendarError
 from assets.exports import export_files, read_export, validate_month
 from assets.reference import load_adjustments, load_hotspots, load_roster, roster_of_month, unit_names
 from assets.rules import RulesError, load_rules
+from assets.text import ASPECTS_FILE, load_aspects
 from pipelines.settings import Settings
 from schemas.files import FileFault, RowFaults, cast_numbers, read_csv_with_headers, validate_reference
 import polars as pl
@@ -71,6 +72,8 @@ def validate_paths(paths: list[Path], month: str | None = None, echo=print) -> l
                     Calendar.load(path.parent, load_rules(data_dir / "reference"))
                 elif path.name == "hotspots.csv":
                     load_hotspots(path.parent)
+                elif path.name == ASPECTS_FILE and path.parent.name == "reference":
+                    load_aspects(path.parent)
                 elif path.name == "adjustments.csv":
                     validate_reference(load_adjustments(path), ADJUSTMENTS_SCHEMA, path, ADJUSTMENTS_HEADERS)
                 elif path.name == "city_assessment.csv":

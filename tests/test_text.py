@@ -182,3 +182,14 @@ def test_aspects_csv_fault_names_the_row(data):
                           cwd=Path(__file__).resolve().parents[1], timeout=600)
     assert done.returncode != 0
     assert "aspects.csv" in done.stdout + done.stderr and "Traceback" not in done.stdout + done.stderr
+
+
+def test_validate_judges_aspects_csv_as_a_reference_file(data):
+    from pipelines.validate import validate_paths
+
+    path = data.root / "reference" / "aspects.csv"
+    data.write_csv(path, ["热点问题", "方面", "关键词"], [("物业管理", "环境卫生", "垃圾|卫生")])
+    assert validate_paths([path], echo=lambda _: None) == []
+    data.write_csv(path, ["热点问题", "方面", "关键词"], [("物业管理", "环境卫生", ""), ("物业管理", "", "停车")])
+    faults = validate_paths([data.root / "reference"], echo=lambda _: None)
+    assert len(faults) == 1 and "aspects.csv" in faults[0] and "3" in faults[0] and "方面" in faults[0]
