@@ -58,7 +58,9 @@ CREATE OR REPLACE TEMP MACRO order_aspects(om, tm, other_aspect, unmatched_label
         GROUP BY order_id
     ),
     text_places AS (
-        SELECT order_id, min(term) FILTER (WHERE kind = 'place') AS place, min(caller) AS caller
+        -- the most specific place the text names: the longest (王庄村 rather than 沙镇)
+        SELECT order_id, first(term ORDER BY length(term) DESC, term) FILTER (WHERE kind = 'place') AS place,
+               min(caller) AS caller
         FROM core.order_terms WHERE month = om
         GROUP BY order_id
     ),

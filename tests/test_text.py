@@ -193,3 +193,17 @@ def test_validate_judges_aspects_csv_as_a_reference_file(data):
     data.write_csv(path, ["热点问题", "方面", "关键词"], [("物业管理", "环境卫生", ""), ("物业管理", "", "停车")])
     faults = validate_paths([data.root / "reference"], echo=lambda _: None)
     assert len(faults) == 1 and "aspects.csv" in faults[0] and "3" in faults[0] and "方面" in faults[0]
+
+
+def test_places_from_the_text_where_the_address_is_empty(data):
+    rural = "城乡建设/供水/农村供水/停水"
+    rows = []
+    for i in range(6):
+        rows += with_text(data.order_rows(MONTH, units="区水利局", path=rural),
+                          f"来电人反映沙镇镇王庄村停水频繁{'，水压较小' * (i % 2)}", f"吴{i}", f"1350000001{i}", address="")
+    data.write_month(MONTH, rows)
+    run_month(MONTH, TEXT_MARTS)
+    aspects = query("SELECT aspect, orders, places FROM mart.hotspot_aspects WHERE month = $m", {"m": MONTH})
+    assert aspects == [{"aspect": "农村生活用水", "orders": 6, "places": ["王庄村"]}]
+    clusters = query("SELECT place, aspect, orders, callers FROM mart.place_clusters WHERE month = $m", {"m": MONTH})
+    assert clusters == [{"place": "王庄村", "aspect": "农村生活用水", "orders": 6, "callers": 6}]
