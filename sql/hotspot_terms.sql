@@ -16,17 +16,13 @@
 -- and not part of a place the month's 诉求地址 names (places are listed with the aspects); the best
 -- $terms_per_aspect per group by score (ties: more orders, then the term).
 WITH
-all_orders AS (SELECT * FROM order_aspects($month, $month, $other_aspect, $unmatched_label)),
-orders AS (SELECT order_id, hotspot, aspect, caller FROM all_orders WHERE NOT unmatched),
 enterprise AS (
     SELECT DISTINCT order_id FROM core.assignments WHERE month = $month AND enterprise_source IS NOT NULL
 ),
-groups AS (       -- each order in its hotspot (aspect '') and in its aspect; enterprise orders as one more group
-    SELECT order_id, hotspot, '' AS aspect, caller FROM orders
-    UNION ALL
-    SELECT order_id, hotspot, aspect, caller FROM orders
-    UNION ALL
-    SELECT order_id, $enterprise_label, '', caller FROM all_orders SEMI JOIN enterprise USING (order_id)
+orders AS (
+    SELECT o.order_id, o.hotspot, o.aspect, o.caller, o.unmatched, e.order_id IS NOT NULL AS enterprise
+    FROM order_aspects($month, $month, $other_aspect, $unmatched_label) AS o
+    LEFT JOIN enterprise AS e USING (order_id)
 ),
 addresses AS (
     SELECT DISTINCT trim(address) AS address FROM core.assignments
@@ -37,16 +33,24 @@ candidate_terms AS (
     WHERE month = $month AND kind = 'term'
       AND NOT EXISTS (SELECT 1 FROM addresses AS a WHERE contains(a.address, t.term))
 ),
-terms AS (
-    SELECT DISTINCT order_id, term FROM core.order_terms SEMI JOIN candidate_terms USING (term)
+terms AS (        -- an order names a term once (hotline/text)
+    SELECT order_id, term FROM core.order_terms SEMI JOIN candidate_terms USING (term)
     WHERE month = $month AND kind = 'term'
+),
+tagged AS (       -- each (order, term) with the order's hotspot, aspect, caller: one join for every group
+    SELECT o.hotspot, o.aspect, o.unmatched, o.enterprise, o.caller, t.term
+    FROM terms AS t JOIN orders AS o USING (order_id)
 ),
 month_df AS (SELECT term, count(*) AS df FROM terms GROUP BY term),
 month_total AS (SELECT sum(df) AS n FROM month_df),
-group_df AS (
-    SELECT g.hotspot, g.aspect, t.term, count(*) AS y_g, count(DISTINCT g.caller) AS callers
-    FROM groups AS g JOIN terms AS t USING (order_id)
-    GROUP BY g.hotspot, g.aspect, t.term
+group_df AS (     -- each order in its hotspot (aspect '') and in its aspect; enterprise orders as one more group
+    SELECT hotspot, coalesce(aspect, '') AS aspect, term, count(*) AS y_g, count(DISTINCT caller) AS callers
+    FROM tagged WHERE NOT unmatched
+    GROUP BY GROUPING SETS ((hotspot, aspect, term), (hotspot, term))
+    UNION ALL
+    SELECT $enterprise_label, '', term, count(*), count(DISTINCT caller)
+    FROM tagged WHERE enterprise
+    GROUP BY term
 ),
 group_total AS (SELECT hotspot, aspect, sum(y_g) AS n_g FROM group_df GROUP BY hotspot, aspect),
 scored AS (
