@@ -79,6 +79,25 @@ def _check(rules: dict[str, Any]) -> None:
         raise RulesError("rules.yaml: anomalies.bases must be any or all")
     if rules["enterprise"]["tie_order"] not in ("volume_desc", "roster"):
         raise RulesError("rules.yaml: enterprise.tie_order must be volume_desc or roster")
+    _check_text(rules["text"])
+
+
+# text: settings that count things; below 1 a term of one order or one caller (a name the masking
+# missed) could be stored, so they are whole numbers of at least 1.
+_TEXT_COUNTS = ("min_orders", "min_callers", "terms_per_aspect", "terms_in_report", "places_per_aspect",
+                "places_in_report", "max_aspects", "cluster_min_orders", "cluster_days", "clusters_in_report")
+
+
+def _check_text(text: dict[str, Any]) -> None:
+    for key in _TEXT_COUNTS:
+        value = text[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise RulesError(f"rules.yaml: text.{key} must be a whole number of at least 1, got {value!r}")
+    for key, high in (("prior_weight", None), ("aspects_cover_pct", 100)):
+        value = text[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0 or (high and value > high):
+            limit = f" and at most {high}" if high else ""
+            raise RulesError(f"rules.yaml: text.{key} must be a number above 0{limit}, got {value!r}")
 
 
 def rules_json(rules: dict[str, Any]) -> str:

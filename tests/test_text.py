@@ -207,3 +207,17 @@ def test_places_from_the_text_where_the_address_is_empty(data):
     assert aspects == [{"aspect": "农村生活用水", "orders": 6, "places": ["王庄村"]}]
     clusters = query("SELECT place, aspect, orders, callers FROM mart.place_clusters WHERE month = $m", {"m": MONTH})
     assert clusters == [{"place": "王庄村", "aspect": "农村生活用水", "orders": 6, "callers": 6}]
+
+
+def test_text_rule_settings_are_checked(tmp_path):
+    import pytest
+
+    from assets.rules import RulesError, load_rules
+
+    (tmp_path / "rules.yaml").write_text("text:\n  min_callers: 2\n  cluster_days: 3\n", encoding="utf-8")
+    rules = load_rules(tmp_path)
+    assert (rules["text"]["min_callers"], rules["text"]["min_orders"], rules["text"]["cluster_days"]) == (2, 5, 3)
+    for bad in ("min_callers: 0", "min_orders: 2.5", "aspects_cover_pct: 120", "prior_weight: 0"):
+        (tmp_path / "rules.yaml").write_text(f"text:\n  {bad}\n", encoding="utf-8")
+        with pytest.raises(RulesError, match="text." + bad.split(":")[0]):
+            load_rules(tmp_path)
