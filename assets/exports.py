@@ -154,9 +154,8 @@ def read_export(path: Path, name: str | None = None, column_aliases: Mapping[str
     if totals:
         orders = frame.select(_stripped(pl.col("order_id")).n_unique()).item()
         notes += check_total_lines(totals, frame.height, orders, path)
-    # 诉求内容 is personal free text that is never checked nor stored: once it has counted for
-    # telling empty rows, it is dropped (the largest column: a third of a 1M-row month's memory).
-    frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias("content"))
+    # 诉求内容 is personal free text, never checked nor stored as written: the ingest derives the
+    # order's terms from it (hotline/text) and drops it.
     frame = frame.with_columns(pl.lit(name).alias("source_file"))
     rows = _normalise(frame)
     refuse_scientific_order_ids(rows, path)
@@ -505,7 +504,8 @@ def validate_month(
 
     # The raw date texts and the personal columns the checks above needed are not needed below,
     # nor stored: dropped before the joins copy every column of a month (a sixth of its memory).
-    rows = rows.drop([f"{name}__raw" for name in DATETIME_COLUMNS] + ["content", "caller_name"])
+    # (诉求内容 and 来电人 stay: the ingest derives terms from them, then drops them.)
+    rows = rows.drop([f"{name}__raw" for name in DATETIME_COLUMNS])
 
     # 3. Unit names through the roster's names and aliases: a lookup per row (the roster's names
     # are unique), not a join that copies every column of the month.

@@ -11,7 +11,7 @@ import hashlib
 import os
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import duckdb
 import polars as pl
@@ -52,7 +52,9 @@ from assets.platform_exports import (
     require_callback_columns,
 )
 from assets.reference import input_failure
+from assets.text import aspect_keywords
 from assets.warehouse import fetch, markdown_table, month_rules, months_of, open_warehouse, registered, sql_text, transaction
+from hotline.text import order_terms
 from pipelines.partitions import MONTHLY
 from pipelines.resources import HotlinePaths
 from schemas.discovery import discover_exports
@@ -196,10 +198,20 @@ def _reexport_check(conflicts: pl.DataFrame) -> AssetCheckResult:
     )
 
 
+def _order_texts(rows: pl.DataFrame) -> pl.DataFrame:
+    """One row per order with 诉求内容: order_id, content, caller_name (a co-handled order's rows
+    carry the same text; the first is taken)."""
+    return (rows.select("order_id", "content", "caller_name").filter(pl.col("content").is_not_null())
+            .unique(subset="order_id", keep="first"))
+
+
 def store_month(con, month: str, month_rows: MonthRows, rules: dict[str, Any], key: str,
-                also=None) -> dict[str, Any]:
-    """Replace the month in core.assignments, core.rejected_rows and core.export_files at once;
-    ``also(con)`` writes the month's other tables inside the same transaction."""
+                keywords: Sequence[str] = (), also=None) -> dict[str, Any]:
+    """Replace the month in core.assignments, core.rejected_rows, core.export_files and
+    core.order_terms at once; ``also(con)`` writes the month's other tables inside the same
+    transaction. 诉求内容 and 来电人 go no further than this function: only the terms that pass the
+    month's thresholds (sql/core_order_terms.sql) are stored, and which of ``keywords``
+    (reference/aspects.csv's) each text holds."""
     staged = month_rows.rows.select(STAGED_COLUMNS)
     rejected = _rejected_per_row(pl.concat([month_rows.faults, month_rows.superseded]))
     files = _file_stats(month_rows, rejected)
@@ -210,11 +222,16 @@ def store_month(con, month: str, month_rows: MonthRows, rules: dict[str, Any], k
         "phone_key": key,
         "fast_close_minutes": rules["flags"]["fast_close_minutes"],
     }
-    frames = dict(staged_rows=staged, credit_map=_credit_map(rules), rejected_rows_new=rejected, export_files_new=files)
+    texts = _order_texts(month_rows.rows)
+    frames = dict(staged_rows=staged, credit_map=_credit_map(rules), rejected_rows_new=rejected, export_files_new=files,
+                  order_terms_new=order_terms(texts, keywords), order_callers=texts.select("order_id", "caller_name"))
+    term_params = {"month": month, "phone_key": key, "min_orders": rules["text"]["min_orders"],
+                   "min_callers": rules["text"]["min_callers"]}
     with registered(con, **frames), transaction(con):
-        for table in ("core.assignments", "core.rejected_rows", "core.export_files"):
+        for table in ("core.assignments", "core.rejected_rows", "core.export_files", "core.order_terms"):
             con.execute(f"DELETE FROM {table} WHERE month = $month", {"month": month})
         con.execute(f"INSERT INTO core.assignments BY NAME {sql_text('core_assignments')}", params)
+        con.execute(f"INSERT INTO core.order_terms BY NAME {sql_text('core_order_terms')}", term_params)
         con.execute("INSERT INTO core.rejected_rows BY NAME SELECT $month AS month, * FROM rejected_rows_new", {"month": month})
         con.execute("INSERT INTO core.export_files BY NAME SELECT $month AS month, * FROM export_files_new", {"month": month})
         if also is not None:
@@ -307,6 +324,10 @@ def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, pa
 
     key = phone_key(Path(paths.phone_key_file), paths.data)
     judge_ranks = _judges_ranks(context)
+    try:
+        keywords = aspect_keywords(paths.reference)
+    except (FileFault, RowFaults) as exc:
+        raise input_failure(exc) from None
     totals = {"rows_in": 0, "rows_stored": 0, "rows_rejected": 0, "rows_replaced": 0}
     file_tables, flag_counts, faults, notes, blocked, hotspot_matches, conflicts = [], {}, [], [], [], [], []
     problems: dict[str, list[pl.DataFrame]] = {"ranks": [], "unknown": [], "invalid": []}
@@ -362,7 +383,7 @@ def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, pa
                 record_attempt(con, month, LOADED, counts, None)
 
             try:
-                stored = store_month(con, month, month_rows, rules, key, also=also)
+                stored = store_month(con, month, month_rows, rules, key, keywords, also=also)
             except (duckdb.IOException, duckdb.FatalException, OSError) as exc:
                 failure = _write_failure(warehouse, month, exc)
                 try:

@@ -44,8 +44,8 @@ if TYPE_CHECKING:
 
 MART_DEPS = [AssetKey(["mart", name]) for name in (
     "overview", "channel_counts", "request_type_shares", "unit_scores", "unit_highlights", "enterprise_scores",
-    "onsite_2h", "hotspots", "hotspot_places", "enterprise_summary", "anomalies")] + [AssetKey(["ref", "units"]),
-                                                                                     AssetKey(["ref", "rules"])]
+    "onsite_2h", "hotspots", "hotspot_places", "enterprise_summary", "anomalies",
+    "hotspot_aspects", "hotspot_terms", "place_clusters")] + [AssetKey(["ref", "units"]), AssetKey(["ref", "rules"])]
 
 DOCX_NAME, HTML_NAME, MD_NAME, XLSX_NAME = "月报.docx", "月报.html", "月报.md", "附表.xlsx"
 CHARTS, DOCX, HTML, MARKDOWN, XLSX = (AssetKey(["report", n]) for n in ("charts", "docx", "html", "markdown", "xlsx"))

@@ -162,6 +162,27 @@ class Report(BaseModel):
         return self
 
 
+class Text(BaseModel):
+    """The hotspot analysis of 诉求内容 (hotline/text). The thresholds count orders and callers:
+    below 1, a term of one order or one caller (a name the masking missed) could be stored."""
+
+    model_config = STRICT
+    min_orders: Count
+    min_callers: Count
+    prior_weight: Annotated[float, Field(gt=0, description="a weight above 0")]
+    terms_per_aspect: Count
+    terms_in_report: Count
+    places_per_aspect: Count
+    places_in_report: Count
+    max_aspects: Count
+    aspects_cover_pct: Annotated[float, Field(gt=0, le=100, description="a percentage above 0 and at most 100")]
+    cluster_min_orders: Count
+    cluster_days: Count
+    clusters_in_report: Count
+    other_aspect: Label
+    enterprise_label: Label
+
+
 class Rules(BaseModel):
     """Every rule setting of domain.md, with its type and range."""
 
@@ -179,6 +200,7 @@ class Rules(BaseModel):
     report: Report
     callbacks: Callbacks
     values: Values
+    text: Text
 
 
 # What a value of each kind must be, as the messages say it (pydantic's own words are for programmers).

@@ -377,7 +377,7 @@ def build_sample_month(rng: np.random.Generator, month: str, window, plans: dict
         written_unit[sel & (rows.enterprise | (rng.random(n_rows) < 0.25))] = alias
 
     addr_series = strings(address)
-    personal = personal_fields(rng, category, addr_series)
+    personal = personal_fields(rng, category, addr_series, path)
     frame = pl.DataFrame({
         "工单编号": strings(ids[row_order]),
         "受理时间": format_times(received[row_order]),

@@ -242,8 +242,11 @@ def draw_addresses(rng: np.random.Generator, category: np.ndarray, town_names: l
     return pl.Series("诉求地址", out, dtype=pl.String)
 
 
-def personal_fields(rng: np.random.Generator, category: np.ndarray, address: pl.Series) -> dict[str, pl.Series]:
-    """Synthetic 来电人, 联系电话 (11-digit mobiles) and 诉求内容; the pipeline must drop them."""
+def personal_fields(rng: np.random.Generator, category: np.ndarray, address: pl.Series,
+                    paths: np.ndarray | None = None) -> dict[str, pl.Series]:
+    """Synthetic 来电人, 联系电话 (11-digit mobiles) and 诉求内容; the pipeline must drop them. With the
+    orders' 诉求分类 ``paths``, 诉求内容 is written per aspect (generator/texts.py), else from one
+    template per category."""
     n = len(category)
     surname = pl.Series(vocab.SURNAMES).gather(rng.integers(0, len(vocab.SURNAMES), n))
     given = pl.Series(vocab.GIVEN_NAMES).gather(rng.integers(0, len(vocab.GIVEN_NAMES), n))
@@ -257,6 +260,10 @@ def personal_fields(rng: np.random.Generator, category: np.ndarray, address: pl.
     tails = pl.Series([vocab.CONTENT_TEMPLATES[k].split("{place}")[1] for k in CATEGORY_KEYS])
     codes = pl.Series(category.astype(np.int64))
     content = heads.gather(codes) + address.fill_null("本区") + tails.gather(codes)
+    if paths is not None:
+        from generator.texts import contents
+        # a seed of the texts' own, from the data (drawing from ``rng`` would move every later draw)
+        content = contents(int(category.sum()) + n, list(paths), address.to_list(), caller.to_list())
     return {"来电人": caller.alias("来电人"), "联系电话": phone.alias("联系电话"), "诉求内容": content.alias("诉求内容")}
 
 
@@ -397,7 +404,7 @@ def build_month(rng: np.random.Generator, month: str, window: tuple[date, date],
 
     town_names = [u.name for u in roster if u.group == "镇街园区"]
     address = draw_addresses(rng, category, town_names)
-    personal = personal_fields(rng, category, address)
+    personal = personal_fields(rng, category, address, path_of)
     district_of_order = np.array([roster[i].district for i in unit], dtype=np.int64)
     order_id = pl.select(pl.concat_str([
         pl.lit(f"GD{month.replace('-', '')}"),

@@ -15,6 +15,7 @@ from assets.platform_exports import (
 )
 from assets.reference import load_adjustments, load_hotspots, load_roster, roster_of_month, unit_names
 from assets.rules import RulesError, load_rules
+from assets.text import ASPECTS_FILE, load_aspects
 from pipelines.settings import Settings
 from schemas.discovery import EXPORT_TYPES, Discovery, discover_exports
 from schemas.files import FileFault, RowFaults, cast_numbers, read_csv_with_headers, validate_reference
@@ -123,6 +124,8 @@ def validate_paths(paths: list[Path], month: str | None = None, echo=print) -> l
                     load_hotspots(path.parent)
                 elif path.name == "columns.csv" and path.parent.name == "reference":
                     load_column_aliases(path.parent)
+                elif path.name == ASPECTS_FILE and path.parent.name == "reference":
+                    load_aspects(path.parent)
                 elif path.name == "adjustments.csv":
                     frame = validate_reference(load_adjustments(path), ADJUSTMENTS_SCHEMA, path, ADJUSTMENTS_HEADERS)
                     if file_month is not None:

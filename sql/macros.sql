@@ -19,11 +19,77 @@ CREATE OR REPLACE TEMP MACRO share_pct(part, whole) AS round2_ratio(part::HUGEIN
 CREATE OR REPLACE TEMP MACRO e4(x) AS (x::DECIMAL(38, 4) * 10000)::HUGEINT;
 -- The hotspot of a 诉求分类 path under the taxonomy in force in month m: the longest prefix of
 -- whole levels wins. NULL when no prefix matches (callers label that with the rules' 其他).
--- Returns {hotspot, sub_hotspot}. Map distinct paths, then join: taxonomies are small.
+-- Returns {hotspot, sub_hotspot, prefix}. Map distinct paths, then join: taxonomies are small.
 CREATE OR REPLACE TEMP MACRO hotspot_of(path, m) AS (
-    SELECT {'hotspot': h.hotspot, 'sub_hotspot': h.sub_hotspot}
+    SELECT {'hotspot': h.hotspot, 'sub_hotspot': h.sub_hotspot, 'prefix': h.prefix}
     FROM ref.hotspots AS h
     WHERE h.month = m AND (path = h.prefix OR starts_with(path, h.prefix || '/'))
     ORDER BY length(h.prefix) DESC, h.hotspot_order
     LIMIT 1
 );
+-- The aspect (方面) of a 诉求分类 path within its hotspot under month m's taxonomy: the
+-- sub-hotspot when the hotspot has sub-hotspots (other_aspect for a path on none of them), else the
+-- level of the path right below the matched prefix (other_aspect for the prefix itself). NULL when
+-- no hotspot matches. (reference/aspects.csv, where it names the hotspot, comes first: order_aspects.)
+CREATE OR REPLACE TEMP MACRO aspect_of(path, m, other_aspect) AS (
+    SELECT CASE
+        WHEN x.h IS NULL THEN NULL
+        WHEN EXISTS (SELECT 1 FROM ref.hotspots AS s
+                     WHERE s.month = m AND s.hotspot = x.h.hotspot AND s.sub_hotspot IS NOT NULL)
+            THEN coalesce(x.h.sub_hotspot, other_aspect)
+        ELSE coalesce(nullif(split_part(substr(path, length(x.h.prefix) + 2), '/', 1), ''), other_aspect)
+    END
+    FROM (SELECT hotspot_of(path, m) AS h) AS x
+);
+-- The orders of month `om`, one row each, with hotspot and aspect under the taxonomy of month `tm`
+-- (a base month's orders are re-mapped with this month's taxonomy, as in sql/hotspots.sql):
+-- month, order_id, category_path, hotspot (the unmatched label when none), aspect (for a hotspot
+-- that reference/aspects.csv names (ref.aspects): its first row, in file order, whose prefix the path
+-- starts with and one of whose keywords the order's text holds, else other_aspect; for any other
+-- hotspot aspect_of; for unmatched orders the path itself), received_at,
+-- place (诉求地址 as stored, else a place the order's text
+-- names, else NULL), caller (keyed hash of 联系电话, else of 来电人, else NULL).
+CREATE OR REPLACE TEMP MACRO order_aspects(om, tm, other_aspect, unmatched_label) AS TABLE
+    WITH
+    orders AS (
+        SELECT order_id, any_value(category_path) AS category_path, min(received_at) AS received_at,
+               min(nullif(trim(address), '')) AS address, min(caller_hash) AS caller
+        FROM core.assignments WHERE month = om
+        GROUP BY order_id
+    ),
+    text_places AS (
+        -- the most specific place the text names: the longest (王庄村 rather than 沙镇)
+        SELECT order_id, first(term ORDER BY length(term) DESC, term) FILTER (WHERE kind = 'place') AS place,
+               min(caller) AS caller
+        FROM core.order_terms WHERE month = om
+        GROUP BY order_id
+    ),
+    mapped AS (
+        SELECT category_path, hotspot_of(category_path, tm).hotspot AS hotspot,
+               aspect_of(category_path, tm, other_aspect) AS aspect
+        FROM (SELECT DISTINCT category_path FROM orders)
+    ),
+    aspect_rules AS (SELECT * FROM ref.aspects WHERE month = tm),
+    keywords AS (SELECT order_id, term FROM core.order_terms WHERE month = om AND kind = 'keyword'),
+    ruled AS (        -- orders of the hotspots aspects.csv names: the first matching row, in file order
+        SELECT o.order_id, arg_min(r.aspect, r.aspect_order) AS aspect
+        FROM orders AS o
+        JOIN mapped AS m USING (category_path)
+        JOIN aspect_rules AS r ON r.hotspot = m.hotspot
+        WHERE (r.prefix IS NULL OR o.category_path = r.prefix OR starts_with(o.category_path, r.prefix || '/'))
+          AND (len(r.keywords) = 0 OR EXISTS (SELECT 1 FROM keywords AS k
+                                               WHERE k.order_id = o.order_id AND list_contains(r.keywords, k.term)))
+        GROUP BY o.order_id
+    )
+    SELECT om AS month, o.order_id, o.category_path,
+           coalesce(m.hotspot, unmatched_label) AS hotspot,
+           CASE WHEN m.hotspot IN (SELECT hotspot FROM aspect_rules) THEN coalesce(r.aspect, other_aspect)
+                ELSE coalesce(m.aspect, o.category_path) END AS aspect,
+           m.hotspot IS NULL AS unmatched,
+           o.received_at,
+           coalesce(o.address, t.place) AS place,
+           coalesce(o.caller, t.caller) AS caller
+    FROM orders AS o
+    JOIN mapped AS m USING (category_path)
+    LEFT JOIN ruled AS r USING (order_id)
+    LEFT JOIN text_places AS t USING (order_id);

@@ -135,3 +135,23 @@ CREATE TABLE IF NOT EXISTS core.blocked_faults (
     value VARCHAR,
     reason VARCHAR NOT NULL
 );
+-- The terms of each order's 诉求内容 (hotline/text: masked, segmented), only those that at least
+-- text.min_orders orders from text.min_callers distinct callers of the month use: the raw text
+-- and any rare token (a name the masking missed) never get here.
+CREATE TABLE IF NOT EXISTS core.order_terms (
+    month VARCHAR NOT NULL,
+    order_id VARCHAR NOT NULL,
+    term VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,                -- 'term' (what people report) or 'place' (a place named in the text)
+    caller VARCHAR                        -- the order's caller: keyed hash of 联系电话, else of 来电人; NULL if neither
+);
+-- reference/aspects.csv for a month (optional; assets/text.py): written by ref/aspects, read by the
+-- macro order_aspects. Created here so that a data folder without the file reads an empty table.
+CREATE TABLE IF NOT EXISTS ref.aspects (
+    month VARCHAR NOT NULL,
+    hotspot VARCHAR NOT NULL,
+    aspect VARCHAR NOT NULL,
+    prefix VARCHAR,                       -- NULL: any path of the hotspot
+    keywords VARCHAR[] NOT NULL,          -- empty: any order
+    aspect_order INTEGER NOT NULL         -- row of aspects.csv: the first matching row wins
+);

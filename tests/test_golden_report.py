@@ -158,8 +158,10 @@ SEED_SENTENCES = [
     "抄送：区委常委、各区长，区人大常委会办公室，区政协办公室。",
 ]
 
-# The seed's prose that needs a person, therefore NOT expected verbatim: the draft holds a
-# 【待补充：…（key）】 placeholder there instead (with the facts the marts give, e.g. the places).
+# The seed's prose that needs a person, therefore NOT expected verbatim. The hotspots' paragraphs
+# and section 四's 从诉求内容看 are drafted from the orders (aspects, terms, places); the draft holds a
+# 【待补充：…（key）】 placeholder for the typical case only.
+PLACEHOLDERS_LEFT = ["企业·典型案例"]
 ANALYST_PROSE = {
     "热点·拖欠工资": "临近春节，欠薪类工单数量有所增长，问题主要涉及：一是农民工欠薪方面，欠薪领域为高铁建设项目、…二是企业欠薪方面，…",
     "热点·消费者维权": "问题主要涉及：一是预付消费方面，…二是服务消费方面，…三是网络消费方面，…四是食品消费方面，…",
@@ -169,6 +171,17 @@ ANALYST_PROSE = {
     "企业·诉求内容": "从诉求内容看，主要涉及企业纠纷、综合审批、商户用水用电、物业管理、政策咨询等。",
     "企业·典型案例": "部门在综合审批、商户用水用电、物业管理等方面办理较好。如市民庞先生反映：…对处理结果表示满意。",
 }
+
+# Section 三's aspects (方面) as the seed names them, in its order, with its counts where it gives them.
+SEED_ASPECTS = {
+    "拖欠工资": [("农民工欠薪", 1446), ("企业欠薪", 713)],
+    "消费者维权": [("预付消费", None), ("服务消费", None), ("网络消费", None), ("食品消费", None)],
+    "物业管理": [("卫生保洁", None), ("物业服务质量", None), ("停车管理", None)],
+    "用水": [("农村生活用水", 391), ("城区居民用水", None)],
+    "市容环境": [("占道经营", None), ("扬尘", None), ("暴露垃圾", None)],
+}
+# The seed's places of a hotspot's first aspect ("一是卫生保洁方面，…主要涉及聚鑫苑小区、管道局家属院等")
+SEED_FIRST_ASPECT_PLACES = {"物业管理": ["聚鑫苑小区", "管道局家属院"], "用水": ["沙镇镇", "郑家镇"]}
 
 # The places facts.md names for section 三 (from the analyst prose): the draft lists them as facts.
 SEED_PLACES = {
@@ -206,13 +219,35 @@ def test_docx_holds_every_seed_sentence(sample_report):
     assert _missing(text, SEED_SENTENCES) == []
 
 
-def test_analyst_prose_is_a_marked_placeholder_with_the_facts(sample_report):
+def test_only_the_typical_case_is_left_as_a_placeholder(sample_report):
     for text in (markdown_text(sample_report["folder"]), docx_text(sample_report["folder"])):
-        for key in ANALYST_PROSE:
-            assert re.search(r"【待补充：[^】]*（" + re.escape(key) + r"）】", text), f"no placeholder for {key}"
-        for hotspot, places in SEED_PLACES.items():
-            paragraph = re.search(r"【待补充：[^】]*（热点·" + hotspot + r"）】。诉求较多的地点有(.*?)等。", text)
-            assert paragraph and _missing(paragraph.group(1), places) == [], f"places of {hotspot}"
+        assert re.findall(r"【待补充：[^】]*（([^）]*)）】", text) == PLACEHOLDERS_LEFT
+
+
+def _aspects_paragraph(text: str, hotspot: str) -> str:
+    """The drafted paragraph of a hotspot: from its "问题主要涉及：" to the next hotspot or section."""
+    start = text.index("问题主要涉及：", text.index(f"{hotspot}问题"))
+    end = min([i for i in (text.find("（", start), text.find("四、", start), text.find("需关注。", start)) if i > 0])
+    return text[start:end]
+
+
+def test_section_three_names_the_seeds_aspects_terms_and_places(sample_report):
+    for text in (markdown_text(sample_report["folder"]), docx_text(sample_report["folder"])):
+        for hotspot, aspects in SEED_ASPECTS.items():
+            paragraph = _aspects_paragraph(text, hotspot)
+            found = re.findall(r"([一二三四])是(.+?)方面(\d+)件", paragraph)
+            assert [a for _, a, _ in found] == [a for a, _ in aspects], hotspot
+            assert all(int(orders) == n for (_, n), (_, _, orders) in zip(aspects, found) if n), hotspot
+            # each aspect says what people report and where; every place is one the seed names
+            assert paragraph.count("群众主要反映") == len(aspects), hotspot
+            places = re.findall(r"，主要涉及([^。，]*?)等。", paragraph)
+            assert len(places) == len(aspects)
+            assert all(_missing("、".join(SEED_PLACES[hotspot]), p.split("、")) == [] for p in places
+                       if hotspot in SEED_PLACES), hotspot
+            if hotspot in SEED_FIRST_ASPECT_PLACES:
+                assert places[0].split("、") == SEED_FIRST_ASPECT_PLACES[hotspot]
+        # section 四 from the enterprise orders' terms
+        assert re.search(r"从诉求内容看，主要涉及[^【。]+等。", text)
 
 
 def test_docx_top_bottom_table(sample_report):

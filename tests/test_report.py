@@ -61,8 +61,10 @@ def _report(sample_report, notes: str | None = None):
 
 def test_notes_fill_the_placeholders(sample_report):
     draft = _report(sample_report)
+    # drafted from the orders (hotspot aspects, terms, places; the enterprise terms), yet replaceable
     keys = ["热点·拖欠工资", "热点·消费者维权", "热点·物业管理", "热点·用水", "热点·市容环境", "企业·诉求内容", "企业·典型案例"]
-    assert len(draft.placeholders()) == len(keys)
+    # the one placeholder left: the enterprise typical case (the sample's notes.md has 工作动态)
+    assert len(draft.placeholders()) == 1 and "企业·典型案例" in draft.placeholders()[0]
     notes = (sample_report["env"]["data"] / "months" / MONTH / "notes.md").read_text(encoding="utf-8")
     notes += "\n\n" + "\n\n".join(f"## 补充：{k}\n{k}的分析文字。" for k in keys) + "\n"
     final = _report(sample_report, notes)
@@ -95,7 +97,7 @@ def test_placeholder_check_warns_with_the_count(sample_report):
     evaluation = sample_report["checks"]["report_has_no_placeholders"]
     assert not evaluation.passed
     assert evaluation.severity == AssetCheckSeverity.WARN
-    assert evaluation.metadata["placeholders"].value == 7
+    assert evaluation.metadata["placeholders"].value == 1
 
 
 def test_placeholder_count_follows_the_analysts_edits_to_the_docx(sample_report, tmp_path):
@@ -107,12 +109,11 @@ def test_placeholder_count_follows_the_analysts_edits_to_the_docx(sample_report,
 
     doc = Document(str(sample_report["folder"] / "月报.docx"))
     marked = [p for p in doc.paragraphs if "【待补充" in p.text]
-    assert len(marked) == 7
-    marked[0].text = "问题主要涉及：拖欠农民工工资……"
-    split = marked[1].text
+    assert len(marked) == 1
+    split = marked[0].text
     cut = split.index("【待补充") + 3
-    marked[1].text = split[:cut]
-    marked[1].add_run(split[cut:])
+    marked[0].text = split[:cut]
+    marked[0].add_run(split[cut:])
     cell = doc.tables[0].rows[1].cells[0]
     cell.paragraphs[0].add_run("【待补充：表内")
     cell.paragraphs[0].add_run("说明】")
@@ -120,8 +121,11 @@ def test_placeholder_count_follows_the_analysts_edits_to_the_docx(sample_report,
     doc.save(str(edited))
     found = docx_placeholders(edited)
     retyped = split[split.index("【待补充"):split.index("】", split.index("【待补充")) + 1]
-    assert len(found) == 7 and retyped in found and "【待补充：表内说明】" in found
-    assert not any("拖欠工资" in p for p in found)
+    assert len(found) == 2 and retyped in found and "【待补充：表内说明】" in found
+    # filled in: gone from the count
+    marked[0].text = "部门在综合审批等方面办理较好。"
+    doc.save(str(edited))
+    assert docx_placeholders(edited) == ["【待补充：表内说明】"]
 
 
 def test_files_and_metadata(sample_report):
@@ -220,7 +224,7 @@ def test_worker_processes_render_the_same_files_as_the_run_process(sample_report
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
     assert _document_xml(a / "月报.docx") == _document_xml(b / "月报.docx")
     assert (a / "月报.html").read_text(encoding="utf-8") == (b / "月报.html").read_text(encoding="utf-8")
-    assert pooled[MONTH]["markdown"] == inline[MONTH]["markdown"] and len(pooled[MONTH]["placeholders"]) == 7
+    assert pooled[MONTH]["markdown"] == inline[MONTH]["markdown"] and len(pooled[MONTH]["placeholders"]) == 1
     assert not [p for p in a.iterdir() if p.name.endswith(".tmp")]
 
 

@@ -47,7 +47,7 @@ def test_html_report_in_chromium(sample_report, page, tmp_path):
     tables = page.eval_on_selector_all("table", "els => els.map(e => e.rows.length)")
     assert len(tables) == 6 and all(n > 1 for n in tables)
     assert page.locator("#table1 tbody tr").count() == 15
-    assert page.locator("mark.placeholder").count() == 7
+    assert page.locator("mark.placeholder").count() == 1  # the enterprise typical case
     assert page.locator(".watermark").is_visible()
     # nothing fetched but the file itself and its inline data
     assert [u for u in requests if not (u.startswith("file:") or u.startswith("data:"))] == []

@@ -100,5 +100,17 @@ def load_report_data(con: duckdb.DuckDBPyConnection, month: str, month_dir: Path
             ORDER BY month, hotspot""", {**trend_params, "names": top_names}),
         short_names=dict(fetch(con, "SELECT unit, short_name FROM ref.units WHERE month = $month", p).rows()),
         notes=notes_path.read_text(encoding="utf-8-sig") if notes_path is not None and notes_path.exists() else None,
-        extras={"top_hotspots": top_names},
+        extras={"top_hotspots": top_names, **_text_extras(con, month)},
     )
+
+
+def _text_extras(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, pl.DataFrame]:
+    """What the hotspots are about (assets/text.py): aspects, distinctive terms, clusters."""
+    p = {"month": month}
+    return {
+        "aspects": fetch(con, "SELECT * FROM mart.hotspot_aspects WHERE month = $month "
+                              "ORDER BY hotspot, rank, aspect", p),
+        "terms": fetch(con, "SELECT * FROM mart.hotspot_terms WHERE month = $month ORDER BY hotspot, aspect, rank", p),
+        "clusters": fetch(con, "SELECT * FROM mart.place_clusters WHERE month = $month "
+                               "ORDER BY orders DESC, first_received, place", p),
+    }

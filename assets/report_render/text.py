@@ -303,13 +303,88 @@ class Builder:
             places = [r["place"] for r in d.places.filter(d.places["hotspot"] == name).iter_rows(named=True)
                       if r["sub_hotspot"] is None]
             key = f"热点·{name}"
+            drafted = self._aspects_text(name)
+            if drafted:
+                self.p(Run("问题主要涉及：" + drafted), fill_key=key)
+                continue
             runs = [Run("问题主要涉及："), placeholder(key, f"{name}问题主要涉及的方面、原因与典型情况，由分析员归纳")]
             if places:
                 runs.append(Run(f"。诉求较多的地点有{joined(places)}等。"))
             else:
                 runs.append(Run("。"))
             self.p(*runs, fill_key=key)
+        self._watch_list()
         self.figure("trend")
+
+    def _terms(self, hotspot: str, aspect: str) -> list[str]:
+        terms = self.d.extras.get("terms")
+        if terms is None or terms.height == 0:
+            return []
+        rows = terms.filter((terms["hotspot"] == hotspot) & (terms["aspect"] == aspect)).sort("rank")
+        return rows["term"].to_list()
+
+    def _aspects_text(self, hotspot: str) -> str | None:
+        """一是{方面}方面{N}件，群众主要反映{term}、{term}等问题，主要涉及{place}、{place}等。二是… — the
+        hotspot's largest aspects until they cover text.aspects_cover_pct of it, at most
+        text.max_aspects (mart.hotspot_aspects, hotspot_terms). Without aspects, the hotspot's own
+        terms and places; None when there is nothing to say (the placeholder stays)."""
+        t = self.d.rules["text"]
+        n_terms, n_places = int(t["terms_in_report"]), int(t["places_in_report"])
+        aspects = self.d.extras.get("aspects")
+        rows = [] if aspects is None else [
+            r for r in aspects.filter(aspects["hotspot"] == hotspot).sort("rank", "aspect").iter_rows(named=True)
+            if not r["other"]]
+        chosen, covered = [], Decimal(0)
+        for r in rows:
+            if len(chosen) >= int(t["max_aspects"]) or covered >= Decimal(str(t["aspects_cover_pct"])):
+                break
+            chosen.append(r)
+            covered += dec(r["share_pct"]) or Decimal(0)
+
+        def clauses(terms: list[str], places: list[str]) -> str:
+            text = f"，群众主要反映{joined(terms[:n_terms])}等问题" if terms else ""
+            return text + (f"，主要涉及{joined(places[:n_places])}等" if places else "")
+
+        if not chosen:
+            own = self.d.places.filter(self.d.places["hotspot"] == hotspot)
+            places = [r["place"] for r in own.iter_rows(named=True) if r["sub_hotspot"] is None]
+            terms = self._terms(hotspot, "")
+            return clauses(terms, places).removeprefix("，") + "。" if terms else None
+        return "".join(f"{CN_NUMBERS[i + 1]}是{r['aspect']}方面{r['orders']}件"
+                       f"{clauses(self._terms(hotspot, r['aspect']), list(r['places'] or []))}。"
+                       for i, r in enumerate(chosen))
+
+    def _watch_list(self) -> None:
+        """需关注: the places where orders about one aspect cluster (mart.place_clusters) and the
+        significant rises (mart.anomalies, surge)."""
+        t, d = self.d.rules["text"], self.d
+        clusters = d.extras.get("clusters")
+        items = []
+        if clusters is not None:
+            for c in clusters.head(int(t["clusters_in_report"])).iter_rows(named=True):
+                first, last = c["first_received"], c["last_received"]
+                items.append(f"{c['place']}{first.month}月{first.day}日至{last.month}月{last.day}日"
+                             f"{c['aspect']}方面诉求{c['orders']}件（{c['callers']}位来电人）")
+        kinds = {"hotspot": "热点问题", "sub_hotspot": "热点问题", "channel": "受理渠道", "unit": "承办单位"}
+        grouped: dict[str, list[str]] = {}
+        for a in d.anomalies.iter_rows(named=True):
+            bases = [change(a[f"{b}_pct"], label) for b, label in (("yoy", "同比"), ("mom", "环比"))
+                     if a.get(f"rise_{b}")]
+            grouped.setdefault(kinds.get(a["kind"], a["kind"]), []).append(
+                f"{a['item'].replace('/', '·')}{a['count']}件（{'，'.join(bases)}）")
+        order = list(dict.fromkeys(kinds.values()))
+        rank = {kind: i for i, kind in enumerate(order)}
+        rises = [f"{kind}{'、'.join(grouped[kind])}" for kind in sorted(grouped, key=lambda k: rank.get(k, len(rank)))]
+        if not items and not rises:
+            self.p(self.b("需关注。"), Run("本月未发现聚集性诉求，也未发现显著上升的问题。"))
+            return
+        runs = [self.b("需关注。")]
+        if items:
+            runs.append(Run(f"聚集性诉求（同一地点{plain(t['cluster_days'])}日内同一方面{plain(t['cluster_min_orders'])}件以上）："
+                            + "；".join(items) + "。"))
+        if rises:
+            runs.append(Run("显著上升的有：" + "；".join(rises) + "。"))
+        self.p(*runs)
 
     def section_enterprise(self) -> None:
         e = self.d.enterprise
@@ -325,7 +400,12 @@ class Builder:
         if parts:
             self.p("从承办量看，" + "；".join(parts) + "。")
         key = "企业·诉求内容"
-        self.p(Run("从诉求内容看，主要涉及"), placeholder(key, "企业诉求的主要内容，如企业纠纷、综合审批等"), Run("等。"), fill_key=key)
+        terms = self._terms(self.d.rules["text"]["enterprise_label"], "")
+        if terms:
+            self.p(Run(f"从诉求内容看，主要涉及{joined(terms)}等。"), fill_key=key)
+        else:
+            self.p(Run("从诉求内容看，主要涉及"), placeholder(key, "企业诉求的主要内容，如企业纠纷、综合审批等"), Run("等。"),
+                   fill_key=key)
         self.figure("enterprise_units")
         self.p(f"从办理情况看，企业诉求解决率{pct_text(e['resolution_pct'])}，综合满意率{pct_text(e['satisfaction_pct'])}。")
         key = "企业·典型案例"

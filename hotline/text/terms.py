@@ -1,0 +1,145 @@
+"""诉求内容 → the terms of each order: masked, segmented, filtered.
+
+Segmentation is rjieba (jieba's dictionary and HMM in Rust; BENCHMARKS.md has the measurement
+against jieba). Each DISTINCT masked text is segmented once: re-exports, co-handled orders and
+template-like texts repeat the same text many times.
+
+A token becomes a term when it has at least two characters, holds no digit, holds a Han
+character, is not a stop word (stopwords.txt: the hotline's formulaic words) and is not tagged as a
+person's name (jieba's nr family), nor a compound surname, nor the short token right after either
+(the rest of a name the tagger split). Place-like tokens (tagged ns, or ending like a place: 村, 小区,
+路 …) are returned with kind 'place': the text's places stand in for an empty 诉求地址."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import polars as pl
+
+from hotline.text.mask import mask_contents
+
+STOPWORDS_FILE = Path(__file__).with_name("stopwords.txt")
+PERSON_TAGS = frozenset({"nr", "nrfg", "nrt"})
+PLACE_TAGS = frozenset({"ns", "nsf"})
+PLACE_ENDINGS = ("村", "镇", "乡", "街道", "社区", "小区", "家园", "花园", "公寓", "广场", "大道", "路", "街",
+                 "苑", "府", "城", "家属院", "市场", "商场", "工地")
+# endings no given name has: a token tagged as a name but ending so is a place (王庄村)
+UNAMBIGUOUS_PLACE_ENDINGS = ("村", "镇", "乡", "社区", "小区", "街道")
+COMPOUND_SURNAMES = frozenset("欧阳 诸葛 司马 上官 司徒 东方 皇甫 慕容 令狐 公孙 夏侯 尉迟 长孙 宇文 端木 独孤 南宫 "
+                              "西门 百里 呼延 轩辕 太史 申屠 钟离 闻人 万俟 澹台 公冶 宗政 濮阳 淳于 单于".split())
+TERM, PLACE, KEYWORD = "term", "place", "keyword"
+OUTPUT_SCHEMA = {"order_id": pl.String, "term": pl.String, "kind": pl.String}
+
+
+@cache
+def stopwords() -> frozenset[str]:
+    lines = STOPWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+
+
+def tagged_tokens(texts: list[str]) -> pl.DataFrame:
+    """Every token of every text: text (the index in ``texts``), word, tag. Texts are cut
+    (rjieba.cut, its HMM finds unknown words such as names), and each distinct word is tagged once
+    on its own (rjieba.tag): a dictionary word gets its dictionary tag as it would in context, an
+    unknown word its HMM tag (nr for a name). Tagging every text in context costs 2.5× the cut.
+    The only loops in Python; the filtering is vectorized (``segment_frame``)."""
+    import rjieba
+
+    cut = rjieba.cut
+    pieces = [cut(text) for text in texts]
+    lengths = [len(p) for p in pieces]
+    words = pl.Series([w for p in pieces for w in p], dtype=pl.String)
+    vocabulary = words.unique()
+    tag = rjieba.tag
+    own = [tag(w) for w in vocabulary.to_list()]
+    # a word the tagger splits again on its own is no name as a whole: tagged 'x'
+    tags = pl.Series([t[0][1] if len(t) == 1 else "x" for t in own], dtype=pl.String)
+    return pl.DataFrame({
+        "text": pl.Series(np.repeat(np.arange(len(texts), dtype=np.int64), lengths)),
+        "word": words,
+        "tag": words.replace_strict(vocabulary, tags, return_dtype=pl.String),
+    })
+
+
+def segment_frame(texts: list[str]) -> pl.DataFrame:
+    """The terms of each text: text (index), term, kind ('term' or 'place'), each term once per text."""
+    tokens = tagged_tokens(texts)
+    word, tag = pl.col("word"), pl.col("tag")
+    unambiguous_place = (word.str.len_chars() >= 3) & pl.any_horizontal(
+        [word.str.ends_with(e) for e in UNAMBIGUOUS_PLACE_ENDINGS])
+    is_name = (tag.is_in(list(PERSON_TAGS)) & ~unambiguous_place) | word.is_in(list(COMPOUND_SURNAMES))
+    # A name's second half is often mis-tagged (诸葛/nr 青云/ns, 欧阳/ns 娜娜/nrt): the token right
+    # after a name or a compound surname goes too, unless it is long or not a noun.
+    after_name = is_name.shift(1).over("text").fill_null(False)
+    tail_of_name = after_name & (word.str.len_chars() <= 2) & tag.str.slice(0, 1).is_in(["n", "j"])
+    candidate = ((word.str.len_chars() >= 2) & ~word.str.contains(r"\d") & word.str.contains(r"\p{Han}")
+                 & ~word.is_in(list(stopwords())))
+    place = tag.is_in(list(PLACE_TAGS)) | ((word.str.len_chars() >= 3)
+                                           & pl.any_horizontal([word.str.ends_with(e) for e in PLACE_ENDINGS]))
+    return (tokens.filter(candidate & ~is_name & ~tail_of_name)
+            .select("text", word.alias("term"),
+                    pl.when(place).then(pl.lit(PLACE)).otherwise(pl.lit(TERM)).alias("kind"))
+            .unique(subset=["text", "term"], keep="first", maintain_order=True))
+
+
+# Above this many distinct texts, a second process segments half of them (spawned: ~1 s to start,
+# so below it the run's own process is faster); HOTLINE_TEXT_WORKERS=1 keeps it all in process.
+PARALLEL_MIN_TEXTS = 100_000
+WORKERS_ENV = "HOTLINE_TEXT_WORKERS"
+
+
+def segment_texts(texts: list[str]) -> pl.DataFrame:
+    """``segment_frame``, split between this process and a second one for a large month (rjieba
+    holds the GIL, so threads would not help)."""
+    import os
+
+    workers = int(os.environ.get(WORKERS_ENV, min(os.cpu_count() or 1, 2)))
+    if workers < 2 or len(texts) < PARALLEL_MIN_TEXTS:
+        return segment_frame(texts)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    half = len(texts) // 2
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        second = pool.submit(segment_frame, texts[half:])
+        first = segment_frame(texts[:half])
+        try:
+            rest = second.result()
+        except BrokenProcessPool:
+            # the process could not start (a script that runs months without the
+            # `if __name__ == "__main__":` guard that spawn needs): this process does it all
+            rest = segment_frame(texts[half:])
+    return pl.concat([first, rest.with_columns(pl.col("text") + half)])
+
+
+def segment(texts: list[str]) -> list[list[tuple[str, str]]]:
+    """The (term, kind) pairs of each text, each term once per text, in order of first use."""
+    out: list[list[tuple[str, str]]] = [[] for _ in texts]
+    for i, term, kind in segment_frame(texts).iter_rows():
+        out[i].append((term, kind))
+    return out
+
+
+def order_terms(orders: pl.DataFrame, keywords: Sequence[str] = ()) -> pl.DataFrame:
+    """One row per (order, term): ``orders`` has order_id, content and caller_name (one row per
+    order). Returns order_id, term, kind ('term', 'place', or 'keyword' for each of ``keywords``
+    (reference/aspects.csv's, the analyst's words) the masked text holds). The raw text is not
+    returned."""
+    masked = pl.DataFrame({"order_id": orders["order_id"],
+                           "text": mask_contents(orders["content"], orders["caller_name"]).alias("text")})
+    masked = masked.filter(pl.col("text").is_not_null())
+    texts = masked.get_column("text").unique()
+    if texts.len() == 0:
+        return pl.DataFrame(schema=OUTPUT_SCHEMA)
+    found = [masked.filter(pl.col("text").str.contains(k, literal=True)).select(
+        "order_id", pl.lit(k).alias("term"), pl.lit(KEYWORD).alias("kind")) for k in keywords]
+    per_text = segment_texts(texts.to_list()).with_columns(pl.col("text").cast(pl.Int64))
+    index = pl.DataFrame({"text_value": texts, "text": pl.Series(np.arange(texts.len(), dtype=np.int64))})
+    terms = (masked.join(index, left_on="text", right_on="text_value")
+             .select("order_id", pl.col("text_right").alias("text"))
+             .join(per_text, on="text").select(list(OUTPUT_SCHEMA)))
+    return pl.concat([terms, *found]) if found else terms

@@ -1,0 +1,35 @@
+-- mart.place_clusters (聚集性诉求): a place with at least $cluster_min_orders orders about the same
+-- hotspot and aspect within $cluster_days days (last − first receipt ≤ that many days). Places
+-- are 诉求地址 as stored, else a place the order's text names (order_aspects); unmatched orders
+-- (其他) cluster by their 诉求分类 path. One row per place and aspect: its densest window (most
+-- orders, then the earliest), with its orders, distinct callers (keyed hashes; orders without a
+-- known caller add none) and first and last receipt. Over DISTINCT orders.
+WITH
+orders AS (
+    SELECT * FROM order_aspects($month, $month, $other_aspect, $unmatched_label)
+    WHERE place IS NOT NULL
+),
+windows AS (
+    SELECT place, hotspot, aspect, received_at AS window_start,
+           count(*) OVER (PARTITION BY place, hotspot, aspect ORDER BY received_at
+                          RANGE BETWEEN CURRENT ROW AND to_days(CAST($cluster_days AS INTEGER)) FOLLOWING) AS n
+    FROM orders
+),
+densest AS (
+    SELECT place, hotspot, aspect, window_start,
+           row_number() OVER (PARTITION BY place, hotspot, aspect ORDER BY n DESC, window_start) AS position
+    FROM windows WHERE n >= $cluster_min_orders
+),
+members AS (
+    SELECT d.place, d.hotspot, d.aspect, o.order_id, o.caller, o.received_at
+    FROM densest AS d
+    JOIN orders AS o ON o.place = d.place AND o.hotspot = d.hotspot AND o.aspect = d.aspect
+         AND o.received_at >= d.window_start
+         AND o.received_at <= d.window_start + to_days(CAST($cluster_days AS INTEGER))
+    WHERE d.position = 1
+)
+SELECT $month AS month, place, hotspot, aspect, count(*) AS orders, count(DISTINCT caller) AS callers,
+       min(received_at) AS first_received, max(received_at) AS last_received
+FROM members
+GROUP BY place, hotspot, aspect
+ORDER BY orders DESC, place, hotspot, aspect
