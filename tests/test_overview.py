@@ -120,10 +120,8 @@ def data(tmp_path, monkeypatch) -> DataFolder:
 def run_month(month: str, marts=MY_MARTS) -> None:
     """Materialize the month's marts and everything they need, in one real Dagster run (the same
     definitions the CLI and the UI load; only this module's marts and their upstream assets)."""
-    # ingest writes three tables in one step: select them together
-    ingest = AssetSelection.assets(AssetKey(["core", "export_files"]), AssetKey(["core", "rejected_rows"]),
-                                    AssetKey(["core", "adjustments"]))
-    selection = AssetSelection.assets(*marts).upstream() | ingest
+    # the ingest writes several tables in one step that cannot be split: select them together
+    selection = AssetSelection.assets(*marts).upstream().required_multi_asset_neighbors()
     result = materialize(pipelines.definitions.all_assets, partition_key=month, selection=selection,
                          resources=build_resources())
     assert result.success

@@ -125,7 +125,7 @@ def test_backfill_ends_in_the_summary_table(sample):
     lines = sample["backfill"].stdout.strip().splitlines()
     assert lines[-3].split() == ["month", "state", "stored", "rejected", "replaced", "checks", "report", "stale"]
     assert lines[-2].split()[:5] == ["2024-01", "loaded", "15,428", "0", "0"]
-    assert "draft (7 to fill)" in lines[-1] and lines[-1].startswith("2024-02")
+    assert "draft (1 to fill)" in lines[-1] and lines[-1].startswith("2024-02")
     # Dagster's own log lines only with --verbose
     assert " - dagster - " not in sample["backfill"].stderr
 
@@ -140,7 +140,7 @@ def test_status_shows_each_month(sample):
     assert all(re.fullmatch(r"\d+ ok, 1 warn", " ".join(row[5:9])) for row in rows[1:]), done.stdout
     as_json = json.loads(hotline(sample["env"], "status", FEB, "--json").stdout)
     assert [m["month"] for m in as_json] == [FEB]
-    assert as_json[0]["report"] == "draft" and as_json[0]["placeholders"] == 7
+    assert as_json[0]["report"] == "draft" and as_json[0]["placeholders"] == 1
     assert as_json[0]["checks_warned"] == ["report_has_no_placeholders"] and as_json[0]["stale"] is False
 
 
