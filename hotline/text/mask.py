@@ -7,18 +7,17 @@ digits (bank cards, house keys, licence numbers). Names the segmenter tags as a 
 in ``hotline.text.terms``. A masked span becomes a full-width comma, so the segmenter sees a
 boundary there and no term can straddle it.
 
-The number patterns are those of ``assets/exports.py`` (诉求地址 masking): keep the two in step.
+The number patterns are the ones 诉求地址 is masked with (hotline/personal.py): dotted, dashed and
+spaced numbers and IDs written in groups too.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
+from hotline.personal import _DIGITS, _FULL_WIDTH_DIGITS, ID_NUMBER, PHONE_NUMBER
+
 _SPACES = " \t\r\n\u3000\u00a0"
-_FULL_WIDTH_DIGITS = list("０１２３４５６７８９")
-_DIGITS = list("0123456789")
-ID_NUMBER = r"\d{17}[\dXx]|\d{15}"
-PHONE_NUMBER = r"(?:\+?86[-\s]?)?1[3-9]\d[-\s]?\d{4}[-\s]?\d{4}|0\d{2,3}[-\s]?\d{7,8}"
 LONG_NUMBER = r"\d{6,}"
 # One Han character (the surname) before a form of address; compound surnames leave a single
 # character, which is never a term. 某/某某 is how operators write an unnamed person (王某).
