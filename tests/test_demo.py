@@ -82,5 +82,6 @@ def contract_tables() -> dict[str, list[str]]:
         if match:
             columns = re.sub(r"\([^)]*\)", "", match.group(2))  # "sub_hotspot (NULL on …)"
             tables[match.group(1)] = [c.strip() for c in columns.split(",") if c.strip()]
-    assert len(tables) == 9, tables.keys()
+    # the parse found the contract's tables (its list grows with the contract)
+    assert {"core.assignments", "core.rejected_rows", "mart.unit_scores", "mart.hotspot_terms"} <= set(tables), tables
     return tables
