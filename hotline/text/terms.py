@@ -59,6 +59,7 @@ def _cut(texts: list[str]) -> tuple[pl.Series, np.ndarray]:
 
 
 def _cut_batch(texts: list[str]) -> tuple[pl.Series, np.ndarray]:
+    """``_cut`` of one batch: one call for the joined texts, else (a text holds the separator) one per text."""
     import rjieba
 
     joined = TEXT_SEPARATOR.join(texts)
