@@ -89,6 +89,20 @@ def test_segment_masks_names_numbers_and_formulaic_words():
     assert segment(["拖欠工资，问题"]) == [[("拖欠工资", "term")]]
 
 
+
+def test_texts_cut_together_split_as_each_alone():
+    """Texts are cut in batches joined by a separator: each text still gets the terms it gets
+    alone (blank and Latin-only texts none); a batch where a text holds the separator itself is cut
+    one text at a time, with the same terms."""
+    texts = ["小区停水频繁\r\n水压较小", "", "拖欠工资", " \n", "abc 停车", "王庄村扬尘"]
+    together = segment(texts)
+    assert together == [segment([text])[0] for text in texts]
+    assert together == [[("小区", "term"), ("停水", "term"), ("频繁", "term"), ("水压", "term")], [],
+                        [("拖欠工资", "term")], [], [("停车", "term")], [("王庄村", "place"), ("扬尘", "term")]]
+    with_separator = segment(texts + ["楼道\x00下水道堵塞"])
+    assert with_separator[:-1] == together
+    assert with_separator[-1] == [("楼道", "term"), ("下水道", "term"), ("堵塞", "term")]
+
 def test_terms_aspects_and_clusters(data):
     build_month(data)
     # every stored term is used by at least 5 orders from at least 3 callers of the month

@@ -40,48 +40,87 @@ def stopwords() -> frozenset[str]:
     return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
 
 
-def tagged_tokens(texts: list[str]) -> pl.DataFrame:
-    """Every token of every text: text (the index in ``texts``), word, tag. Texts are cut
-    (rjieba.cut, its HMM finds unknown words such as names), and each distinct word is tagged once
-    on its own (rjieba.tag): a dictionary word gets its dictionary tag as it would in context, an
-    unknown word its HMM tag (nr for a name). Tagging every text in context costs 2.5× the cut.
-    The only loops in Python; the filtering is vectorized (``segment_frame``)."""
+# Texts are cut in batches joined by this character: it is neither Han nor a letter, digit or space,
+# so the segmenter ends a block at it and makes it a token of its own; each text's tokens are the
+# ones between two of them, the same as cutting the text alone (one call per batch instead of per text).
+TEXT_SEPARATOR = "\x00"
+CUT_BATCH_TEXTS = 20_000
+
+
+def _cut(texts: list[str]) -> tuple[pl.Series, np.ndarray]:
+    """Every token of every text, flat (rjieba.cut, its HMM finds unknown words such as names), and
+    the index of each token's text."""
+    words, text_index = [], []
+    for first in range(0, len(texts), CUT_BATCH_TEXTS):
+        batch_words, batch_index = _cut_batch(texts[first:first + CUT_BATCH_TEXTS])
+        words.append(batch_words)
+        text_index.append(first + batch_index)
+    return pl.concat(words), np.concatenate(text_index)
+
+
+def _cut_batch(texts: list[str]) -> tuple[pl.Series, np.ndarray]:
+    """``_cut`` of one batch: one call for the joined texts, else (a text holds the separator) one per text."""
     import rjieba
 
-    cut = rjieba.cut
-    pieces = [cut(text) for text in texts]
-    lengths = [len(p) for p in pieces]
-    words = pl.Series([w for p in pieces for w in p], dtype=pl.String)
+    joined = TEXT_SEPARATOR.join(texts)
+    if joined.count(TEXT_SEPARATOR) == len(texts) - 1:   # no text holds the separator itself
+        tokens = pl.Series(rjieba.cut(joined), dtype=pl.String)
+        separator = (tokens == TEXT_SEPARATOR).to_numpy()
+        if int(separator.sum()) == len(texts) - 1:
+            return tokens.filter(~separator), np.cumsum(separator, dtype=np.int64)[~separator]
+    pieces = [rjieba.cut(text) for text in texts]   # one call per text
+    return (pl.Series([w for p in pieces for w in p], dtype=pl.String),
+            np.repeat(np.arange(len(texts), dtype=np.int64), [len(p) for p in pieces]))
+
+
+def _tagged_vocabulary(words: pl.Series) -> pl.DataFrame:
+    """Each distinct word once: word, tag. Each word is tagged on its own (rjieba.tag): a dictionary
+    word gets its dictionary tag as it would in context, an unknown word its HMM tag (nr for a name).
+    Tagging every text in context costs 2.5× the cut."""
+    import rjieba
+
     vocabulary = words.unique()
     tag = rjieba.tag
     own = [tag(w) for w in vocabulary.to_list()]
     # a word the tagger splits again on its own is no name as a whole: tagged 'x'
-    tags = pl.Series([t[0][1] if len(t) == 1 else "x" for t in own], dtype=pl.String)
-    return pl.DataFrame({
-        "text": pl.Series(np.repeat(np.arange(len(texts), dtype=np.int64), lengths)),
-        "word": words,
-        "tag": words.replace_strict(vocabulary, tags, return_dtype=pl.String),
-    })
+    return pl.DataFrame({"word": vocabulary,
+                         "tag": pl.Series([t[0][1] if len(t) == 1 else "x" for t in own], dtype=pl.String)})
 
 
-def segment_frame(texts: list[str]) -> pl.DataFrame:
-    """The terms of each text: text (index), term, kind ('term' or 'place'), each term once per text."""
-    tokens = tagged_tokens(texts)
+def _word_roles(vocabulary: pl.DataFrame) -> pl.DataFrame:
+    """What each distinct word can be, decided once per word rather than per token: word, candidate
+    (may become a term), name (a person's name or a compound surname), name_tail (short noun: dropped
+    right after a name), place (kind 'place')."""
     word, tag = pl.col("word"), pl.col("tag")
     unambiguous_place = (word.str.len_chars() >= 3) & pl.any_horizontal(
         [word.str.ends_with(e) for e in UNAMBIGUOUS_PLACE_ENDINGS])
     is_name = (tag.is_in(list(PERSON_TAGS)) & ~unambiguous_place) | word.is_in(list(COMPOUND_SURNAMES))
     # A name's second half is often mis-tagged (诸葛/nr 青云/ns, 欧阳/ns 娜娜/nrt): the token right
     # after a name or a compound surname goes too, unless it is long or not a noun.
-    after_name = is_name.shift(1).over("text").fill_null(False)
-    tail_of_name = after_name & (word.str.len_chars() <= 2) & tag.str.slice(0, 1).is_in(["n", "j"])
+    name_tail = (word.str.len_chars() <= 2) & tag.str.slice(0, 1).is_in(["n", "j"])
     candidate = ((word.str.len_chars() >= 2) & ~word.str.contains(r"\d") & word.str.contains(r"\p{Han}")
                  & ~word.is_in(list(stopwords())))
     place = tag.is_in(list(PLACE_TAGS)) | ((word.str.len_chars() >= 3)
                                            & pl.any_horizontal([word.str.ends_with(e) for e in PLACE_ENDINGS]))
-    return (tokens.filter(candidate & ~is_name & ~tail_of_name)
-            .select("text", word.alias("term"),
-                    pl.when(place).then(pl.lit(PLACE)).otherwise(pl.lit(TERM)).alias("kind"))
+    return vocabulary.select("word", candidate.alias("candidate"), is_name.alias("name"),
+                             name_tail.alias("name_tail"), place.alias("place"))
+
+
+def segment_frame(texts: list[str]) -> pl.DataFrame:
+    """The terms of each text: text (index), term, kind ('term' or 'place'), each term once per text.
+    The rules are decided per distinct word (``_word_roles``); per token only whether the token
+    before it, in the same text, is a name."""
+    if not texts:
+        return pl.DataFrame(schema={"text": pl.Int64, "term": pl.String, "kind": pl.String})
+    words, text_index = _cut(texts)
+    roles = _word_roles(_tagged_vocabulary(words))
+    tokens = pl.DataFrame({"text": pl.Series(text_index), "word": words}).join(
+        roles, on="word", how="left", maintain_order="left")
+    text = pl.col("text")
+    after_name = (pl.col("name").shift(1) & (text.shift(1) == text)).fill_null(False)
+    return (tokens.filter(pl.col("candidate") & ~pl.col("name") & ~(after_name & pl.col("name_tail")))
+            .select("text", pl.col("word").alias("term"),
+                    pl.when(pl.col("place")).then(pl.lit(PLACE)).otherwise(pl.lit(TERM)).alias("kind"))
             .unique(subset=["text", "term"], keep="first", maintain_order=True))
 
 
