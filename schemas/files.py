@@ -158,7 +158,10 @@ def read_csv_with_headers(path: Path, headers: dict[str, str], required: list[st
     frame = frame.select(list(present)).rename(present)
     frame = frame.with_columns(pl.col(frame.columns).str.strip_chars(" \t\r\n\u3000").replace("", None))
     frame = frame.with_columns([pl.lit(None, dtype=pl.String).alias(n) for n in headers.values() if n not in frame.columns])
-    return frame.with_row_index("source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int64))
+    frame = frame.with_row_index("source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int64))
+    # A row with no value at all (Excel saves one as ",,,," below the data) is no record: dropped,
+    # the other rows keep their row numbers.
+    return frame.filter(~pl.all_horizontal([pl.col(n).is_null() for n in headers.values()]))
 
 
 def validate_reference(frame: pl.DataFrame, schema, path: Path, headers: dict[str, str]) -> pl.DataFrame:
@@ -189,7 +192,7 @@ def cast_numbers(frame: pl.DataFrame, columns: dict[str, pl.DataType], path: Pat
     header_of = {n: h for h, n in headers.items()}
     faults = []
     for name, dtype in columns.items():
-        as_float = pl.col(name).str.normalize("NFKC").cast(pl.Float64, strict=False)
+        as_float = _number_text(pl.col(name)).cast(pl.Float64, strict=False)
         bad = frame.filter(pl.col(name).is_not_null() & as_float.is_null())
         faults += [(r["source_row"], header_of[name], r[name], "not a number") for r in bad.iter_rows(named=True)]
         if dtype == pl.Int64:
@@ -198,8 +201,14 @@ def cast_numbers(frame: pl.DataFrame, columns: dict[str, pl.DataType], path: Pat
     if faults:
         raise RowFaults(path, sorted(faults))
     return frame.with_columns(
-        [pl.col(n).str.normalize("NFKC").cast(pl.Float64).cast(t) for n, t in columns.items()]
+        [_number_text(pl.col(n)).cast(pl.Float64).cast(t) for n, t in columns.items()]
     )
+
+
+def _number_text(text: pl.Expr) -> pl.Expr:
+    """A written number as the cast reads it: full-width digits and signs folded (NFKC), and the
+    minus sign U+2212 that Word and WPS put in (NFKC keeps it) as '-'."""
+    return text.str.normalize("NFKC").str.replace_all("\u2212", "-", literal=True)
 
 
 @dataclass
