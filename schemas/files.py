@@ -19,6 +19,10 @@ import pyarrow as pa
 # How far down a sheet the header row is looked for: exports saved by hand often carry a title
 # and an "exported at" line above the header.
 HEADER_SEARCH_ROWS = 10
+# The order-number column, whose numeric cells are checked for digits a float cannot hold.
+ORDER_ID_HEADER = "工单编号"
+# The largest whole number a spreadsheet's number cell (a 64-bit float) holds exactly.
+EXACT_FLOAT_INTEGER = 2 ** 53
 
 
 class FileFault(ValueError):
@@ -571,8 +575,32 @@ def _read_workbook(path: Path, raw: bytes, kind: str, required: list[str], clean
         notes.append(f"header found on row {row}" + (f"–{row + span - 1}" if span > 1 else "")
                      + (f"; the {row - 1} row(s) above it are not data and were skipped" if row > 1 else ""))
     named = len(headers)
+    if ORDER_ID_HEADER in headers:
+        _refuse_rounded_order_numbers(reader, number, headers.index(ORDER_ID_HEADER), lead + index + span, path)
     return Table(frame.slice(lead + index + span), headers, kind, row + span, notes,
                  hashlib.sha256(raw).hexdigest(), named, [])
+
+
+def _refuse_rounded_order_numbers(reader, sheet: int, column: int, skip: int, path: Path) -> None:
+    """Order numbers kept in number cells above 2^53 (17 digits and more) lost their last digits
+    (a number cell is a 64-bit float): the orders can no longer be told apart. A file fault, never
+    a pile of "appears again" rows. Read as the cells' own type; a text column is fine as it is."""
+    try:
+        cells = reader.load_sheet(sheet, header_row=None, skip_rows=skip, use_columns=[column]).to_polars()
+    except Exception:  # a column calamine cannot type alone is read as text by the caller: nothing to judge
+        return
+    if cells.width == 0 or not cells.dtypes[0].is_numeric():
+        return
+    values = cells.to_series().cast(pl.Float64)
+    rounded = (values.abs() > EXACT_FLOAT_INTEGER).arg_true()
+    if rounded.len():
+        first = int(rounded[0])
+        raise FileFault(path, f"{rounded.len()} order number(s) in {ORDER_ID_HEADER} are number cells too long to "
+                              f"keep every digit (row {skip + first + 1}: {values[first]:.0f}): a number cell holds at "
+                              "most 15–16 digits exactly, so the last digits were lost and the orders cannot be told "
+                              "apart",
+                        f"Export the month again with {ORDER_ID_HEADER} as text (in Excel: format the column as Text "
+                        "before pasting or importing the numbers)")
 
 
 def _leading_empty_rows(frame: pl.DataFrame) -> int:

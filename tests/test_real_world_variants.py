@@ -127,3 +127,27 @@ def test_an_adjustments_row_without_a_unit_name_blocks_the_month_naming_the_row(
     stored = query(hotline_env["warehouse"], "SELECT row_number, column_name, reason FROM core.blocked_faults "
                                              "WHERE month = $month AND row_number = $row", {"month": MONTH, "row": row})
     assert (row, "单位名称", "单位名称 is empty: write the unit's name or delete the row") in stored, stored
+
+
+def test_long_order_numbers_kept_in_number_cells_are_a_file_fault_not_repeated_orders(generated, hotline_env):
+    """An XLSX whose 工单编号 holds 20-digit platform numbers as number cells (a float each): the last
+    digits are gone, so the orders cannot be told apart; the file is refused as a whole, by name."""
+    import openpyxl
+
+    data = month_copy(generated, hotline_env)
+    path = sorted((data / "months" / MONTH / "exports").iterdir())[0]
+    header, rows = read_rows(path)
+    book = openpyxl.Workbook()
+    book.active.append(header)
+    for row in rows:
+        book.active.append([float("2024" + value[2:]) if name == "工单编号" else value for name, value in zip(header, row)])
+    book.save(path.with_suffix(".xlsx"))
+    path.unlink()
+    done = hotline_run(hotline_env)
+    out = done.stdout + done.stderr
+    assert done.returncode == 1, out
+    assert "Traceback" not in out and "appear again" not in out, out
+    assert (f"{path.with_suffix('.xlsx').name}: {len(rows)} order number(s) in 工单编号 are number cells too long to "
+            "keep every digit (row 2: 20242024019999997952)") in out, out
+    assert query(hotline_env["warehouse"], "SELECT count(*) FROM core.assignments WHERE month = $month",
+                 {"month": MONTH}) == [(0,)]
