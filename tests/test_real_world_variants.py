@@ -151,3 +151,22 @@ def test_long_order_numbers_kept_in_number_cells_are_a_file_fault_not_repeated_o
             "keep every digit (row 2: 20242024019999997952)") in out, out
     assert query(hotline_env["warehouse"], "SELECT count(*) FROM core.assignments WHERE month = $month",
                  {"month": MONTH}) == [(0,)]
+
+
+def test_two_exports_joined_into_one_file_header_and_all_give_the_clean_scores(generated, clean_scores, hotline_env):
+    """`copy /b a.csv+b.csv` (or two sheets pasted one under the other): the second header stands
+    among the rows; it is skipped and said, and the rows of both keep the clean month's numbers."""
+    from assets.exports import read_export
+
+    data = month_copy(generated, hotline_env)
+    first, second = sorted((data / "months" / MONTH / "exports").iterdir())[:2]
+    second_header_row = len(read_rows(first)[1]) + 2  # the first file's header and rows above it
+    joined = first.with_name("工单导出_2024-02_合并.csv")
+    joined.write_bytes(first.read_bytes() + second.read_bytes())
+    first.unlink()
+    second.unlink()
+    assert read_export(joined).notes == [f"1 row(s) repeating the header skipped (row(s) {second_header_row}): "
+                                         "two exports pasted into one sheet"]
+    done = hotline_run(hotline_env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert query(hotline_env["warehouse"], SCORES) == clean_scores
