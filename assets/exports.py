@@ -389,7 +389,8 @@ def date_fault_reason(raw: pl.Expr) -> pl.Expr:
             .then(pl.format("not a date and time like 2024-02-01 08:30:00: {} is not a day of the calendar; "
                             "correct the date in the export", as_day))
             .otherwise(pl.lit("not a date and time like 2024-02-01 08:30:00; write it as YYYY-MM-DD HH:MM[:SS] "
-                              "(also accepted: 2024/2/1 8:30, 2024.2.1 8:30, 2024年2月1日 8:30, an Excel date cell)")))
+                              "(also accepted: 2024/2/1 8:30, 2024.2.1 8:30, 2024年2月1日 8:30, "
+                              "an Excel date cell)")))
 
 
 def _faults(rows: pl.DataFrame, column_header: str | pl.Expr, value: pl.Expr, reason: str | pl.Expr) -> pl.DataFrame:
