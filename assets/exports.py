@@ -89,7 +89,8 @@ def read_export(path: Path, name: str | None = None, column_aliases: Mapping[str
     its own (an alias read, a header row found, rows skipped) is in ``notes``. A row of text whose
     cell count is not the header's keeps its count in ``source_cells`` (null for every other row):
     validate_month rejects it."""
-    table = read_export_table(path, REQUIRED_HEADERS, header_reader(column_aliases))
+    clean = header_reader(column_aliases)
+    table = read_export_table(path, REQUIRED_HEADERS, clean)
     name = name or path.name
     headers, frame, notes = table.headers, table.frame, list(table.notes)
     seen: dict[str, int] = {}
@@ -151,6 +152,11 @@ def read_export(path: Path, name: str | None = None, column_aliases: Mapping[str
     if blanks:
         frame = frame.filter(~blank)
         notes.append(f"{blanks} empty row(s) skipped")
+    repeats = _repeated_header_rows(frame, clean)
+    if repeats.height:
+        frame = frame.join(repeats, on="source_row", how="anti", maintain_order="left")
+        notes.append(f"{repeats.height} row(s) repeating the header skipped (row(s) "
+                     f"{', '.join(str(r) for r in repeats['source_row'].head(5))}): two exports pasted into one sheet")
     if frame.height == 0:
         raise FileFault(path, "has a header but no rows", "Export the month again; an empty export is most likely a failed download")
     if totals:
@@ -163,6 +169,18 @@ def read_export(path: Path, name: str | None = None, column_aliases: Mapping[str
     refuse_scientific_order_ids(rows, path)
     return ExportFile(path, table.encoding, rows, extra, notes, table.sha256, source_name=name,
                       header_cells=table.header_cells, columns=[h for h in BY_HEADER if h in seen])
+
+
+def _repeated_header_rows(frame: pl.DataFrame, clean) -> pl.DataFrame:
+    """The ``source_row`` of rows whose every written cell is its column's header (read through the
+    aliases): a header pasted again with a second export, no record. Only rows whose 工单编号 has no
+    digit are looked at: an order number always has one, a header never."""
+    candidates = frame.filter(pl.col("order_id").is_not_null() & ~pl.col("order_id").str.contains(r"\d"))
+    header_of = {c.name: c.header for c in EXPORT_COLUMNS}
+    rows = [row["source_row"] for row in candidates.iter_rows(named=True)
+            if all(clean(value) == header_of[name] for name, value in row.items()
+                   if name in header_of and value is not None and str(value).strip(_SPACES))]
+    return pl.DataFrame({"source_row": rows}, schema={"source_row": pl.Int64})
 
 
 def _stripped(text: pl.Expr) -> pl.Expr:
@@ -371,7 +389,8 @@ def date_fault_reason(raw: pl.Expr) -> pl.Expr:
             .then(pl.format("not a date and time like 2024-02-01 08:30:00: {} is not a day of the calendar; "
                             "correct the date in the export", as_day))
             .otherwise(pl.lit("not a date and time like 2024-02-01 08:30:00; write it as YYYY-MM-DD HH:MM[:SS] "
-                              "(also accepted: 2024/2/1 8:30, 2024年2月1日 8:30, an Excel date cell)")))
+                              "(also accepted: 2024/2/1 8:30, 2024.2.1 8:30, 2024年2月1日 8:30, "
+                              "an Excel date cell)")))
 
 
 def _faults(rows: pl.DataFrame, column_header: str | pl.Expr, value: pl.Expr, reason: str | pl.Expr) -> pl.DataFrame:

@@ -105,7 +105,9 @@ def _where(row: dict[str, Any]) -> str:
 
 def unknown_adjustment_units(adjustments: pl.DataFrame) -> pl.DataFrame:
     return _problems([
-        (r["month"], r["unit_as_written"], "not in the roster (units.csv)", _where(r), r["source_file"],
+        (r["month"], r["unit_as_written"],
+         "not in the roster (units.csv)" if r["unit_as_written"] is not None
+         else "单位名称 is empty: write the unit's name or delete the row", _where(r), r["source_file"],
          r["source_row"], "单位名称", r["unit_as_written"])
         for r in adjustments.filter(~pl.col("in_roster")).sort("source_row").iter_rows(named=True)])
 
@@ -186,8 +188,10 @@ def missing_sampling_ranks(staged: pl.DataFrame, side: SideFiles, roster: pl.Dat
 
 def problem_faults(problems: pl.DataFrame) -> pl.DataFrame:
     """Adjustment problems as rows of core.blocked_faults."""
+    # A problem of a row without a unit name is said without one (a null would make the reason null).
+    reason = pl.when(pl.col("unit").is_null()).then(pl.col("problem")).otherwise(pl.format("{}: {}", "unit", "problem"))
     return problems.select(pl.col("source_file").fill_null(pl.col("where")), pl.col("row_number").fill_null(0),
-                           "column_name", "value", pl.format("{}: {}", "unit", "problem").alias("reason"))
+                           "column_name", "value", reason.alias("reason"))
 
 
 def store_side_files(con, month: str, side: SideFiles) -> None:

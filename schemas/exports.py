@@ -105,6 +105,8 @@ DATETIME_FORMATS = (
     "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日%H:%M:%S", "%Y年%m月%d日%H:%M",
     "%Y%m%d %H%M%S", "%Y%m%d%H%M%S", "%Y%m%d %H:%M:%S", "%Y%m%d %H:%M",
     "%Y-%m-%d %H:%M:%S%.f", "%Y/%m/%d %H:%M:%S%.f", "%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日",
+    # Dotted days (2024.02.01), as WPS and many offices write them: the year first, so unambiguous.
+    "%Y.%m.%d %H:%M:%S", "%Y.%m.%d %H:%M", "%Y.%m.%d",
 )
 EXCEL_EPOCH = datetime(1899, 12, 30)
 

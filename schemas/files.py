@@ -19,6 +19,10 @@ import pyarrow as pa
 # How far down a sheet the header row is looked for: exports saved by hand often carry a title
 # and an "exported at" line above the header.
 HEADER_SEARCH_ROWS = 10
+# The order-number column, whose numeric cells are checked for digits a float cannot hold.
+ORDER_ID_HEADER = "工单编号"
+# The largest whole number a spreadsheet's number cell (a 64-bit float) holds exactly.
+EXACT_FLOAT_INTEGER = 2 ** 53
 
 
 class FileFault(ValueError):
@@ -158,7 +162,10 @@ def read_csv_with_headers(path: Path, headers: dict[str, str], required: list[st
     frame = frame.select(list(present)).rename(present)
     frame = frame.with_columns(pl.col(frame.columns).str.strip_chars(" \t\r\n\u3000").replace("", None))
     frame = frame.with_columns([pl.lit(None, dtype=pl.String).alias(n) for n in headers.values() if n not in frame.columns])
-    return frame.with_row_index("source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int64))
+    frame = frame.with_row_index("source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int64))
+    # A row with no value at all (Excel saves one as ",,,," below the data) is no record: dropped,
+    # the other rows keep their row numbers.
+    return frame.filter(~pl.all_horizontal([pl.col(n).is_null() for n in headers.values()]))
 
 
 def validate_reference(frame: pl.DataFrame, schema, path: Path, headers: dict[str, str]) -> pl.DataFrame:
@@ -189,7 +196,7 @@ def cast_numbers(frame: pl.DataFrame, columns: dict[str, pl.DataType], path: Pat
     header_of = {n: h for h, n in headers.items()}
     faults = []
     for name, dtype in columns.items():
-        as_float = pl.col(name).str.normalize("NFKC").cast(pl.Float64, strict=False)
+        as_float = _number_text(pl.col(name)).cast(pl.Float64, strict=False)
         bad = frame.filter(pl.col(name).is_not_null() & as_float.is_null())
         faults += [(r["source_row"], header_of[name], r[name], "not a number") for r in bad.iter_rows(named=True)]
         if dtype == pl.Int64:
@@ -198,8 +205,14 @@ def cast_numbers(frame: pl.DataFrame, columns: dict[str, pl.DataType], path: Pat
     if faults:
         raise RowFaults(path, sorted(faults))
     return frame.with_columns(
-        [pl.col(n).str.normalize("NFKC").cast(pl.Float64).cast(t) for n, t in columns.items()]
+        [_number_text(pl.col(n)).cast(pl.Float64).cast(t) for n, t in columns.items()]
     )
+
+
+def _number_text(text: pl.Expr) -> pl.Expr:
+    """A written number as the cast reads it: full-width digits and signs folded (NFKC), and the
+    minus sign U+2212 that Word and WPS put in (NFKC keeps it) as '-'."""
+    return text.str.normalize("NFKC").str.replace_all("\u2212", "-", literal=True)
 
 
 @dataclass
@@ -562,8 +575,32 @@ def _read_workbook(path: Path, raw: bytes, kind: str, required: list[str], clean
         notes.append(f"header found on row {row}" + (f"–{row + span - 1}" if span > 1 else "")
                      + (f"; the {row - 1} row(s) above it are not data and were skipped" if row > 1 else ""))
     named = len(headers)
+    if ORDER_ID_HEADER in headers:
+        _refuse_rounded_order_numbers(reader, number, headers.index(ORDER_ID_HEADER), lead + index + span, path)
     return Table(frame.slice(lead + index + span), headers, kind, row + span, notes,
                  hashlib.sha256(raw).hexdigest(), named, [])
+
+
+def _refuse_rounded_order_numbers(reader, sheet: int, column: int, skip: int, path: Path) -> None:
+    """Order numbers kept in number cells above 2^53 (17 digits and more) lost their last digits
+    (a number cell is a 64-bit float): the orders can no longer be told apart. A file fault, never
+    a pile of "appears again" rows. Read as the cells' own type; a text column is fine as it is."""
+    try:
+        cells = reader.load_sheet(sheet, header_row=None, skip_rows=skip, use_columns=[column]).to_polars()
+    except Exception:  # a column calamine cannot type alone is read as text by the caller: nothing to judge
+        return
+    if cells.width == 0 or not cells.dtypes[0].is_numeric():
+        return
+    values = cells.to_series().cast(pl.Float64)
+    rounded = (values.abs() > EXACT_FLOAT_INTEGER).arg_true()
+    if rounded.len():
+        first = int(rounded[0])
+        raise FileFault(path, f"{rounded.len()} order number(s) in {ORDER_ID_HEADER} are number cells too long to "
+                              f"keep every digit (row {skip + first + 1}: {values[first]:.0f}): a number cell holds at "
+                              "most 15–16 digits exactly, so the last digits were lost and the orders cannot be told "
+                              "apart",
+                        f"Export the month again with {ORDER_ID_HEADER} as text (in Excel: format the column as Text "
+                        "before pasting or importing the numbers)")
 
 
 def _leading_empty_rows(frame: pl.DataFrame) -> int:
