@@ -475,6 +475,7 @@ def validate_month(
     # 2. The pandera schema: required values, value sets, the window. Labels spelt with odd white
     # space or full-width characters are read as the label they unambiguously spell first.
     rows = _labels_folded(rows, closed_value_sets(rules))
+    rows = _no_callback_labels_emptied(rows, rules["callbacks"]["no_callback_labels"])
     schema = assignment_schema(rules, window_start, window_end)
     try:
         schema.validate(rows, lazy=True)
@@ -607,6 +608,17 @@ def _labels_folded(rows: pl.DataFrame, sets: dict[str, list[str]]) -> pl.DataFra
         if odd.len():
             fixed.append(column.replace(odd, mapped))
     return rows.with_columns(fixed) if fixed else rows
+
+
+def _no_callback_labels_emptied(rows: pl.DataFrame, labels: list[str]) -> pl.DataFrame:
+    """解决情况 and 满意度 written as one of the district's "no callback" labels (callbacks.
+    no_callback_labels: 未回访, 无 …), matched as _labels_folded matches, read as empty: no callback."""
+    if not labels:
+        return rows
+    folded = _fold_label(pl.Series(labels, dtype=pl.String)).to_list()
+    return rows.with_columns(
+        pl.when(_fold_label(pl.col(name)).is_in(folded)).then(None).otherwise(pl.col(name)).alias(name)
+        for name in ("resolution_result", "satisfaction_result"))
 
 
 # Every column a re-exported row can differ in: all but the key, the unit's spelling (an alias is

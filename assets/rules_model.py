@@ -119,6 +119,7 @@ class Hotspots(BaseModel):
 class Callbacks(BaseModel):
     model_config = STRICT
     recorded: Annotated[bool, Field(description="true or false")]
+    no_callback_labels: list[Label] = Field(description="a list of labels (texts) meaning no callback")
 
 
 class Values(BaseModel):

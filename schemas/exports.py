@@ -154,6 +154,7 @@ def assignment_schema(rules: dict[str, Any], window_start: date, window_end: dat
     start = datetime.combine(window_start, datetime.min.time())
     end_exclusive = datetime.combine(window_end + timedelta(days=1), datetime.min.time())
     how_to_add = "; a label of this district's platform goes in reference/rules.yaml ({key}){what}"
+    no_callback = " (or, if it means there was no callback, in callbacks.no_callback_labels)"
 
     def satisfaction_ok(value: pl.Expr) -> pl.Expr:
         return value.is_in(satisfaction_labels) | satisfaction_number(value, numeric_max)
@@ -184,10 +185,12 @@ def assignment_schema(rules: dict[str, Any], window_start: date, window_end: dat
             "completed_on_time": pa.Column(pl.String, yes_no_check("是否按时办结"), nullable=False),
             "resolution_result": pa.Column(pl.String, one_of(
                 resolution_labels, "解决情况 must be one of " + "/".join(resolution_labels) + " or empty"
-                + how_to_add.format(key="credit.resolution", what=" with its credit"), EMPTY_ALLOWED), nullable=True),
+                + how_to_add.format(key="credit.resolution", what=" with its credit") + no_callback, EMPTY_ALLOWED),
+                nullable=True),
             "satisfaction_result": pa.Column(pl.String, value_check(
                 satisfaction_ok, f"满意度 must be one of {'/'.join(satisfaction_labels)} or a number 0–{numeric_max:g}"
-                + how_to_add.format(key="credit.satisfaction", what=" with its credit"), EMPTY_ALLOWED), nullable=True),
+                + how_to_add.format(key="credit.satisfaction", what=" with its credit") + no_callback, EMPTY_ALLOWED),
+                nullable=True),
             "city_rework": pa.Column(pl.String, yes_no_check("是否市重办"), nullable=False),
             "city_overdue": pa.Column(pl.String, yes_no_check("是否市到期未按时回复"), nullable=False),
             "enterprise_source": pa.Column(pl.String, one_of(

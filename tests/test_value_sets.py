@@ -226,3 +226,26 @@ def test_city_assessment_checks(tmp_path):
     assert got == {(3, "指标"): "指标 must be one of 响应率/按时办理率/诉求解决率/综合满意率",
                    (4, "数值"): "数值 must be a percentage 0–100", (5, "指标"): "required value is empty: fill it in",
                    (6, "数值"): "数值 must be a percentage 0–100"}
+
+
+def test_a_no_callback_label_is_a_fault_until_the_district_names_it_then_reads_as_empty(hotline_env):
+    """未回访 written where the callback would be: a row fault whose reason says where such a label
+    goes; once rules.yaml lists it under callbacks.no_callback_labels, the assignment has no
+    callback (it leaves the denominator), whatever its spacing or width."""
+    rows = [export_row("A1", "柳园街道", 满意度="满意"), export_row("A2", "柳园街道", 满意度="未回访", 解决情况="未 回访"),
+            export_row("A3", "柳园街道", 满意度="不满意")]
+    _month_folder(hotline_env, rows)
+    result = helpers.materialize_months(MONTH, selection=AssetSelection.groups("reference", "ingest"),
+                                        raise_on_error=False)
+    assert not result.success
+    # one row per rejected input row, its faulty columns together
+    reasons = query(hotline_env["warehouse"], "SELECT row_number, column_name, value, reason FROM core.blocked_faults")
+    assert [(n, c, v) for n, c, v, _ in reasons] == [(3, "满意度、解决情况", "未回访 | 未 回访")]
+    assert reasons[0][3].count("callbacks.no_callback_labels") == 2
+    (hotline_env["data"] / "reference" / "rules.yaml").write_text(
+        "callbacks:\n  no_callback_labels: [未回访]\n", encoding="utf-8")
+    assert helpers.materialize_months(MONTH, selection=AssetSelection.groups("reference", "ingest")).success
+    got = query(hotline_env["warehouse"], "SELECT order_id, resolution_credit, satisfaction_credit "
+                                          "FROM core.assignments ORDER BY order_id")
+    assert [(o, r, None if s is None else float(s)) for o, r, s in got] == [
+        ("A1", Decimal("1.0000"), 1.0), ("A2", None, None), ("A3", Decimal("1.0000"), 0.0)]
