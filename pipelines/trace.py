@@ -89,7 +89,14 @@ def render_table(frame: pl.DataFrame, console, shown_orders: int) -> None:
         listed = " ".join(orders[:shown_orders]) + (f" … (+{len(orders) - shown_orders}, --csv lists all)"
                                                     if len(orders) > shown_orders else "")
         denominator = "无回访，按满分" if row["no_callback"] else str(row["denominator"])
-        table.add_row(SCOPE_LABELS[row["scope"]], row["indicator"], str(row["numerator"]), denominator,
+        table.add_row(SCOPE_LABELS[row["scope"]], row["indicator"], _plain(row["numerator"]), denominator,
                       f"{row['rate'] * 100:.2f}%", f"{row['points']} / {row['max_points']}",
                       str(row["lost_count"]), listed)
     console.print(table)
+
+
+def _plain(number) -> str:
+    """A credit sum as a person writes it: 108, 72.7506 (the CSV keeps the exact DECIMAL)."""
+    from decimal import Decimal
+
+    return format(number.normalize(), "f") if isinstance(number, Decimal) else str(number)
