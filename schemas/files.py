@@ -519,7 +519,7 @@ def _read_workbook(path: Path, raw: bytes, kind: str, required: list[str], clean
     import fastexcel
 
     label = "XLSX" if kind == "xlsx" else "XLS"
-    fix = (f"Open it in Excel and save it again as .xlsx (a truncated download cannot be opened; a workbook "
+    fix = ("Open it in Excel and save it again as .xlsx (a truncated download cannot be opened; a workbook "
            "with a password must be saved without it)")
     try:
         reader = fastexcel.read_excel(raw)  # from the bytes: calamine finds the format from them
