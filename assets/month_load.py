@@ -163,7 +163,11 @@ def adjustments_against_roster(frame: pl.DataFrame, names: pl.DataFrame, month: 
 def missing_sampling_ranks(staged: pl.DataFrame, side: SideFiles, roster: pl.DataFrame, month: str,
                            dept_large_threshold: int) -> pl.DataFrame:
     """Towns and large departments ranked this month (known from the month's volumes, as
-    mart.unit_scores groups them) without a 抽测排名 in the month's adjustments."""
+    mart.unit_scores groups them) without a 抽测排名 in the month's adjustments. When the file itself
+    has unreadable rows, its ranks are not judged: its rows are not read, and listing every ranked
+    unit as missing would bury the one fault that needs fixing (listed in ``side.file_faults``)."""
+    if side.adjustments_file and (side.file_faults["source_file"] == side.adjustments_file).any():
+        return no_problems()
     volumes = staged.group_by("unit", "unit_group").len("volume")
     ranked = volumes.with_columns(
         pl.when(pl.col("unit_group") == "town").then(pl.lit("town"))

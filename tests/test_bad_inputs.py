@@ -295,6 +295,23 @@ def test_a_negative_quality_bonus_blocks_the_scores_and_names_the_row(hotline_en
     assert not [k for k in materialized if "report" in "/".join(k)], materialized
 
 
+def test_an_unreadable_number_in_adjustments_is_the_one_fault_listed_for_the_file(hotline_env):
+    _month(hotline_env, "unit_spaces.csv")
+    path = hotline_env["data"] / "months" / MONTH / "adjustments.csv"
+    helpers.write_csv(path, [{"单位名称": "柳园街道", "减分项": "零点五", "质效": "0", "抽测排名": "1"},
+                             {"单位名称": "新区街道", "减分项": "0", "质效": "0", "抽测排名": "2"}],
+                      headers=["单位名称", "减分项", "质效", "抽测排名"])
+    result = helpers.materialize_months(MONTH, selection=AssetSelection.all(), raise_on_error=False)
+    assert not result.success
+    faults = query(hotline_env["warehouse"],
+                   "SELECT source_file, row_number, column_name, value, reason FROM core.blocked_faults")
+    ours = [f for f in faults if f[0].endswith("adjustments.csv")]
+    assert [(f[1], f[2], f[3]) for f in ours] == [(2, "减分项", "零点五")], faults
+    # The ranks are judged once the file reads: no ranked unit is listed as missing because of it.
+    assert not [f for f in faults if "no row for the unit" in f[4]], faults
+    assert query(hotline_env["warehouse"], "SELECT count(*) FROM core.assignments") == [(0,)]
+
+
 # --------------------------------------------------------------------------- size
 def test_a_50_mb_export_loads_with_bounded_memory(tmp_path):
     """A 50 MB export is read and validated in a fresh process; its peak memory stays a small
