@@ -20,9 +20,9 @@ from dagster import (
     MetadataValue,
 )
 
-from assets.calendar import shift_month
+from hotline.calendar import shift_month
 from assets.steps import Table, log_rows
-from assets.warehouse import fetch, markdown_table, month_rules, months_of, replace_month, sql_text
+from hotline.warehouse import fetch, markdown_table, month_rules, months_of, replace_month, sql_text
 
 ASSIGNMENTS = AssetKey(["core", "assignments"])
 ADJUSTMENTS = AssetKey(["core", "adjustments"])

@@ -20,7 +20,7 @@ from assets.overview import (
     month_rules,
 )
 from assets.steps import Table
-from assets.warehouse import fetch, registered, replace_month
+from hotline.warehouse import fetch, registered, replace_month
 
 
 def hotspots(context: AssetExecutionContext, con) -> MaterializeResult:

@@ -2,7 +2,7 @@
 every replaced row in ``core.rejected_rows`` and per-file counts in ``core.export_files``; and the
 month's side files → ``core.adjustments`` and ``core.city_assessment``.
 
-A month is all or nothing (assets/month_load.py): its exports and side files are judged together,
+A month is all or nothing (hotline/month_load.py): its exports and side files are judged together,
 and only when no blocking fault is found are its five core tables written, in one transaction. A
 blocked or failed attempt writes none of them: ``core.month_loads`` records it and
 ``core.blocked_faults`` lists what blocked it."""
@@ -29,8 +29,8 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from assets.exports import MonthRows, read_export, validate_month
-from assets.month_load import (
+from hotline.contract.exports import MonthRows, read_export, validate_month
+from hotline.month_load import (
     BLOCKED,
     FAULT_COLUMNS,
     LOADED,
@@ -44,7 +44,7 @@ from assets.month_load import (
     record_failure,
     store_side_files,
 )
-from assets.platform_exports import (
+from hotline.contract.platform_exports import (
     hotspot_match_message,
     hotspot_match_of_month,
     load_column_aliases,
@@ -53,12 +53,12 @@ from assets.platform_exports import (
 )
 from assets.reference import input_failure
 from assets.text import aspect_keywords
-from assets.warehouse import fetch, markdown_table, month_rules, months_of, open_warehouse, registered, sql_text, transaction
+from hotline.warehouse import fetch, markdown_table, month_rules, months_of, open_warehouse, registered, sql_text, transaction
 from hotline.text import order_terms
 from pipelines.partitions import MONTHLY
 from pipelines.resources import HotlinePaths
-from schemas.discovery import discover_exports
-from schemas.files import FileFault, RowFaults
+from hotline.contract.discovery import discover_exports
+from hotline.contract.files import FileFault, RowFaults
 
 ASSIGNMENTS = AssetKey(["core", "assignments"])
 REJECTED_ROWS = AssetKey(["core", "rejected_rows"])

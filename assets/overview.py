@@ -15,9 +15,9 @@ from typing import Any, Callable
 
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue
 
-from assets.calendar import shift_month
+from hotline.calendar import shift_month
 from assets.steps import Table, log_rows
-from assets.warehouse import month_metadata, month_rules, months_of, replace_month, sql_text
+from hotline.warehouse import month_metadata, month_rules, months_of, replace_month, sql_text
 from schemas.exports import ENTERPRISE_SOURCES
 from schemas.reference import CITY_INDICATORS
 

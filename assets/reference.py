@@ -8,12 +8,12 @@ from typing import Any
 import polars as pl
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, Failure, MaterializeResult, MetadataValue
 
-from assets.calendar import Calendar, CalendarError
-from assets.rules import RulesError, load_rules, rules_json
+from hotline.calendar import Calendar, CalendarError
+from hotline.rules import RulesError, load_rules, rules_json
 from assets.steps import Table, tables_step
-from assets.warehouse import markdown_table, months_of, registered, replace_month, transaction
+from hotline.warehouse import markdown_table, months_of, registered, replace_month, transaction
 from pipelines.resources import HotlinePaths
-from schemas.files import FileFault, RowFaults, cast_numbers, read_csv_with_headers, validate_reference
+from hotline.contract.files import FileFault, RowFaults, cast_numbers, read_csv_with_headers, validate_reference
 from schemas.reference import (
     ADJUSTMENTS_HEADERS,
     ADJUSTMENTS_REQUIRED,
@@ -88,7 +88,7 @@ def load_hotspots(reference_dir: Path) -> pl.DataFrame:
 def _failed(exc: Exception, con, context: AssetExecutionContext) -> Failure:
     """A bad reference file fails every month of the run: core.month_loads says so (and why), and
     the months keep everything they held."""
-    from assets.month_load import record_failure
+    from hotline.month_load import record_failure
 
     for month in months_of(context):
         record_failure(con, month, str(exc))

@@ -1,7 +1,7 @@
 """The monthly report (月报): ``reports/YYYY-MM/月报.docx``, ``月报.html``, ``月报.md``, ``附表.xlsx`` and
 the charts as PNG, laid out as the seed report.
 
-One multi-asset renders all of a month's files from one read of the marts (assets/report_render/
+One multi-asset renders all of a month's files from one read of the marts (hotline/report/
 data.py: SELECTs only, no rule recomputed here), so the four documents always agree. The charts and
 documents are drawn in the renderer's worker processes (pipelines/resources.py ReportRenderer), all
 months of a range at once. Every file is written atomically (temporary file, then rename).
@@ -34,13 +34,13 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from assets.report_render.model import PLACEHOLDER_CLOSE, PLACEHOLDER_OPEN
-from assets.warehouse import months_of, open_warehouse
+from hotline.report.model import PLACEHOLDER_CLOSE, PLACEHOLDER_OPEN
+from hotline.warehouse import months_of, open_warehouse
 from pipelines.partitions import MONTHLY, assessment_months
 from pipelines.resources import HotlinePaths, ReportRenderer
 
 if TYPE_CHECKING:
-    from assets.report_render.data import ReportData
+    from hotline.report.data import ReportData
 
 MART_DEPS = [AssetKey(["mart", name]) for name in (
     "overview", "channel_counts", "request_type_shares", "unit_scores", "unit_highlights", "enterprise_scores",
@@ -60,17 +60,17 @@ def report_date(setting: Any) -> date:
 
 
 def render_months(data: dict[str, "ReportData"], paths: HotlinePaths, executor: Executor) -> dict[str, dict[str, Any]]:
-    """Render the report files of the months whose marts ``data`` holds (assets/report_render/
+    """Render the report files of the months whose marts ``data`` holds (hotline/report/
     data.py); per month: the files' paths, the Markdown and the placeholders.
 
     The report model is built here; the charts, then the documents that show them, are drawn and
     written by the executor's tasks (the renderer's worker processes), every month's charts queued
     first so that the workers never wait."""
-    from assets.report_render import tasks
-    from assets.report_render.model import CHART_FILES
-    from assets.report_render.files import atomic_write_text
-    from assets.report_render.markdown_render import render_markdown
-    from assets.report_render.text import build_report
+    from hotline.report import tasks
+    from hotline.report.model import CHART_FILES
+    from hotline.report.files import atomic_write_text
+    from hotline.report.markdown_render import render_markdown
+    from hotline.report.text import build_report
 
     months = list(data)
     charts = {month: {key: executor.submit(tasks.draw_chart, key, data[month], paths.report_dir(month) / name)
@@ -128,7 +128,7 @@ def report_write_failure(exc: OSError, paths: HotlinePaths) -> Failure:
 )
 def monthly_report(context: AssetExecutionContext, warehouse: DuckDBResource, paths: HotlinePaths,
                    renderer: ReportRenderer):
-    from assets.report_render.data import load_report_data
+    from hotline.report.data import load_report_data
 
     with open_warehouse(warehouse) as con:  # held only while the marts are read
         data = {month: load_report_data(con, month, paths.month_dir(month)) for month in months_of(context)}

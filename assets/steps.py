@@ -26,7 +26,7 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from assets.warehouse import open_warehouse, transaction
+from hotline.warehouse import open_warehouse, transaction
 from pipelines.partitions import MONTHLY
 from pipelines.resources import HotlinePaths
 

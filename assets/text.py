@@ -14,10 +14,10 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResul
 from assets.overview import _DELTAS, ASSIGNMENTS, HOTSPOT_TAXONOMY, RULES, bind, materialize_table
 from assets.reference import input_failure
 from assets.steps import Table
-from assets.warehouse import markdown_table, month_rules, months_of, registered, replace_month
+from hotline.warehouse import markdown_table, month_rules, months_of, registered, replace_month
 from pipelines.resources import HotlinePaths
 from schemas.aspects import ASPECTS_HEADERS, ASPECTS_REQUIRED, ASPECTS_SCHEMA
-from schemas.files import FileFault, RowFaults, read_csv_with_headers, validate_reference
+from hotline.contract.files import FileFault, RowFaults, read_csv_with_headers, validate_reference
 
 ASPECT_RULES = AssetKey(["ref", "aspects"])
 HOTSPOT_ASPECTS, HOTSPOT_TERMS, PLACE_CLUSTERS = (

@@ -3,7 +3,7 @@ files change, and a (non-blocking) check that the month's inputs are complete an
 
 A month's content is identified by what its files hold, never by names or modification times:
 the sha256 of the sorted list of (path relative to the month folder, sha256 of the file's bytes)
-over the files under ``exports/`` that a run reads or refuses (schemas/discovery.py, subfolders
+over the files under ``exports/`` that a run reads or refuses (hotline/contract/discovery.py, subfolders
 included), ``adjustments.csv``, ``city_assessment.csv`` and ``notes.md``. Touching a file,
 or copying the same bytes again, starts nothing; a changed byte or a new file starts one run
 (run_key = month + content hash, so the same content never runs twice).
@@ -36,7 +36,7 @@ from dagster import (
 from pipelines.jobs import month_job
 from pipelines.partitions import assessment_months
 from pipelines.resources import HotlinePaths
-from schemas.discovery import discover_exports
+from hotline.contract.discovery import discover_exports
 
 MONTH_DIR = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 SIDE_FILES = ("adjustments.csv", "city_assessment.csv", "notes.md")
@@ -101,7 +101,7 @@ def scan_months(data_dir: Path, settle_seconds: float = 0.0, now: float | None =
 def ignored_month_folders(data_dir: Path) -> str:
     """The line that says which folders under months/ are not month names (2024-13, 24-02, 2024-2):
     never read, never run; empty when there are none."""
-    from assets.month_load import impossible_month_folders
+    from hotline.month_load import impossible_month_folders
 
     names = [p.name for p in impossible_month_folders(data_dir)]
     if not names:
@@ -123,7 +123,7 @@ def run_key(month: str, content: str) -> str:
                 "sorted (name, file sha256) list). Its first tick records what is there without starting runs.",
 )
 def month_files_sensor(context: SensorEvaluationContext):
-    from pipelines.settings import Settings
+    from hotline.settings import Settings
 
     settle = float(os.environ.get(SETTLE_ENV, DEFAULT_SETTLE))
     seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
@@ -166,8 +166,8 @@ ASSIGNMENTS = AssetKey(["core", "assignments"])
 def freshness_problems(data_dir: Path, month: str) -> list[str]:
     """Why the month's inputs may be incomplete: exports written before the window closed (so they
     cannot hold its last days), no exports, or no adjustments.csv."""
-    from assets.calendar import Calendar
-    from assets.rules import load_rules
+    from hotline.calendar import Calendar
+    from hotline.rules import load_rules
 
     reference = data_dir / "reference"
     window = Calendar.load(reference, load_rules(reference)).window(month)
@@ -193,7 +193,7 @@ def freshness_problems(data_dir: Path, month: str) -> list[str]:
                          "one cannot hold the window's last days) and an adjustments.csv. WARN only: the month is "
                          "still computed; re-export and run the month again when the late files arrive.")
 def month_inputs_fresh(context: AssetCheckExecutionContext, paths: HotlinePaths) -> AssetCheckResult:
-    from assets.warehouse import months_of
+    from hotline.warehouse import months_of
 
     data_dir = paths.data
     problems = [p for month in months_of(context) for p in freshness_problems(data_dir, month)]

@@ -177,7 +177,7 @@ def _timestamp(value) -> float | None:
 
 def stale_bases(month: str, marts_at: float | None, loaded_at: dict[str, float]) -> list[str]:
     """The bases of ``month`` (环比, 同比) loaded after its marts were materialized at ``marts_at``."""
-    from assets.calendar import shift_month
+    from hotline.calendar import shift_month
 
     if marts_at is None:
         return []

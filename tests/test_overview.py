@@ -128,7 +128,7 @@ def run_month(month: str, marts=MY_MARTS) -> None:
 
 
 def query(sql: str, params: dict | None = None) -> list[dict]:
-    from pipelines.settings import Settings
+    from hotline.settings import Settings
 
     with duckdb.connect(str(Settings.from_env().warehouse), read_only=True) as con:
         cursor = con.execute(sql, params or {})

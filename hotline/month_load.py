@@ -14,8 +14,8 @@ from typing import Any
 
 import polars as pl
 
-from assets.warehouse import fetch, registered, sql_text, transaction
-from schemas.files import FileFault, RowFaults, cast_numbers, read_csv_with_headers, validate_reference
+from hotline.warehouse import fetch, registered, sql_text, transaction
+from hotline.contract.files import FileFault, RowFaults, cast_numbers, read_csv_with_headers, validate_reference
 from schemas.reference import (
     ADJUSTMENTS_HEADERS,
     ADJUSTMENTS_REQUIRED,

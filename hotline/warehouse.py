@@ -9,7 +9,7 @@ from typing import Any, Iterator
 import duckdb
 import polars as pl
 
-from pipelines.settings import SQL_DIR
+from hotline.settings import SQL_DIR
 
 PREVIEW_ROWS = 10
 

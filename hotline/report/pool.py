@@ -51,7 +51,7 @@ def warm(loading) -> None:
     import atexit
 
     with loading:
-        from assets.report_render import charts, docx_render, html_render, tasks, xlsx_render  # noqa: F401
+        from hotline.report import charts, docx_render, html_render, tasks, xlsx_render  # noqa: F401
 
         charts.style()
     atexit.register(_exit_now)

@@ -14,7 +14,7 @@ from typing import Any
 import pandera.errors
 import polars as pl
 
-from assets.platform_exports import (
+from hotline.contract.platform_exports import (
     check_total_lines,
     header_reader,
     refuse_scientific_order_ids,
@@ -37,8 +37,8 @@ from schemas.exports import (
     assignment_schema,
     closed_value_sets,
 )
-from schemas.discovery import discover_exports
-from schemas.files import CELL_FAULT_FIX, FileFault, read_export_table
+from hotline.contract.discovery import discover_exports
+from hotline.contract.files import CELL_FAULT_FIX, FileFault, read_export_table
 from schemas.warehouse import FAULT_COLUMNS
 
 # White space a spreadsheet leaves around values, including the full-width space.
@@ -63,7 +63,7 @@ class ExportFile:
 
 
 def export_files(exports_dir: Path) -> list[Path]:
-    """The month's readable export files (schemas/discovery.py), in the order of their path below
+    """The month's readable export files (hotline/contract/discovery.py), in the order of their path below
     ``exports_dir``. Refused files are not listed here: ``discover_exports`` names them."""
     return discover_exports(exports_dir).files
 

@@ -15,7 +15,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from assets.report_render.model import Figure, PageBreak, Paragraph, Report, Run, Table, grid
+from hotline.report.model import Figure, PageBreak, Paragraph, Report, Run, Table, grid
 
 BODY_FONT = ("仿宋_GB2312", "FangSong")        # (East Asian, fallback family)
 HEADING_FONT = ("黑体", "SimHei")
