@@ -193,7 +193,7 @@ def stale_bases(month: str, marts_at: float | None, loaded_at: dict[str, float])
 def month_statuses(con: duckdb.DuckDBPyConnection, instance, reports_dir: Path,
                    months: list[str] | None = None) -> list[MonthStatus]:
     """The status of ``months`` (default: every month the warehouse knows), oldest first."""
-    from assets.report import DOCX_NAME, docx_placeholders
+    from hotline.report.render import DOCX_NAME, docx_placeholders
 
     loads = _loads(con)
     months = sorted(set(months) if months else set(loads))

@@ -41,7 +41,7 @@ def resolve_unit(con: duckdb.DuckDBPyConnection, month: str, name: str) -> str:
 
 def trace_params(con: duckdb.DuckDBPyConnection, month: str, unit: str) -> dict[str, Any]:
     """The parameters of sql/unit_trace.sql: the marts' own, from the rules the month was computed with."""
-    from assets.assessment import enterprise_params, unit_scores_params
+    from hotline.marts import enterprise_params, unit_scores_params
     from hotline.warehouse import month_rules
 
     rules = month_rules(con, month)

@@ -13,7 +13,7 @@ import pytest
 from dagster import AssetKey, AssetSelection, materialize
 
 import pipelines.definitions
-from assets.overview import dependent_months
+from hotline.marts import dependent_months
 from pipelines.resources import build_resources
 
 UNITS = [

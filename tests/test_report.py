@@ -105,7 +105,7 @@ def test_placeholder_count_follows_the_analysts_edits_to_the_docx(sample_report,
     # in a table cell; one filled in is gone from the count
     from docx import Document
 
-    from assets.report import docx_placeholders
+    from hotline.report.render import docx_placeholders
 
     doc = Document(str(sample_report["folder"] / "月报.docx"))
     marked = [p for p in doc.paragraphs if "【待补充" in p.text]
@@ -208,7 +208,7 @@ def _document_xml(path: Path) -> bytes:
 def test_worker_processes_render_the_same_files_as_the_run_process(sample_report, tmp_path):
     from dagster import build_init_resource_context
 
-    from assets.report import render_months
+    from hotline.report.render import render_months
     from pipelines.resources import InlineExecutor, ReportRenderer
 
     data = _month_data(sample_report)
@@ -234,7 +234,7 @@ def test_a_broken_worker_pool_falls_back_to_the_run_process(sample_report, tmp_p
 
     from dagster import build_init_resource_context
 
-    from assets.report import render_months
+    from hotline.report.render import render_months
     from pipelines.resources import ReportRenderer
 
     renderer = ReportRenderer(workers=1)

@@ -13,8 +13,8 @@ import pytest
 from dagster import AssetSelection
 
 from hotline.contract.exports import read_export, validate_month
-from assets.ingest import store_month
-from assets.reference import load_adjustments, load_hotspots, load_roster
+from hotline.ingest import store_month
+from hotline.reference import load_adjustments, load_hotspots, load_roster
 from hotline.rules import RulesError, load_rules
 from hotline.warehouse import prepare
 from hotline.contract.files import RowFaults, cast_numbers, read_csv_with_headers, validate_reference

@@ -13,9 +13,8 @@ from hotline.contract.platform_exports import (
     normalise_category_separators,
     require_callback_columns,
 )
-from assets.reference import load_adjustments, load_hotspots, load_roster, roster_of_month, unit_names
+from hotline.reference import ASPECTS_FILE, load_adjustments, load_aspects, load_hotspots, load_roster, roster_of_month, unit_names
 from hotline.rules import RulesError, load_rules
-from assets.text import ASPECTS_FILE, load_aspects
 from hotline.settings import Settings
 from hotline.contract.discovery import EXPORT_TYPES, Discovery, discover_exports
 from hotline.contract.files import FileFault, RowFaults, cast_numbers, read_csv_with_headers, validate_reference
