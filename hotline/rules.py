@@ -21,7 +21,7 @@ class RulesError(ValueError):
 
 @functools.lru_cache(maxsize=1)
 def _default_rules_parsed() -> dict[str, Any]:
-    # parsed once per process: the defaults are read for every month of a range (~40 ms each)
+    # parsed once per process: the defaults are read for every month of a range
     return yaml.safe_load(DEFAULT_RULES_FILE.read_text(encoding="utf-8"))
 
 

@@ -258,7 +258,7 @@ def run_program(argv: list[str] | None = None) -> None:
     """The ``hotline`` program: main(), then an exit without the interpreter's teardown.
 
     Tearing down the ~3,000 modules a run loads (Dagster, DuckDB, polars, pandera, SQLAlchemy)
-    takes ~1.3 s after the work is done. By then the run is over: the warehouse connection is
+    takes a noticeable time after the work is done (BENCHMARKS.md). By then the run is over: the warehouse connection is
     closed, every report file written and synced, the Dagster instance's events stored. What is
     left is flushed here, then the process ends. (Code calling ``main()`` itself, like the tests,
     ends normally.)"""

@@ -95,7 +95,7 @@ class RendererExecutor(Executor):
 
 class ReportRenderer(ConfigurableResource):
     """Worker processes that draw the report's charts and write its documents
-    (hotline/report/tasks.py). They start with the run and load the renderers (~2 s of
+    (hotline/report/tasks.py). They start with the run and load the renderers (their
     imports) on another CPU while the run ingests and computes the marts; a range of months then
     renders on every worker at once. ``workers = 0`` renders in the run's own process.
 
