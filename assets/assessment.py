@@ -18,6 +18,16 @@ from dagster import (
     MetadataValue,
 )
 
+from assets.keys import (
+    ADJUSTMENTS,
+    ASSIGNMENTS,
+    ENTERPRISE_SCORES,
+    ONSITE_2H,
+    RULES,
+    UNIT_HIGHLIGHTS,
+    UNIT_SCORES,
+    UNITS,
+)
 from assets.steps import Table, log_rows
 from hotline.marts import (
     enterprise_params,
@@ -28,10 +38,6 @@ from hotline.marts import (
 )
 from hotline.warehouse import markdown_table, months_of
 
-ASSIGNMENTS = AssetKey(["core", "assignments"])
-ADJUSTMENTS = AssetKey(["core", "adjustments"])
-UNITS = AssetKey(["ref", "units"])
-RULES = AssetKey(["ref", "rules"])
 
 
 def _build(context: AssetExecutionContext, con, table: str, sql_name: str, params_of,
@@ -90,8 +96,6 @@ def _check_result(problems: pl.DataFrame, ok: str, fault: str, fix: str) -> Asse
 
 
 # --------------------------------------------------------------------------- the tables as assets
-UNIT_SCORES, ENTERPRISE_SCORES, ONSITE_2H, UNIT_HIGHLIGHTS = (
-    AssetKey(["mart", n]) for n in ("unit_scores", "enterprise_scores", "onsite_2h", "unit_highlights"))
 
 
 def _spec(key: AssetKey, deps: list[AssetKey], description: str) -> AssetSpec:

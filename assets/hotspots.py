@@ -4,15 +4,8 @@ and the surges (mart.anomalies) among hotspots, sub-hotspots, channels and units
 
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult
 
-from assets.overview import (
-    _DELTAS,
-    ASSIGNMENTS,
-    CHANNEL_COUNTS,
-    HOTSPOT_TAXONOMY,
-    MONTHS,
-    RULES,
-    materialize_table,
-)
+from assets.keys import ANOMALIES, ASSIGNMENTS, CHANNEL_COUNTS, HOTSPOT_PLACES, HOTSPOT_TAXONOMY, HOTSPOTS, MONTHS, RULES
+from assets.overview import _DELTAS, materialize_table
 from assets.steps import Table
 from hotline.marts import write_anomalies
 
@@ -31,7 +24,6 @@ def anomalies(context: AssetExecutionContext, con) -> MaterializeResult:
 
 
 # --------------------------------------------------------------------------- the tables as assets
-HOTSPOTS, HOTSPOT_PLACES, ANOMALIES = (AssetKey(["mart", n]) for n in ("hotspots", "hotspot_places", "anomalies"))
 
 
 def _spec(key: AssetKey, deps: list[AssetKey], description: str) -> AssetSpec:

@@ -16,7 +16,6 @@ from dagster import (
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
-    AssetKey,
     AssetSpec,
     Failure,
     MaterializeResult,
@@ -25,6 +24,15 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
+from assets.keys import (
+    ADJUSTMENTS,
+    ASSIGNMENTS,
+    CITY_ASSESSMENT,
+    EXPORT_FILES,
+    REFERENCE_DEPS,
+    REJECTED_ROWS,
+    UNIT_SCORES,
+)
 from assets.reference import input_failure
 from hotline.contract.exports import MonthRows
 from hotline.contract.files import FileFault, RowFaults
@@ -57,13 +65,6 @@ from hotline.warehouse import fetch, markdown_table, month_rules, months_of, ope
 from pipelines.partitions import MONTHLY
 from pipelines.resources import HotlinePaths
 
-ASSIGNMENTS = AssetKey(["core", "assignments"])
-REJECTED_ROWS = AssetKey(["core", "rejected_rows"])
-EXPORT_FILES = AssetKey(["core", "export_files"])
-ADJUSTMENTS = AssetKey(["core", "adjustments"])
-CITY_ASSESSMENT = AssetKey(["core", "city_assessment"])
-UNIT_SCORES = AssetKey(["mart", "unit_scores"])
-REFERENCE_DEPS = [AssetKey(["ref", name]) for name in ("rules", "months", "units", "hotspots")]
 FAULT_PREVIEW = 50
 CONFLICTS_IN_SUMMARY = 5
 

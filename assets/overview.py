@@ -8,17 +8,23 @@ months). Python here only wires them to Dagster and reports what was written.
 
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue
 
+from assets.keys import (
+    ASSIGNMENTS,
+    CHANNEL_COUNTS,
+    CITY_ASSESSMENT,
+    ENTERPRISE_SUMMARY,
+    HOTSPOT_TAXONOMY,
+    MONTHS,
+    OVERVIEW,
+    REQUEST_TYPE_SHARES,
+    RULES,
+    UNITS,
+)
 from assets.steps import Table, log_rows
 from hotline.marts import MonthWriter, replace_months
 from hotline.marts import dependent_months  # noqa: F401  (pipelines/execution.py reads it here)
 from hotline.warehouse import month_metadata, months_of
 
-ASSIGNMENTS = AssetKey(["core", "assignments"])
-MONTHS = AssetKey(["ref", "months"])
-UNITS = AssetKey(["ref", "units"])
-HOTSPOT_TAXONOMY = AssetKey(["ref", "hotspots"])
-CITY_ASSESSMENT = AssetKey(["core", "city_assessment"])
-RULES = AssetKey(["ref", "rules"])
 
 
 def materialize_table(context: AssetExecutionContext, con, table: str, sql_name: str,
@@ -58,8 +64,6 @@ def enterprise_summary(context: AssetExecutionContext, con) -> MaterializeResult
 
 
 # --------------------------------------------------------------------------- the tables as assets
-OVERVIEW, CHANNEL_COUNTS, REQUEST_TYPE_SHARES, ENTERPRISE_SUMMARY = (
-    AssetKey(["mart", n]) for n in ("overview", "channel_counts", "request_type_shares", "enterprise_summary"))
 
 
 def _spec(key: AssetKey, deps: list[AssetKey], description: str) -> AssetSpec:

@@ -7,6 +7,7 @@ from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, Failure, MaterializeResult, MetadataValue
 
+from assets.keys import HOTSPOT_TAXONOMY, MONTHS, RULES, UNITS
 from assets.steps import Table, tables_step
 from hotline.calendar import Calendar, CalendarError
 from hotline.contract.files import FileFault, RowFaults
@@ -84,7 +85,7 @@ def hotspots(context: AssetExecutionContext, con, paths: HotlinePaths) -> Materi
                                        "hotspots": MetadataValue.md(markdown_table(taxonomy.select("hotspot", "sub_hotspot", "prefix"), 50))})
 
 
-RULES, MONTHS, UNITS, HOTSPOTS = (AssetKey(["ref", n]) for n in ("rules", "months", "units", "hotspots"))
+HOTSPOTS = HOTSPOT_TAXONOMY  # ref/hotspots (mart/hotspots is assets/hotspots.py's)
 
 
 def _spec(key: AssetKey, deps: list[AssetKey], description: str) -> AssetSpec:

@@ -22,7 +22,6 @@ from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
     AssetExecutionContext,
-    AssetKey,
     AssetSpec,
     Failure,
     MaterializeResult,
@@ -32,17 +31,14 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
+from assets.keys import CHARTS, DOCX, HTML, MARKDOWN, MARTS, RULES, UNITS, XLSX
 from hotline.report.render import DOCX_NAME, docx_placeholders, render_months, report_write_problem
 from hotline.warehouse import months_of, open_warehouse
 from pipelines.partitions import MONTHLY, assessment_months
 from pipelines.resources import HotlinePaths, ReportRenderer
 
-MART_DEPS = [AssetKey(["mart", name]) for name in (
-    "overview", "channel_counts", "request_type_shares", "unit_scores", "unit_highlights", "enterprise_scores",
-    "onsite_2h", "hotspots", "hotspot_places", "enterprise_summary", "anomalies",
-    "hotspot_aspects", "hotspot_terms", "place_clusters")] + [AssetKey(["ref", "units"]), AssetKey(["ref", "rules"])]
+MART_DEPS = [*MARTS, UNITS, RULES]
 
-CHARTS, DOCX, HTML, MARKDOWN, XLSX = (AssetKey(["report", n]) for n in ("charts", "docx", "html", "markdown", "xlsx"))
 PREVIEW_CHARS = 20000
 
 

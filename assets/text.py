@@ -8,7 +8,8 @@ place_clusters.sql; the rule settings under ``text:`` in rules.yaml."""
 import polars as pl
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue
 
-from assets.overview import _DELTAS, ASSIGNMENTS, HOTSPOT_TAXONOMY, RULES, materialize_table
+from assets.keys import ASPECT_RULES, ASSIGNMENTS, HOTSPOT_ASPECTS, HOTSPOT_TAXONOMY, HOTSPOT_TERMS, PLACE_CLUSTERS, RULES
+from assets.overview import _DELTAS, materialize_table
 from assets.reference import input_failure
 from assets.steps import Table
 from hotline.contract.files import FileFault, RowFaults
@@ -16,10 +17,6 @@ from hotline.marts import text_writer
 from hotline.reference import load_aspects, store_aspects
 from hotline.warehouse import markdown_table, months_of
 from pipelines.resources import HotlinePaths
-
-ASPECT_RULES = AssetKey(["ref", "aspects"])
-HOTSPOT_ASPECTS, HOTSPOT_TERMS, PLACE_CLUSTERS = (
-    AssetKey(["mart", n]) for n in ("hotspot_aspects", "hotspot_terms", "place_clusters"))
 
 
 def aspect_rules(context: AssetExecutionContext, con, paths: HotlinePaths) -> MaterializeResult:

@@ -14,7 +14,7 @@ MONTH_RE = re.compile(MONTH_PATTERN)
 
 def is_month(text: str) -> bool:
     """``text`` names a month as the contract writes it (``2024-02``)."""
-    return MONTH_RE.match(text) is not None
+    return MONTH_RE.fullmatch(text) is not None
 
 
 def file_sha256(path: Path) -> str:

@@ -31,9 +31,9 @@ def _instance():
 
 
 def _check_month(month: str) -> str:
-    import re
+    from hotline.lookups import is_month
 
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+    if not is_month(month):
         raise SystemExit(f"hotline: '{month}' is not a month like 2024-02")
     return month
 

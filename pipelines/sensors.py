@@ -13,7 +13,6 @@ or copying the same bytes again, starts nothing; a changed byte or a new file st
 import hashlib
 import json
 import os
-import re
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,7 +21,6 @@ from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
     AssetCheckSeverity,
-    AssetKey,
     DefaultSensorStatus,
     MetadataValue,
     RunRequest,
@@ -33,12 +31,13 @@ from dagster import (
     sensor,
 )
 
+from assets.keys import ASSIGNMENTS
 from pipelines.jobs import month_job
 from pipelines.partitions import assessment_months
 from pipelines.resources import HotlinePaths
 from hotline.contract.discovery import discover_exports
+from hotline.lookups import file_sha256, is_month
 
-MONTH_DIR = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 SIDE_FILES = ("adjustments.csv", "city_assessment.csv", "notes.md")
 SENSOR_INTERVAL_ENV = "HOTLINE_SENSOR_INTERVAL_SECONDS"
 SETTLE_ENV = "HOTLINE_SENSOR_SETTLE_SECONDS"
@@ -60,14 +59,6 @@ def month_input_files(month_dir: Path) -> list[Path]:
     return sorted(files, key=lambda p: p.relative_to(month_dir).as_posix())
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def month_content_hash(month_dir: Path) -> str | None:
     """sha256 over the sorted (relative name, content sha256) list; None for a folder without inputs."""
     files = month_input_files(month_dir)
@@ -86,7 +77,7 @@ def scan_months(data_dir: Path, settle_seconds: float = 0.0, now: float | None =
     months_dir = data_dir / "months"
     if not months_dir.is_dir():
         return hashes, settling
-    for month_dir in sorted(p for p in months_dir.iterdir() if p.is_dir() and MONTH_DIR.match(p.name)):
+    for month_dir in sorted(p for p in months_dir.iterdir() if p.is_dir() and is_month(p.name)):
         files = month_input_files(month_dir)
         written = [(p.stat() if p.exists() else p.lstat()).st_mtime for p in files]
         if settle_seconds and any(now - mtime < settle_seconds for mtime in written):
@@ -160,8 +151,6 @@ def month_files_sensor(context: SensorEvaluationContext):
 
 
 # --------------------------------------------------------------------------- freshness check
-ASSIGNMENTS = AssetKey(["core", "assignments"])
-
 
 def freshness_problems(data_dir: Path, month: str) -> list[str]:
     """Why the month's inputs may be incomplete: exports written before the window closed (so they

@@ -1,6 +1,5 @@
 """``hotline validate``: judge files exactly as a run would, without loading anything."""
 
-import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from hotline.contract.platform_exports import (
     require_callback_columns,
 )
 from hotline.reference import ASPECTS_FILE, load_adjustments, load_aspects, load_hotspots, load_roster, roster_of_month, unit_names
+from hotline.lookups import is_month
 from hotline.rules import RulesError, load_rules
 from hotline.settings import Settings
 from hotline.contract.discovery import EXPORT_TYPES, Discovery, discover_exports
@@ -24,7 +24,6 @@ from schemas.reference import ADJUSTMENTS_HEADERS, ADJUSTMENTS_SCHEMA, CITY_HEAD
 
 EXPORT_SUFFIXES = EXPORT_TYPES
 MONTH_SIDE_FILES = ("adjustments.csv", "city_assessment.csv")
-MONTH_DIR = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def _data_dir_of(path: Path) -> Path:
@@ -38,7 +37,7 @@ def _data_dir_of(path: Path) -> Path:
 
 def _month_of(path: Path, month: str | None) -> str | None:
     for parent in [path, *path.parents]:
-        if MONTH_DIR.match(parent.name) and parent.parent.name == "months":
+        if is_month(parent.name) and parent.parent.name == "months":
             return parent.name
     return month
 
