@@ -4,7 +4,16 @@ and the surges (mart.anomalies) among hotspots, sub-hotspots, channels and units
 
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult
 
-from assets.keys import ANOMALIES, ASSIGNMENTS, CHANNEL_COUNTS, HOTSPOT_PLACES, HOTSPOT_TAXONOMY, HOTSPOTS, MONTHS, RULES
+from assets.keys import (
+    ANOMALIES,
+    ASSIGNMENTS,
+    CHANNEL_COUNTS,
+    HOTSPOT_PLACES,
+    HOTSPOT_TAXONOMY,
+    HOTSPOTS,
+    MONTHS,
+    RULES,
+)
 from assets.overview import _DELTAS, materialize_table
 from assets.steps import Table
 from hotline.marts import write_anomalies

@@ -62,7 +62,8 @@ def months(context: AssetExecutionContext, con, paths: HotlinePaths) -> Material
     windows = [calendar.window(m) for m in months_of(context)]
     store_windows(con, windows)
     return MaterializeResult(metadata={
-        "windows": MetadataValue.md("\n".join(f"- {w.month}: {w.start} .. {w.end} ({w.days} days, {w.source})" for w in windows))
+        "windows": MetadataValue.md("\n".join(f"- {w.month}: {w.start} .. {w.end} ({w.days} days, {w.source})"
+                                              for w in windows))
     })
 
 
@@ -81,8 +82,8 @@ def hotspots(context: AssetExecutionContext, con, paths: HotlinePaths) -> Materi
     except (FileFault, RowFaults) as exc:
         raise _failed(exc, con, context) from None
     store_hotspots(con, taxonomy, months_of(context))
-    return MaterializeResult(metadata={"prefixes": taxonomy.height,
-                                       "hotspots": MetadataValue.md(markdown_table(taxonomy.select("hotspot", "sub_hotspot", "prefix"), 50))})
+    listed = markdown_table(taxonomy.select("hotspot", "sub_hotspot", "prefix"), 50)
+    return MaterializeResult(metadata={"prefixes": taxonomy.height, "hotspots": MetadataValue.md(listed)})
 
 
 HOTSPOTS = HOTSPOT_TAXONOMY  # ref/hotspots (mart/hotspots is assets/hotspots.py's)

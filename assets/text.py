@@ -8,7 +8,15 @@ place_clusters.sql; the rule settings under ``text:`` in rules.yaml."""
 import polars as pl
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue
 
-from assets.keys import ASPECT_RULES, ASSIGNMENTS, HOTSPOT_ASPECTS, HOTSPOT_TAXONOMY, HOTSPOT_TERMS, PLACE_CLUSTERS, RULES
+from assets.keys import (
+    ASPECT_RULES,
+    ASSIGNMENTS,
+    HOTSPOT_ASPECTS,
+    HOTSPOT_TAXONOMY,
+    HOTSPOT_TERMS,
+    PLACE_CLUSTERS,
+    RULES,
+)
 from assets.overview import _DELTAS, materialize_table
 from assets.reference import input_failure
 from assets.steps import Table

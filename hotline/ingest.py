@@ -163,8 +163,10 @@ def store_month(con, month: str, month_rows: MonthRows, rules: dict[str, Any], k
             con.execute(f"DELETE FROM {table} WHERE month = $month", {"month": month})
         con.execute(f"INSERT INTO core.assignments BY NAME {sql_text('core_assignments')}", params)
         con.execute(f"INSERT INTO core.order_terms BY NAME {sql_text('core_order_terms')}", term_params)
-        con.execute("INSERT INTO core.rejected_rows BY NAME SELECT $month AS month, * FROM rejected_rows_new", {"month": month})
-        con.execute("INSERT INTO core.export_files BY NAME SELECT $month AS month, * FROM export_files_new", {"month": month})
+        con.execute("INSERT INTO core.rejected_rows BY NAME SELECT $month AS month, * FROM rejected_rows_new",
+                    {"month": month})
+        con.execute("INSERT INTO core.export_files BY NAME SELECT $month AS month, * FROM export_files_new",
+                    {"month": month})
         if also is not None:
             also(con)
     flags = fetch(con, "SELECT " + ", ".join(f"count(*) FILTER ({f}) AS {f}" for f in FLAGS)

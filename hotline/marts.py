@@ -253,9 +253,11 @@ def highlights_params(rules: dict[str, Any], month: str) -> dict[str, Any]:
     return {"month": month, "top_n": int(rules["highlights"]["top_n"])}
 
 
-def replace_assessment_months(con, table: str, sql_name: str, params_of: Callable[[dict[str, Any], str], dict[str, Any]],
-                              months: list[str], summary: str | None = None
-                              ) -> tuple[dict[str, int], dict[str, Any], str]:
+ParamsOf = Callable[[dict[str, Any], str], dict[str, Any]]  # (month's rules, month) -> SQL parameters
+
+
+def replace_assessment_months(con, table: str, sql_name: str, params_of: ParamsOf, months: list[str],
+                              summary: str | None = None) -> tuple[dict[str, int], dict[str, Any], str]:
     """Run ``sql/<sql_name>.sql`` for each of ``months`` into ``table``: the rows per month, the
     ``summary`` query's pairs per month, and the last month's table as Markdown."""
     rows: dict[str, int] = {}

@@ -12,7 +12,15 @@ from hotline.contract.platform_exports import (
     normalise_category_separators,
     require_callback_columns,
 )
-from hotline.reference import ASPECTS_FILE, load_adjustments, load_aspects, load_hotspots, load_roster, roster_of_month, unit_names
+from hotline.reference import (
+    ASPECTS_FILE,
+    load_adjustments,
+    load_aspects,
+    load_hotspots,
+    load_roster,
+    roster_of_month,
+    unit_names,
+)
 from hotline.lookups import is_month
 from hotline.rules import RulesError, load_rules
 from hotline.settings import Settings

@@ -16,8 +16,8 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from hotline.generator.scoring import (FULL, LABELS, compose_satisfaction, counts_for_score, credit_sums_for_score, round2,
-                               satisfaction_credit, score)
+from hotline.generator.scoring import (FULL, LABELS, compose_satisfaction, counts_for_score, credit_sums_for_score,
+                                       round2, satisfaction_credit, score)
 
 TARGETS_DIR = Path(__file__).parent / "sample_reference" / "seed_targets"
 
