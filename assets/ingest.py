@@ -40,28 +40,15 @@ from hotline.contract.platform_exports import hotspot_match_message, hotspot_mat
 from hotline.ingest import (
     FLAGS,
     PhoneKeyInDataFolder,
-    blocked_reason,
-    export_faults,
-    file_stats,
+    judge_month,
     phone_key,
     read_month,
-    rejected_per_row,
-    store_month,
+    record_blocked,
+    store_judged_month,
 )
-from hotline.month_load import (
-    BLOCKED,
-    LOADED,
-    missing_month_folder,
-    missing_sampling_ranks,
-    no_problems,
-    problem_faults,
-    read_side_files,
-    record_attempt,
-    record_failure,
-    store_side_files,
-)
+from hotline.month_load import missing_month_folder, read_side_files, record_failure
 from hotline.reference import aspect_keywords
-from hotline.warehouse import fetch, markdown_table, month_rules, months_of, open_warehouse, transaction
+from hotline.warehouse import markdown_table, months_of, open_warehouse
 from pipelines.partitions import MONTHLY
 from pipelines.resources import HotlinePaths
 
@@ -194,38 +181,24 @@ def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, pa
                 for note in export.notes:
                     context.log.info(f"{month}: {export.name}: {note}")
                     notes.append(f"{month} {export.name}: {note}")
-            rules = month_rules(con, month)
-            rejected = rejected_per_row(pl.concat([month_rows.faults, month_rows.superseded]))
-            files = file_stats(month_rows, rejected)
-            counts = {c: int(files[c].sum()) for c in totals}
-            ranks = (missing_sampling_ranks(month_rows.rows, side, fetch(
-                con, "SELECT unit, roster_order FROM ref.units WHERE month = $month", {"month": month}), month,
-                int(rules["groups"]["dept_large_threshold"])) if judge_ranks else no_problems())
-            problems["ranks"].append(ranks)
+            judged = judge_month(con, month, month_rows, side, judge_ranks)
+            counts = judged.counts
+            problems["ranks"].append(judged.ranks)
             problems["unknown"].append(side.unknown_units)
             problems["invalid"].append(side.invalid)
-            month_faults = pl.concat([export_faults(rejected), side.file_faults, problem_faults(side.unknown_units),
-                                      problem_faults(side.invalid), problem_faults(ranks)], how="vertical_relaxed")
-            faults.append(month_faults.with_columns(pl.lit(month).alias("month")))
+            faults.append(judged.faults.with_columns(pl.lit(month).alias("month")))
             for column in totals:
                 totals[column] += counts[column]
-            file_tables.append(files.with_columns(pl.lit(month).alias("month")))
-            if month_faults.height:
-                reason = blocked_reason(month, counts["rows_rejected"], side, ranks)
-                with transaction(con):
-                    record_attempt(con, month, BLOCKED, counts, reason, month_faults)
+            file_tables.append(judged.files.with_columns(pl.lit(month).alias("month")))
+            if judged.blocked_reason:
+                reason = record_blocked(con, judged)
                 blocked.append(reason)
                 context.log.warning(f"{reason}: nothing of it was stored; it keeps its previous state")
                 continue
 
             context.log.info(f"{month}: nothing blocks the month; storing")
-
-            def also(con, month=month, side=side, counts=counts):
-                store_side_files(con, month, side)
-                record_attempt(con, month, LOADED, counts, None)
-
             try:
-                stored = store_month(con, month, month_rows, rules, key, keywords, also=also)
+                stored = store_judged_month(con, judged, key, keywords)
             except (duckdb.IOException, duckdb.FatalException, OSError) as exc:
                 failure = _write_failure(warehouse, month, exc)
                 try:
@@ -234,7 +207,7 @@ def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, pa
                     pass  # the disk that refused the month refuses its state too: the message says it all
                 raise failure from None
             flag_counts[month] = stored["flags"]
-            hotspot_matches.append(hotspot_match_of_month(con, month, rules))
+            hotspot_matches.append(hotspot_match_of_month(con, month, judged.rules))
             conflicts.append(month_rows.conflicts.with_columns(pl.lit(month).alias("month")))
             if month_rows.conflicts.height:
                 context.log.warning(f"{month}: {month_rows.conflicts.height} re-exported row(s) conflict with another "

@@ -9,6 +9,7 @@ and only when no blocking fault is found are its core tables written."""
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 import secrets
 from pathlib import Path
 from typing import Any, Sequence
@@ -24,7 +25,17 @@ from hotline.contract.platform_exports import (
     require_callback_columns,
 )
 from hotline.lookups import file_sha256
-from hotline.month_load import FAULT_COLUMNS, SideFiles
+from hotline.month_load import (
+    BLOCKED,
+    FAULT_COLUMNS,
+    LOADED,
+    SideFiles,
+    missing_sampling_ranks,
+    no_problems,
+    problem_faults,
+    record_attempt,
+    store_side_files,
+)
 from hotline.reference import unit_names
 from hotline.text import order_terms
 from hotline.warehouse import fetch, month_rules, registered, sql_text, transaction
@@ -185,3 +196,64 @@ def blocked_reason(month: str, rejected_rows: int, side: SideFiles, ranks: pl.Da
              f"{side.invalid.height} invalid adjustment(s)" if side.invalid.height else "",
              f"{ranks.height} ranked unit(s) without 抽测排名" if ranks.height else ""]
     return f"{month} is blocked (" + ", ".join(p for p in parts if p) + ")"
+
+
+# --------------------------------------------------------------------------- a month judged, then stored or blocked
+COUNTED = ("rows_in", "rows_stored", "rows_rejected", "rows_replaced")
+
+
+@dataclass
+class JudgedMonth:
+    """A month's exports and side files judged together: what it would store and what blocks it."""
+
+    month: str
+    rows: MonthRows
+    side: SideFiles
+    rules: dict[str, Any]
+    files: pl.DataFrame  # per export file: encoding, checksum, rows in / stored / rejected / replaced …
+    counts: dict[str, int]  # COUNTED, summed over the files
+    ranks: pl.DataFrame  # ranked units without 抽测排名 (no_problems() when the run does not judge them)
+    faults: pl.DataFrame  # every blocking fault (FAULT_COLUMNS); none: the month may be stored
+
+    @property
+    def blocked_reason(self) -> str | None:
+        """Why nothing of the month may be stored; None when nothing blocks it."""
+        if not self.faults.height:
+            return None
+        return blocked_reason(self.month, self.counts["rows_rejected"], self.side, self.ranks)
+
+
+def judge_month(con, month: str, month_rows: MonthRows, side: SideFiles, judge_ranks: bool) -> JudgedMonth:
+    """Judge a month read by ``read_month`` and ``read_side_files`` against its stored rules and
+    roster. ``judge_ranks``: whether a missing 抽测排名 blocks (it does where the month's scores are
+    computed)."""
+    rules = month_rules(con, month)
+    rejected = rejected_per_row(pl.concat([month_rows.faults, month_rows.superseded]))
+    files = file_stats(month_rows, rejected)
+    counts = {c: int(files[c].sum()) for c in COUNTED}
+    ranks = (missing_sampling_ranks(month_rows.rows, side, fetch(
+        con, "SELECT unit, roster_order FROM ref.units WHERE month = $month", {"month": month}), month,
+        int(rules["groups"]["dept_large_threshold"])) if judge_ranks else no_problems())
+    faults = pl.concat([export_faults(rejected), side.file_faults, problem_faults(side.unknown_units),
+                        problem_faults(side.invalid), problem_faults(ranks)], how="vertical_relaxed")
+    return JudgedMonth(month, month_rows, side, rules, files, counts, ranks, faults)
+
+
+def record_blocked(con, judged: JudgedMonth) -> str:
+    """core.month_loads and core.blocked_faults say the month is blocked, and why; nothing else of
+    it changes. The reason."""
+    reason = judged.blocked_reason
+    with transaction(con):
+        record_attempt(con, judged.month, BLOCKED, judged.counts, reason, judged.faults)
+    return reason
+
+
+def store_judged_month(con, judged: JudgedMonth, key: str, keywords: Sequence[str] = ()) -> dict[str, Any]:
+    """Store a month nothing blocks: its core tables, its side files and its 'loaded' state, in one
+    transaction (``store_month``)."""
+    def also(con):
+        store_side_files(con, judged.month, judged.side)
+        record_attempt(con, judged.month, LOADED, judged.counts, None)
+
+    return store_month(con, judged.month, judged.rows, judged.rules, key, keywords, also=also)
+
