@@ -1,12 +1,10 @@
 """Unit assessment: tables 1–5 of the report and the named lists of section 二.
 
-Every table is one SQL file (``sql/<table>.sql``) run per month through ``replace_month``; every
-number in it comes from the month's stored rules (``ref.rules``), bound as a parameter. Decimal
-settings are bound as exact text (``"0.3"``) and scaled to whole numbers in SQL (macro ``e4``), so
-no score passes through a binary float."""
+Every table is one SQL file (``sql/<table>.sql``) run per month; its parameters come from the
+month's stored rules (hotline/marts.py: how decimal settings stay exact); Python here only wires
+the tables to Dagster and reports what was written."""
 
 
-from decimal import Decimal
 from typing import Any
 
 import polars as pl
@@ -20,83 +18,38 @@ from dagster import (
     MetadataValue,
 )
 
-from assets.calendar import shift_month
+from assets.keys import (
+    ADJUSTMENTS,
+    ASSIGNMENTS,
+    ENTERPRISE_SCORES,
+    ONSITE_2H,
+    RULES,
+    UNIT_HIGHLIGHTS,
+    UNIT_SCORES,
+    UNITS,
+)
 from assets.steps import Table, log_rows
-from assets.warehouse import fetch, markdown_table, month_rules, months_of, replace_month, sql_text
+from hotline.marts import (
+    enterprise_params,
+    highlights_params,
+    onsite_params,
+    replace_assessment_months,
+    unit_scores_params,
+)
+from hotline.warehouse import markdown_table, months_of
 
-ASSIGNMENTS = AssetKey(["core", "assignments"])
-ADJUSTMENTS = AssetKey(["core", "adjustments"])
-UNITS = AssetKey(["ref", "units"])
-RULES = AssetKey(["ref", "rules"])
-TOTAL_LABEL = "合计"
-PREVIEW_ROWS = 60
-
-
-def exact(value: Any) -> str:
-    """A rule setting as exact decimal text: YAML's 0.3 is bound as "0.3", never as a float."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
-        raise TypeError(f"rule setting {value!r} is not a number")
-    return str(Decimal(str(value)))
-
-
-def unit_scores_params(rules: dict[str, Any], month: str) -> dict[str, Any]:
-    points = rules["scores"]["points"]
-    weights = rules["scores"]["overall_rank_weights"]
-    return {
-        "month": month,
-        "prev_month": shift_month(month, -1),
-        "dept_large_threshold": int(rules["groups"]["dept_large_threshold"]),
-        "points_response": exact(points["response"]),
-        "points_ontime": exact(points["ontime"]),
-        "points_resolution": exact(points["resolution"]),
-        "points_satisfaction": exact(points["satisfaction"]),
-        "no_callback_rate": exact(rules["scores"]["no_callback_rate"]),
-        "weight_handling": exact(weights["handling_rank"]),
-        "weight_sampling": exact(weights["sampling_rank"]),
-    }
-
-
-def enterprise_params(rules: dict[str, Any], month: str) -> dict[str, Any]:
-    points = rules["enterprise"]["points"]
-    return {
-        "month": month,
-        "points_ontime": exact(points["ontime"]),
-        "points_resolution": exact(points["resolution"]),
-        "points_satisfaction": exact(points["satisfaction"]),
-        "no_callback_rate": exact(rules["scores"]["no_callback_rate"]),
-        "tie_order": rules["enterprise"]["tie_order"],
-    }
-
-
-def onsite_params(rules: dict[str, Any], month: str) -> dict[str, Any]:
-    return {"month": month, "within_hours": exact(rules["onsite"]["within_hours"]), "total_label": TOTAL_LABEL}
-
-
-def highlights_params(rules: dict[str, Any], month: str) -> dict[str, Any]:
-    return {"month": month, "top_n": int(rules["highlights"]["top_n"])}
 
 
 def _build(context: AssetExecutionContext, con, table: str, sql_name: str, params_of,
            summary: str | None = None) -> MaterializeResult:
     """Run ``sql/<sql_name>.sql`` for every month of the run into ``table``."""
-    rows: dict[str, int] = {}
-    summaries: dict[str, Any] = {}
-    preview = ""
-    query = sql_text(sql_name)
-    for month in months_of(context):
-        params = params_of(month_rules(con, month), month)
-        meta = replace_month(con, table, query, params, ensure=month == months_of(context)[0])
-        rows[month] = meta["rows"]
-        if summary:
-            summaries[month] = dict(fetch(con, summary, {"month": month}).rows())
+    months = months_of(context)
+    rows, summaries, preview = replace_assessment_months(con, table, sql_name, params_of, months, summary)
     log_rows(context, table, rows)
-    # the full table of the run's last month (the generic preview stops at 10 rows)
-    preview = markdown_table(fetch(con, f"SELECT * FROM {table} WHERE month = $month", {"month": months_of(context)[-1]}),
-                             PREVIEW_ROWS)
     metadata: dict[str, Any] = {
         "rows": MetadataValue.int(sum(rows.values())),
         "rows per month": MetadataValue.json(rows),
-        f"preview ({months_of(context)[-1]})": MetadataValue.md(preview),
+        f"preview ({months[-1]})": MetadataValue.md(preview),
     }
     if summary:
         metadata["units per group"] = MetadataValue.json(summaries)
@@ -143,8 +96,6 @@ def _check_result(problems: pl.DataFrame, ok: str, fault: str, fix: str) -> Asse
 
 
 # --------------------------------------------------------------------------- the tables as assets
-UNIT_SCORES, ENTERPRISE_SCORES, ONSITE_2H, UNIT_HIGHLIGHTS = (
-    AssetKey(["mart", n]) for n in ("unit_scores", "enterprise_scores", "onsite_2h", "unit_highlights"))
 
 
 def _spec(key: AssetKey, deps: list[AssetKey], description: str) -> AssetSpec:

@@ -2,16 +2,12 @@
 every replaced row in ``core.rejected_rows`` and per-file counts in ``core.export_files``; and the
 month's side files → ``core.adjustments`` and ``core.city_assessment``.
 
-A month is all or nothing (assets/month_load.py): its exports and side files are judged together,
-and only when no blocking fault is found are its five core tables written, in one transaction. A
-blocked or failed attempt writes none of them: ``core.month_loads`` records it and
-``core.blocked_faults`` lists what blocked it."""
+What is read, judged and stored is the core's (hotline/ingest.py, hotline/month_load.py): a month
+is all or nothing, its exports and side files judged together, and only when no blocking fault is
+found are its five core tables written, in one transaction. A blocked or failed attempt writes none
+of them: ``core.month_loads`` records it and ``core.blocked_faults`` lists what blocked it."""
 
-import hashlib
-import os
-import secrets
 from pathlib import Path
-from typing import Any, Sequence
 
 import duckdb
 import polars as pl
@@ -20,7 +16,6 @@ from dagster import (
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
-    AssetKey,
     AssetSpec,
     Failure,
     MaterializeResult,
@@ -29,151 +24,35 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from assets.exports import MonthRows, read_export, validate_month
-from assets.month_load import (
-    BLOCKED,
-    FAULT_COLUMNS,
-    LOADED,
-    SideFiles,
-    missing_month_folder,
-    missing_sampling_ranks,
-    no_problems,
-    problem_faults,
-    read_side_files,
-    record_attempt,
-    record_failure,
-    store_side_files,
-)
-from assets.platform_exports import (
-    hotspot_match_message,
-    hotspot_match_of_month,
-    load_column_aliases,
-    normalise_category_separators,
-    require_callback_columns,
+from assets.keys import (
+    ADJUSTMENTS,
+    ASSIGNMENTS,
+    CITY_ASSESSMENT,
+    EXPORT_FILES,
+    REFERENCE_DEPS,
+    REJECTED_ROWS,
+    UNIT_SCORES,
 )
 from assets.reference import input_failure
-from assets.text import aspect_keywords
-from assets.warehouse import fetch, markdown_table, month_rules, months_of, open_warehouse, registered, sql_text, transaction
-from hotline.text import order_terms
+from hotline.contract.exports import MonthRows
+from hotline.contract.files import FileFault, RowFaults
+from hotline.contract.platform_exports import hotspot_match_message, hotspot_match_of_month
+from hotline.ingest import (
+    FLAGS,
+    PhoneKeyInDataFolder,
+    judge_month,
+    phone_key,
+    read_month,
+    record_blocked,
+    store_judged_month,
+)
+from hotline.month_load import missing_month_folder, read_side_files, record_failure
+from hotline.reference import aspect_keywords
+from hotline.warehouse import markdown_table, months_of, open_warehouse
 from pipelines.partitions import MONTHLY
 from pipelines.resources import HotlinePaths
-from schemas.discovery import discover_exports
-from schemas.files import FileFault, RowFaults
 
-ASSIGNMENTS = AssetKey(["core", "assignments"])
-REJECTED_ROWS = AssetKey(["core", "rejected_rows"])
-EXPORT_FILES = AssetKey(["core", "export_files"])
-ADJUSTMENTS = AssetKey(["core", "adjustments"])
-CITY_ASSESSMENT = AssetKey(["core", "city_assessment"])
-UNIT_SCORES = AssetKey(["mart", "unit_scores"])
-REFERENCE_DEPS = [AssetKey(["ref", name]) for name in ("rules", "months", "units", "hotspots")]
 FAULT_PREVIEW = 50
-STAGED_COLUMNS = [
-    "order_id", "unit", "unit_group", "received_at", "channel", "request_type", "category_path", "address",
-    "dispatched_at", "signed_at", "completed_at", "responded_on_time", "completed_on_time", "resolution_result",
-    "satisfaction_result", "city_rework", "city_overdue", "enterprise_source", "fast_track", "arrived_at",
-    "onsite_meeting", "source_file", "source_row", "unit_as_written", "caller_phone",
-]
-FLAGS = {
-    "flag_signed_before_dispatch": "签收时间 before 派单时间",
-    "flag_completed_before_dispatch": "办结时间 before 派单时间",
-    "flag_fast_close": "closed within minutes of dispatch",
-    "flag_callback_while_open": "callback on an order still open",
-}
-
-
-def phone_key(key_file: Path, data_dir: Path) -> str:
-    """The secret for hashing phone numbers, created on first use. It must live outside the data
-    folder: whoever has a copy of the data must not also have the key."""
-    key_file, data_dir = key_file.resolve(), data_dir.resolve()
-    if key_file.is_relative_to(data_dir):
-        raise Failure(f"The phone-hash key file {key_file} is inside the data folder {data_dir}. "
-                      "Set HOTLINE_PHONE_KEY_FILE to a path outside it.")
-    if not key_file.exists():
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return key_file.read_text().strip()
-
-
-def read_month(paths: HotlinePaths, con, month: str) -> MonthRows:
-    """Read and validate every export of ``month`` against the reference data in the warehouse."""
-    from assets.reference import unit_names
-
-    exports_dir = paths.month_dir(month) / "exports"
-    discovery = discover_exports(exports_dir)
-    if discovery.refused:
-        # A month is read whole or not at all: a file that cannot be read stops it.
-        raise discovery.fault()
-    if not discovery.files:
-        raise FileFault(exports_dir, "holds no export files (.xlsx, .xls, .csv, .tsv, .txt)",
-                        f"Put the work-order exports of {month} in this folder")
-    rules = month_rules(con, month)
-    window = fetch(con, "SELECT window_start, window_end FROM ref.months WHERE month = $month", {"month": month})
-    if window.height == 0:
-        raise LookupError(f"no window stored for {month}: materialize ref/months for {month} first")
-    roster = fetch(con, "SELECT unit, unit_group, aliases FROM ref.units WHERE month = $month ORDER BY roster_order",
-                   {"month": month})
-    try:
-        aliases = load_column_aliases(paths.reference)
-    except RowFaults as exc:
-        raise input_failure(exc) from None
-    exports = [read_export(path, discovery.name_of(path), aliases) for path in discovery.files]
-    require_callback_columns(exports, month, rules, exports_dir, aliases)
-    prefixes = fetch(con, "SELECT prefix FROM ref.hotspots WHERE month = $month", {"month": month})["prefix"].to_list()
-    for export in exports:
-        normalise_category_separators(export, prefixes)
-    month_rows = validate_month(exports, rules, window["window_start"][0], window["window_end"][0], unit_names(roster))
-    month_rows.notes = discovery.notes
-    return month_rows
-
-
-def _credit_map(rules: dict[str, Any]) -> pl.DataFrame:
-    rows = [("resolution", label, credit) for label, credit in rules["credit"]["resolution"].items()]
-    rows += [("satisfaction", label, credit) for label, credit in rules["credit"]["satisfaction"].items()]
-    return pl.DataFrame(rows, schema={"kind": pl.String, "label": pl.String, "credit": pl.Decimal(9, 4)}, orient="row")
-
-
-def _rejected_per_row(faults: pl.DataFrame) -> pl.DataFrame:
-    """One row per rejected input row (the contract's grain); a row with several faults lists
-    its columns and reasons together."""
-    return faults.group_by("source_file", "row_number", "fault", maintain_order=True).agg(
-        pl.col("column_name").unique(maintain_order=True).str.join("、"),
-        pl.col("value").fill_null("").str.join(" | "),
-        pl.col("reason").unique(maintain_order=True).str.join("；"),
-    )
-
-
-def _file_sha256(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-def _file_stats(month_rows: MonthRows, rejected: pl.DataFrame) -> pl.DataFrame:
-    stored = month_rows.rows.group_by("source_file").len("rows_stored")
-    per_kind = rejected.group_by("source_file").agg(
-        pl.col("fault").sum().alias("rows_rejected"), (~pl.col("fault")).sum().alias("rows_replaced"))
-    files = pl.DataFrame({
-        "source_file": [f.name for f in month_rows.files],
-        "encoding": [f.encoding for f in month_rows.files],
-        "sha256": [f.sha256 or _file_sha256(f.path) for f in month_rows.files],
-        "rows_in": [f.rows.height for f in month_rows.files],
-        "extra_columns": [f.extra_columns for f in month_rows.files],
-    }, schema_overrides={"extra_columns": pl.List(pl.String)})
-    replacements = month_rows.replacements
-    replacing = replacements.group_by(pl.col("kept_file").alias("source_file")).len("rows_replacing")
-    conflicts = month_rows.conflicts
-    in_conflict = pl.concat([
-        conflicts.select("source_file", pl.col("row_number").alias("row")),
-        conflicts.select(pl.col("kept_file").alias("source_file"), pl.col("kept_row").alias("row")),
-    ]).unique().group_by("source_file").len("rows_in_conflict")
-    counts = ["rows_stored", "rows_rejected", "rows_replaced", "rows_replacing", "rows_in_conflict"]
-    return (files.join(stored, on="source_file", how="left").join(per_kind, on="source_file", how="left")
-            .join(replacing, on="source_file", how="left").join(in_conflict, on="source_file", how="left")
-            .with_columns(pl.col(counts).fill_null(0).cast(pl.Int64)))
-
-
 CONFLICTS_IN_SUMMARY = 5
 
 
@@ -198,66 +77,10 @@ def _reexport_check(conflicts: pl.DataFrame) -> AssetCheckResult:
     )
 
 
-def _order_texts(rows: pl.DataFrame) -> pl.DataFrame:
-    """One row per order with 诉求内容: order_id, content, caller_name (a co-handled order's rows
-    carry the same text; the first is taken)."""
-    return (rows.select("order_id", "content", "caller_name").filter(pl.col("content").is_not_null())
-            .unique(subset="order_id", keep="first"))
-
-
-def store_month(con, month: str, month_rows: MonthRows, rules: dict[str, Any], key: str,
-                keywords: Sequence[str] = (), also=None) -> dict[str, Any]:
-    """Replace the month in core.assignments, core.rejected_rows, core.export_files and
-    core.order_terms at once; ``also(con)`` writes the month's other tables inside the same
-    transaction. 诉求内容 and 来电人 go no further than this function: only the terms that pass the
-    month's thresholds (sql/core_order_terms.sql) are stored, and which of ``keywords``
-    (reference/aspects.csv's) each text holds."""
-    staged = month_rows.rows.select(STAGED_COLUMNS)
-    rejected = _rejected_per_row(pl.concat([month_rows.faults, month_rows.superseded]))
-    files = _file_stats(month_rows, rejected)
-    params = {
-        "month": month,
-        "unmatched_label": rules["hotspots"]["unmatched_label"],
-        "satisfaction_numeric_max": rules["credit"]["satisfaction_numeric_max"],
-        "phone_key": key,
-        "fast_close_minutes": rules["flags"]["fast_close_minutes"],
-    }
-    texts = _order_texts(month_rows.rows)
-    frames = dict(staged_rows=staged, credit_map=_credit_map(rules), rejected_rows_new=rejected, export_files_new=files,
-                  order_terms_new=order_terms(texts, keywords), order_callers=texts.select("order_id", "caller_name"))
-    term_params = {"month": month, "phone_key": key, "min_orders": rules["text"]["min_orders"],
-                   "min_callers": rules["text"]["min_callers"]}
-    with registered(con, **frames), transaction(con):
-        for table in ("core.assignments", "core.rejected_rows", "core.export_files", "core.order_terms"):
-            con.execute(f"DELETE FROM {table} WHERE month = $month", {"month": month})
-        con.execute(f"INSERT INTO core.assignments BY NAME {sql_text('core_assignments')}", params)
-        con.execute(f"INSERT INTO core.order_terms BY NAME {sql_text('core_order_terms')}", term_params)
-        con.execute("INSERT INTO core.rejected_rows BY NAME SELECT $month AS month, * FROM rejected_rows_new", {"month": month})
-        con.execute("INSERT INTO core.export_files BY NAME SELECT $month AS month, * FROM export_files_new", {"month": month})
-        if also is not None:
-            also(con)
-    flags = fetch(con, "SELECT " + ", ".join(f"count(*) FILTER ({f}) AS {f}" for f in FLAGS)
-                  + " FROM core.assignments WHERE month = $month", {"month": month}).row(0, named=True)
-    return {"files": files, "flags": flags, "rejected": rejected}
-
-
 def _judges_ranks(context: AssetExecutionContext) -> bool:
     """A missing 抽测排名 matters where the month's scores are computed: a run that stops at the
     ingest (to look at the rows) does not need complete adjustments."""
     return UNIT_SCORES in context.job_def.asset_layer.selected_asset_keys
-
-
-def _export_faults(rejected: pl.DataFrame) -> pl.DataFrame:
-    return rejected.filter(pl.col("fault")).select(FAULT_COLUMNS)
-
-
-def _blocked_reason(month: str, rejected_rows: int, side: SideFiles, ranks: pl.DataFrame) -> str:
-    parts = [f"{rejected_rows} rejected row(s)" if rejected_rows else "",
-             f"{side.file_faults.height} fault(s) in its side files" if side.file_faults.height else "",
-             f"{side.unknown_units.height} unknown unit(s) in adjustments.csv" if side.unknown_units.height else "",
-             f"{side.invalid.height} invalid adjustment(s)" if side.invalid.height else "",
-             f"{ranks.height} ranked unit(s) without 抽测排名" if ranks.height else ""]
-    return f"{month} is blocked (" + ", ".join(p for p in parts if p) + ")"
 
 
 def _write_failure(warehouse: DuckDBResource, month: str, exc: Exception) -> Failure:
@@ -322,7 +145,10 @@ def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, pa
     when nothing blocks it."""
     from assets.assessment import _check_result
 
-    key = phone_key(Path(paths.phone_key_file), paths.data)
+    try:
+        key = phone_key(Path(paths.phone_key_file), paths.data)
+    except PhoneKeyInDataFolder as exc:
+        raise Failure(str(exc)) from None
     judge_ranks = _judges_ranks(context)
     try:
         keywords = aspect_keywords(paths.reference)
@@ -338,7 +164,10 @@ def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, pa
             try:
                 if not month_dir.is_dir():
                     raise missing_month_folder(paths.data, month_dir, month)
-                month_rows = read_month(paths, con, month)
+                try:
+                    month_rows = read_month(con, month, month_dir / "exports", paths.reference)
+                except RowFaults as exc:  # reference/column_aliases.csv: the run's reference, not the month
+                    raise input_failure(exc) from None
                 side = read_side_files(con, paths.data, month_dir, month)
             except FileFault as exc:
                 # A file fault stops the run before anything of the month is written.
@@ -352,38 +181,24 @@ def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, pa
                 for note in export.notes:
                     context.log.info(f"{month}: {export.name}: {note}")
                     notes.append(f"{month} {export.name}: {note}")
-            rules = month_rules(con, month)
-            rejected = _rejected_per_row(pl.concat([month_rows.faults, month_rows.superseded]))
-            files = _file_stats(month_rows, rejected)
-            counts = {c: int(files[c].sum()) for c in totals}
-            ranks = (missing_sampling_ranks(month_rows.rows, side, fetch(
-                con, "SELECT unit, roster_order FROM ref.units WHERE month = $month", {"month": month}), month,
-                int(rules["groups"]["dept_large_threshold"])) if judge_ranks else no_problems())
-            problems["ranks"].append(ranks)
+            judged = judge_month(con, month, month_rows, side, judge_ranks)
+            counts = judged.counts
+            problems["ranks"].append(judged.ranks)
             problems["unknown"].append(side.unknown_units)
             problems["invalid"].append(side.invalid)
-            month_faults = pl.concat([_export_faults(rejected), side.file_faults, problem_faults(side.unknown_units),
-                                      problem_faults(side.invalid), problem_faults(ranks)], how="vertical_relaxed")
-            faults.append(month_faults.with_columns(pl.lit(month).alias("month")))
+            faults.append(judged.faults.with_columns(pl.lit(month).alias("month")))
             for column in totals:
                 totals[column] += counts[column]
-            file_tables.append(files.with_columns(pl.lit(month).alias("month")))
-            if month_faults.height:
-                reason = _blocked_reason(month, counts["rows_rejected"], side, ranks)
-                with transaction(con):
-                    record_attempt(con, month, BLOCKED, counts, reason, month_faults)
+            file_tables.append(judged.files.with_columns(pl.lit(month).alias("month")))
+            if judged.blocked_reason:
+                reason = record_blocked(con, judged)
                 blocked.append(reason)
                 context.log.warning(f"{reason}: nothing of it was stored; it keeps its previous state")
                 continue
 
             context.log.info(f"{month}: nothing blocks the month; storing")
-
-            def also(con, month=month, side=side, counts=counts):
-                store_side_files(con, month, side)
-                record_attempt(con, month, LOADED, counts, None)
-
             try:
-                stored = store_month(con, month, month_rows, rules, key, keywords, also=also)
+                stored = store_judged_month(con, judged, key, keywords)
             except (duckdb.IOException, duckdb.FatalException, OSError) as exc:
                 failure = _write_failure(warehouse, month, exc)
                 try:
@@ -392,7 +207,7 @@ def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, pa
                     pass  # the disk that refused the month refuses its state too: the message says it all
                 raise failure from None
             flag_counts[month] = stored["flags"]
-            hotspot_matches.append(hotspot_match_of_month(con, month, rules))
+            hotspot_matches.append(hotspot_match_of_month(con, month, judged.rules))
             conflicts.append(month_rows.conflicts.with_columns(pl.lit(month).alias("month")))
             if month_rows.conflicts.height:
                 context.log.warning(f"{month}: {month_rows.conflicts.height} re-exported row(s) conflict with another "

@@ -1,98 +1,38 @@
 """Section 一 (district overview) and section 四 (enterprise demands) of the report.
 
-Each asset writes one mart table from ``sql/<table>.sql``; Python only wires: it binds the month,
-the base months and the rule settings as SQL parameters and replaces the month's rows.
-
-同比 compares with the assessment month 12 months earlier and 环比 with the previous one. The base
-counts are read from the warehouse as it is when the mart is materialized, so a base month loaded
-later (a backfill) changes the deltas of the months that compare against it: re-materialize
-``dependent_months(base)`` after loading ``base``.
+Each asset writes one mart table from ``sql/<table>.sql``; the parameters it binds and the loop over
+the run's months are in the core (hotline/marts.py, which says how 同比 and 环比 read their base
+months). Python here only wires them to Dagster and reports what was written.
 """
 
 
-import re
-from typing import Any, Callable
-
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue
 
-from assets.calendar import shift_month
+from assets.keys import (
+    ASSIGNMENTS,
+    CHANNEL_COUNTS,
+    CITY_ASSESSMENT,
+    ENTERPRISE_SUMMARY,
+    HOTSPOT_TAXONOMY,
+    MONTHS,
+    OVERVIEW,
+    REQUEST_TYPE_SHARES,
+    RULES,
+    UNITS,
+)
 from assets.steps import Table, log_rows
-from assets.warehouse import month_metadata, month_rules, months_of, replace_month, sql_text
-from schemas.exports import ENTERPRISE_SOURCES
-from schemas.reference import CITY_INDICATORS
+from hotline.marts import MonthWriter, replace_months
+from hotline.marts import dependent_months  # noqa: F401  (pipelines/execution.py reads it here)
+from hotline.warehouse import month_metadata, months_of
 
-ASSIGNMENTS = AssetKey(["core", "assignments"])
-MONTHS = AssetKey(["ref", "months"])
-UNITS = AssetKey(["ref", "units"])
-HOTSPOT_TAXONOMY = AssetKey(["ref", "hotspots"])
-CITY_ASSESSMENT = AssetKey(["core", "city_assessment"])
-RULES = AssetKey(["ref", "rules"])
-
-# The roster group codes of core.assignments.unit_group (rules.groups.roster_groups maps the
-# roster's 分组 onto them).
-TOWN_GROUP, DEPT_GROUP = "town", "dept"
-
-# 同比 looks this many assessment months back, 环比 one.
-YEAR_BACK, MONTH_BACK = 12, 1
-
-
-def base_months(month: str) -> dict[str, str]:
-    """The labels a month compares with: {'last_month': 环比 base, 'last_year': 同比 base}."""
-    return {"last_month": shift_month(month, -MONTH_BACK), "last_year": shift_month(month, -YEAR_BACK)}
-
-
-def dependent_months(month: str) -> list[str]:
-    """The months whose 环比 / 同比 compare against ``month``: after loading (or reloading) it,
-    re-materialize these months' marts so that their deltas see its data."""
-    return [shift_month(month, MONTH_BACK), shift_month(month, YEAR_BACK)]
-
-
-def bind(query: str, params: dict[str, Any]) -> dict[str, Any]:
-    """The parameters the query names (DuckDB refuses unused named parameters)."""
-    names = set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", query))
-    missing = names - set(params)
-    if missing:
-        raise KeyError(f"SQL parameter(s) not bound: {', '.join(sorted(missing))}")
-    return {name: params[name] for name in names}
-
-
-def month_params(con, month: str) -> dict[str, Any]:
-    """Every parameter the marts of this module and assets.hotspots use, from the month's rules."""
-    rules = month_rules(con, month)
-    return {
-        "month": month,
-        **base_months(month),
-        "town_group": TOWN_GROUP,
-        "dept_group": DEPT_GROUP,
-        "city_response": CITY_INDICATORS[0],
-        "city_ontime": CITY_INDICATORS[1],
-        "city_resolution": CITY_INDICATORS[2],
-        "city_satisfaction": CITY_INDICATORS[3],
-        "source_provincial": ENTERPRISE_SOURCES[0],
-        "source_direct": ENTERPRISE_SOURCES[1],
-        "top_n": rules["highlights"]["top_n"],
-        "unmatched_label": rules["hotspots"]["unmatched_label"],
-        "places_per_hotspot": rules["hotspots"]["places_per_hotspot"],
-        "places_per_sub_hotspot": rules["hotspots"]["places_per_sub_hotspot"],
-        "min_rise_pct": rules["anomalies"]["min_rise_pct"],
-    }
 
 
 def materialize_table(context: AssetExecutionContext, con, table: str, sql_name: str,
-                      write: Callable[..., dict[str, Any]] | None = None) -> MaterializeResult:
-    """Replace each month of the run in ``table`` with ``sql/<sql_name>.sql``, oldest month first
-    (a backfill's later months compare with its earlier ones)."""
-    query = sql_text(sql_name)
-    rows: dict[str, int] = {}
+                      write: MonthWriter | None = None) -> MaterializeResult:
+    """Replace each month of the run in ``table`` with ``sql/<sql_name>.sql`` (hotline/marts.py
+    replace_months) and say what was written."""
     months = months_of(context)
-    for month in months:
-        params = month_params(con, month)
-        first = month == months[0]  # the table's columns are checked once per run
-        if write is None:
-            written = replace_month(con, table, query, bind(query, params), ensure=first)
-        else:
-            written = write(con, query, params, first)
-        rows[month] = written["rows"]
+    rows = replace_months(con, table, sql_name, months, write)
     log_rows(context, table, rows)
     return MaterializeResult(metadata={
         "table": table,
@@ -124,8 +64,6 @@ def enterprise_summary(context: AssetExecutionContext, con) -> MaterializeResult
 
 
 # --------------------------------------------------------------------------- the tables as assets
-OVERVIEW, CHANNEL_COUNTS, REQUEST_TYPE_SHARES, ENTERPRISE_SUMMARY = (
-    AssetKey(["mart", n]) for n in ("overview", "channel_counts", "request_type_shares", "enterprise_summary"))
 
 
 def _spec(key: AssetKey, deps: list[AssetKey], description: str) -> AssetSpec:

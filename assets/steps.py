@@ -1,9 +1,10 @@
 """Several warehouse tables materialized in one Dagster step.
 
 Every table is still its own asset (its key, description, lineage and metadata in the UI, its SQL in
-``sql/<table>.sql``), but the tables of a stage share one step: a step costs ~0.15–0.3 s of Dagster
-bookkeeping (events, the upstream versions it looks up) and a warehouse connection, more than the
-SQL of a district month. ``can_subset``: the UI and the CLI can still materialize any one table.
+``sql/<table>.sql``), but the tables of a stage share one step: a step costs Dagster bookkeeping
+(events, the upstream versions it looks up) and a warehouse connection, more than the SQL of a
+district month (BENCHMARKS.md, "Figures behind the code's choices"). ``can_subset``: the UI and the
+CLI can still materialize any one table.
 
 A blocking check failing on a table stops the tables of the step that depend on it (and, as
 Dagster fails the step, everything downstream of the step), exactly as separate steps would."""
@@ -26,7 +27,7 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from assets.warehouse import open_warehouse, transaction
+from hotline.warehouse import open_warehouse, transaction
 from pipelines.partitions import MONTHLY
 from pipelines.resources import HotlinePaths
 

@@ -5,47 +5,26 @@ The terms themselves are derived at ingest (hotline/text, core.order_terms, writ
 core.assignments); these marts only read them. SQL in sql/hotspot_aspects.sql, hotspot_terms.sql and
 place_clusters.sql; the rule settings under ``text:`` in rules.yaml."""
 
-from pathlib import Path
-from typing import Any
-
 import polars as pl
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue
 
-from assets.overview import _DELTAS, ASSIGNMENTS, HOTSPOT_TAXONOMY, RULES, bind, materialize_table
+from assets.keys import (
+    ASPECT_RULES,
+    ASSIGNMENTS,
+    HOTSPOT_ASPECTS,
+    HOTSPOT_TAXONOMY,
+    HOTSPOT_TERMS,
+    PLACE_CLUSTERS,
+    RULES,
+)
+from assets.overview import _DELTAS, materialize_table
 from assets.reference import input_failure
 from assets.steps import Table
-from assets.warehouse import markdown_table, month_rules, months_of, registered, replace_month
+from hotline.contract.files import FileFault, RowFaults
+from hotline.marts import text_writer
+from hotline.reference import load_aspects, store_aspects
+from hotline.warehouse import markdown_table, months_of
 from pipelines.resources import HotlinePaths
-from schemas.aspects import ASPECTS_HEADERS, ASPECTS_REQUIRED, ASPECTS_SCHEMA
-from schemas.files import FileFault, RowFaults, read_csv_with_headers, validate_reference
-
-ASPECT_RULES = AssetKey(["ref", "aspects"])
-HOTSPOT_ASPECTS, HOTSPOT_TERMS, PLACE_CLUSTERS = (
-    AssetKey(["mart", n]) for n in ("hotspot_aspects", "hotspot_terms", "place_clusters"))
-ASPECTS_FILE = "aspects.csv"
-_ASPECT_COLUMNS = {"hotspot": pl.String, "aspect": pl.String, "prefix": pl.String, "keywords": pl.List(pl.String),
-                   "aspect_order": pl.Int32}
-
-
-def load_aspects(reference_dir: Path) -> pl.DataFrame:
-    """reference/aspects.csv validated (schemas/aspects.py): hotspot, aspect, prefix, keywords
-    (a list, empty = any order), aspect_order (file order). No file: no rows."""
-    path = reference_dir / ASPECTS_FILE
-    if not path.exists():
-        return pl.DataFrame(schema=_ASPECT_COLUMNS)
-    frame = read_csv_with_headers(path, ASPECTS_HEADERS, ASPECTS_REQUIRED)
-    frame = validate_reference(frame, ASPECTS_SCHEMA, path, ASPECTS_HEADERS)
-    return frame.select(
-        "hotspot", "aspect", pl.col("prefix").str.strip_chars("/"),
-        pl.col("keywords").fill_null("").str.replace_all("｜", "|").str.split("|")
-        .list.eval(pl.element().str.strip_chars(" \u3000")).list.eval(pl.element().filter(pl.element() != "")),
-        (pl.col("source_row") - 1).cast(pl.Int32).alias("aspect_order"),
-    )
-
-
-def aspect_keywords(reference_dir: Path) -> list[str]:
-    """Every keyword of aspects.csv: the ingest records which orders' texts hold them."""
-    return sorted({k for ks in load_aspects(reference_dir)["keywords"].to_list() for k in ks})
 
 
 def aspect_rules(context: AssetExecutionContext, con, paths: HotlinePaths) -> MaterializeResult:
@@ -53,38 +32,13 @@ def aspect_rules(context: AssetExecutionContext, con, paths: HotlinePaths) -> Ma
         rules = load_aspects(paths.reference)
     except (FileFault, RowFaults) as exc:
         raise input_failure(exc) from None
-    months = months_of(context)
-    with registered(con, aspect_rows=rules):
-        for month in months:
-            replace_month(con, "ref.aspects", "SELECT $month AS month, * FROM aspect_rows", {"month": month},
-                          ensure=month == months[0])
+    store_aspects(con, rules, months_of(context))
     return MaterializeResult(metadata={"rows": rules.height, "aspects": MetadataValue.md(
         markdown_table(rules.with_columns(pl.col("keywords").list.join("|")), 50) if rules.height else "none")})
 
 
-def text_params(rules: dict[str, Any]) -> dict[str, Any]:
-    """The SQL parameters of the text marts, from a month's rules."""
-    text = rules["text"]
-    return {
-        "other_aspect": text["other_aspect"],
-        "enterprise_label": text["enterprise_label"],
-        "unmatched_label": rules["hotspots"]["unmatched_label"],
-        "places_per_aspect": text["places_per_aspect"],
-        "min_orders": text["min_orders"],
-        "min_callers": text["min_callers"],
-        "prior_weight": float(text["prior_weight"]),
-        "terms_per_aspect": text["terms_per_aspect"],
-        "cluster_min_orders": text["cluster_min_orders"],
-        "cluster_days": text["cluster_days"],
-    }
-
-
 def _materialize(context: AssetExecutionContext, con, table: str, sql_name: str) -> MaterializeResult:
-    def write(con, query: str, params: dict[str, Any], ensure: bool) -> dict[str, Any]:
-        params = {**params, **text_params(month_rules(con, params["month"]))}
-        return replace_month(con, table, query, bind(query, params), ensure=ensure)
-
-    return materialize_table(context, con, table, sql_name, write=write)
+    return materialize_table(context, con, table, sql_name, write=text_writer(table))
 
 
 def hotspot_aspects(context: AssetExecutionContext, con) -> MaterializeResult:

@@ -16,7 +16,7 @@ def shift(month: str, delta: int) -> str:
 def script(data: Path, month: str) -> str:
     import yaml
 
-    from pipelines.settings import DEFAULT_RULES_FILE
+    from hotline.settings import DEFAULT_RULES_FILE
 
     points = yaml.safe_load(DEFAULT_RULES_FILE.read_text(encoding="utf-8"))["scores"]["points"]
     return SQL.read_text(encoding="utf-8").format(

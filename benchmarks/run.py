@@ -171,7 +171,7 @@ def run_size(size: int, repeat: int, work: Path, echo) -> SizeResult:
 
 def district_targets(work: Path, repeat: int, backfill_repeat: int, echo) -> dict[str, list[Measure]]:
     """The bundled sample's 2024-02 after a first load of its other months; a 24-month backfill."""
-    from generator.sample import FIRST_MONTH, write_sample
+    from hotline.generator.sample import FIRST_MONTH, write_sample
 
     out: dict[str, list[Measure]] = {"sample 2024-02": [], "backfill 24 months": []}
     sample = work / "sample"

@@ -1,4 +1,4 @@
-"""jieba against rjieba on the generator's 诉求内容 (generator/texts.py): the time to segment N
+"""jieba against rjieba on the generator's 诉求内容 (hotline/generator/texts.py): the time to segment N
 distinct texts, with and without part-of-speech tags (the tags find persons' names to drop).
 
     .venv/bin/python -m benchmarks.segmenters [N]
@@ -10,8 +10,8 @@ import time
 
 import numpy as np
 
-from generator import vocab
-from generator.texts import contents
+from hotline.generator import vocab
+from hotline.generator.texts import contents
 
 
 def sample_texts(n: int) -> list[str]:

@@ -14,9 +14,9 @@ import time
 import numpy as np
 import polars as pl
 
-from generator import vocab
-from generator.synth import CATEGORY_KEYS
-from generator.texts import contents
+from hotline.generator import vocab
+from hotline.generator.synth import CATEGORY_KEYS
+from hotline.generator.texts import contents
 from hotline.text import mask_contents
 from hotline.text.terms import order_terms, segment_texts
 

@@ -1,6 +1,6 @@
 """The patterns of personal data that free text may hold: phone and ID numbers as people write
 them, and a person named by surname and a form of address. One place for every masker: 诉求地址 and
-rejected values (assets/exports.py) and 诉求内容 before segmentation (hotline/text/mask.py)."""
+rejected values (hotline/contract/exports.py) and 诉求内容 before segmentation (hotline/text/mask.py)."""
 
 _FULL_WIDTH_DIGITS = list("０１２３４５６７８９")
 _DIGITS = list("0123456789")

@@ -31,9 +31,9 @@ def _instance():
 
 
 def _check_month(month: str) -> str:
-    import re
+    from hotline.lookups import is_month
 
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+    if not is_month(month):
         raise SystemExit(f"hotline: '{month}' is not a month like 2024-02")
     return month
 
@@ -41,8 +41,8 @@ def _check_month(month: str) -> str:
 def run_months(first: str, last: str, *, refresh_dependents: bool = True) -> bool:
     """Materialize ``first``..``last`` in one run (month order inside each asset), then refresh
     the loaded months that compare against them (their 环比/同比 bases changed)."""
-    from pipelines.report_pool import start_early
-    from pipelines.settings import report_workers
+    from hotline.report.pool import start_early
+    from hotline.settings import report_workers
 
     # before Dagster is imported: the report's workers load their renderers meanwhile
     start_early(report_workers())
@@ -74,7 +74,7 @@ def _with_console(args, work) -> int:
 
 def _statuses(months: list[str] | None):
     from pipelines.readonly import read_warehouse
-    from pipelines.settings import Settings
+    from hotline.settings import Settings
     from pipelines.status import month_statuses
 
     settings = Settings.from_env()
@@ -127,7 +127,7 @@ def cmd_trace(args) -> int:
     from rich.console import Console
 
     from pipelines.readonly import WarehouseUnavailable, read_warehouse
-    from pipelines.settings import Settings
+    from hotline.settings import Settings
     from pipelines.trace import UnknownUnit, render_table, to_csv, trace_unit
 
     month = _check_month(args.month)
@@ -146,14 +146,14 @@ def cmd_trace(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from pipelines.validate import validate_paths
+    from hotline.contract.validate import validate_paths
 
     faults = validate_paths([Path(p) for p in args.paths], month=args.month)
     return 1 if faults else 0
 
 
 def cmd_generate(args) -> int:
-    from generator.synth import generate
+    from hotline.generator.synth import generate
 
     out = Path(args.out).resolve()
     generate(out, args.first, args.last, assignments_per_month=args.assignments, districts=args.districts,
@@ -180,7 +180,7 @@ def _demo_refuses(args) -> bool:
 
 def cmd_ui(args) -> int:
     from pipelines.instance import ensure_dagster_home
-    from pipelines.settings import PROJECT_ROOT
+    from hotline.settings import PROJECT_ROOT
 
     env = dict(os.environ, DAGSTER_HOME=str(ensure_dagster_home()))
     command = [sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
@@ -258,7 +258,7 @@ def run_program(argv: list[str] | None = None) -> None:
     """The ``hotline`` program: main(), then an exit without the interpreter's teardown.
 
     Tearing down the ~3,000 modules a run loads (Dagster, DuckDB, polars, pandera, SQLAlchemy)
-    takes ~1.3 s after the work is done. By then the run is over: the warehouse connection is
+    takes a noticeable time after the work is done (BENCHMARKS.md). By then the run is over: the warehouse connection is
     closed, every report file written and synced, the Dagster instance's events stored. What is
     left is flushed here, then the process ends. (Code calling ``main()`` itself, like the tests,
     ends normally.)"""

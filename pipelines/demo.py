@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from pipelines.settings import Settings
+from hotline.settings import Settings
 
 SAMPLE_MARKER = ".hotline-sample"
 DEMO_MONTH = "2024-02"
@@ -20,7 +20,7 @@ def refuse_reason() -> str | None:
 
 
 def run_demo(get_instance, echo=None) -> int:
-    from generator.sample import FIRST_MONTH, LAST_MONTH, write_sample
+    from hotline.generator.sample import FIRST_MONTH, LAST_MONTH, write_sample
     from pipelines.console import active_console
     from pipelines.execution import execute_months
 

@@ -3,8 +3,8 @@
 ``SqliteEventLogStorage._connect`` builds a SQLAlchemy engine, opens a SQLite connection, and
 disposes of both for every statement it runs; closing the last connection of a WAL database also
 checkpoints it. A district month stores ~130 events and a 24-month backfill ~1,600 (every asset's
-materialization and planned materialization, per month), each ~5 statements: 12 ms of CPU per
-event on this machine, 3 ms with kept connections (tests/test_instance.py stores and reads back).
+materialization and planned materialization, per month), each ~5 statements; kept connections cut the
+CPU per event severalfold (BENCHMARKS.md; tests/test_instance.py stores and reads back).
 
 Here each database file (a run's shard, the index) keeps one engine with one pooled connection
 (more only while a second thread needs one); only the MAX_ENGINES most recently used shards keep

@@ -64,9 +64,9 @@ def dependent_months_loaded(first: str, last: str, echo=None) -> list[str]:
     """Loaded months outside first..last whose 环比 (next month) or 同比 (12 months on) base is
     inside it. A month whose last attempt was blocked or failed (core.month_loads) is left as it
     is, and ``echo`` says so: its marts and report must not be recomputed by another month."""
-    from assets.calendar import shift_month
+    from hotline.calendar import shift_month
     from assets.overview import dependent_months
-    from assets.warehouse import open_warehouse
+    from hotline.warehouse import open_warehouse
     from pipelines.resources import build_resources
 
     candidates = set()
@@ -77,7 +77,7 @@ def dependent_months_loaded(first: str, last: str, echo=None) -> list[str]:
     candidates = {m for m in candidates if not first <= m <= last}
     if not candidates:
         return []
-    from assets.month_load import LOADED, month_states
+    from hotline.month_load import LOADED, month_states
 
     with open_warehouse(build_resources()["warehouse"]) as con:
         loaded = {r[0] for r in con.execute("SELECT DISTINCT month FROM core.assignments").fetchall()}

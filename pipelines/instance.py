@@ -4,7 +4,7 @@ deployments: see the README).
 
 Writers of the warehouse are serialized by DuckDB's own file lock, which the operating system
 releases when the process holding it ends, however it ends; a run that finds the file held waits
-for it (``assets.warehouse.connect_waiting``). No Dagster pool limits them on purpose: a pool slot
+for it (``hotline.warehouse.connect_waiting``). No Dagster pool limits them on purpose: a pool slot
 claimed by a run that is killed stays claimed in the instance's storage, and every later run
 would wait for it forever."""
 
@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-from pipelines.settings import Settings
+from hotline.settings import Settings
 
 MARKER = "# Written by hotline"
 DAGSTER_YAML = """\

@@ -25,6 +25,6 @@ assessment_months = MonthlyPartitionsDefinition(
 
 # Every month-partitioned asset: a range of months runs as one run, each asset looping over the
 # months in order (later months compare with earlier ones). Writers of the warehouse take turns
-# through DuckDB's file lock (assets.warehouse.connect_waiting), not a Dagster pool: a pool slot
+# through DuckDB's file lock (hotline.warehouse.connect_waiting), not a Dagster pool: a pool slot
 # held by a killed run is never given back.
 MONTHLY = dict(partitions_def=assessment_months, backfill_policy=BackfillPolicy.single_run())

@@ -19,7 +19,7 @@ class WarehouseUnavailable(RuntimeError):
 @contextmanager
 def read_warehouse(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection with the project's macros (temporary, so nothing is written)."""
-    from assets.warehouse import sql_text
+    from hotline.warehouse import sql_text
 
     if not Path(path).exists():
         raise WarehouseUnavailable(f"no warehouse at {path} yet: run a month first (hotline run YYYY-MM)")

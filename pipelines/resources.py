@@ -13,7 +13,7 @@ from dagster import ConfigurableResource, InitResourceContext
 from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr
 
-from pipelines.settings import Settings
+from hotline.settings import Settings
 
 RANGE_START_TAG, RANGE_END_TAG = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 
@@ -95,11 +95,11 @@ class RendererExecutor(Executor):
 
 class ReportRenderer(ConfigurableResource):
     """Worker processes that draw the report's charts and write its documents
-    (assets/report_render/tasks.py). They start with the run and load the renderers (~2 s of
+    (hotline/report/tasks.py). They start with the run and load the renderers (their
     imports) on another CPU while the run ingests and computes the marts; a range of months then
     renders on every worker at once. ``workers = 0`` renders in the run's own process.
 
-    The workers are started with ``spawn`` (pipelines/report_pool.py), which imports the launching
+    The workers are started with ``spawn`` (hotline/report/pool.py), which imports the launching
     script again: a script that runs months itself needs the usual ``if __name__ == "__main__":``
     guard. Without it, or if a worker dies, the report is rendered in the run's own process, with a
     warning."""
@@ -110,7 +110,7 @@ class ReportRenderer(ConfigurableResource):
     _log: Any = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
-        from pipelines.report_pool import adopt, new_pool
+        from hotline.report.pool import adopt, new_pool
 
         self._log = context.log
         if self.workers <= 0:

@@ -57,9 +57,9 @@ class ScheduleSettings:
 def load_calendar():
     """The calendar of the data folder the schedule runs on (read at every tick, so an edited
     calendar.csv counts from the next tick on)."""
-    from assets.calendar import Calendar
-    from assets.rules import load_rules
-    from pipelines.settings import Settings
+    from hotline.calendar import Calendar
+    from hotline.rules import load_rules
+    from hotline.settings import Settings
 
     reference = Settings.from_env().reference_dir
     return Calendar.load(reference, load_rules(reference))

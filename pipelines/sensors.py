@@ -3,7 +3,7 @@ files change, and a (non-blocking) check that the month's inputs are complete an
 
 A month's content is identified by what its files hold, never by names or modification times:
 the sha256 of the sorted list of (path relative to the month folder, sha256 of the file's bytes)
-over the files under ``exports/`` that a run reads or refuses (schemas/discovery.py, subfolders
+over the files under ``exports/`` that a run reads or refuses (hotline/contract/discovery.py, subfolders
 included), ``adjustments.csv``, ``city_assessment.csv`` and ``notes.md``. Touching a file,
 or copying the same bytes again, starts nothing; a changed byte or a new file starts one run
 (run_key = month + content hash, so the same content never runs twice).
@@ -13,7 +13,6 @@ or copying the same bytes again, starts nothing; a changed byte or a new file st
 import hashlib
 import json
 import os
-import re
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,7 +21,6 @@ from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
     AssetCheckSeverity,
-    AssetKey,
     DefaultSensorStatus,
     MetadataValue,
     RunRequest,
@@ -33,12 +31,13 @@ from dagster import (
     sensor,
 )
 
+from assets.keys import ASSIGNMENTS
 from pipelines.jobs import month_job
 from pipelines.partitions import assessment_months
 from pipelines.resources import HotlinePaths
-from schemas.discovery import discover_exports
+from hotline.contract.discovery import discover_exports
+from hotline.lookups import file_sha256, is_month
 
-MONTH_DIR = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 SIDE_FILES = ("adjustments.csv", "city_assessment.csv", "notes.md")
 SENSOR_INTERVAL_ENV = "HOTLINE_SENSOR_INTERVAL_SECONDS"
 SETTLE_ENV = "HOTLINE_SENSOR_SETTLE_SECONDS"
@@ -60,14 +59,6 @@ def month_input_files(month_dir: Path) -> list[Path]:
     return sorted(files, key=lambda p: p.relative_to(month_dir).as_posix())
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def month_content_hash(month_dir: Path) -> str | None:
     """sha256 over the sorted (relative name, content sha256) list; None for a folder without inputs."""
     files = month_input_files(month_dir)
@@ -86,7 +77,7 @@ def scan_months(data_dir: Path, settle_seconds: float = 0.0, now: float | None =
     months_dir = data_dir / "months"
     if not months_dir.is_dir():
         return hashes, settling
-    for month_dir in sorted(p for p in months_dir.iterdir() if p.is_dir() and MONTH_DIR.match(p.name)):
+    for month_dir in sorted(p for p in months_dir.iterdir() if p.is_dir() and is_month(p.name)):
         files = month_input_files(month_dir)
         written = [(p.stat() if p.exists() else p.lstat()).st_mtime for p in files]
         if settle_seconds and any(now - mtime < settle_seconds for mtime in written):
@@ -101,7 +92,7 @@ def scan_months(data_dir: Path, settle_seconds: float = 0.0, now: float | None =
 def ignored_month_folders(data_dir: Path) -> str:
     """The line that says which folders under months/ are not month names (2024-13, 24-02, 2024-2):
     never read, never run; empty when there are none."""
-    from assets.month_load import impossible_month_folders
+    from hotline.month_load import impossible_month_folders
 
     names = [p.name for p in impossible_month_folders(data_dir)]
     if not names:
@@ -123,7 +114,7 @@ def run_key(month: str, content: str) -> str:
                 "sorted (name, file sha256) list). Its first tick records what is there without starting runs.",
 )
 def month_files_sensor(context: SensorEvaluationContext):
-    from pipelines.settings import Settings
+    from hotline.settings import Settings
 
     settle = float(os.environ.get(SETTLE_ENV, DEFAULT_SETTLE))
     seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
@@ -160,14 +151,12 @@ def month_files_sensor(context: SensorEvaluationContext):
 
 
 # --------------------------------------------------------------------------- freshness check
-ASSIGNMENTS = AssetKey(["core", "assignments"])
-
 
 def freshness_problems(data_dir: Path, month: str) -> list[str]:
     """Why the month's inputs may be incomplete: exports written before the window closed (so they
     cannot hold its last days), no exports, or no adjustments.csv."""
-    from assets.calendar import Calendar
-    from assets.rules import load_rules
+    from hotline.calendar import Calendar
+    from hotline.rules import load_rules
 
     reference = data_dir / "reference"
     window = Calendar.load(reference, load_rules(reference)).window(month)
@@ -193,7 +182,7 @@ def freshness_problems(data_dir: Path, month: str) -> list[str]:
                          "one cannot hold the window's last days) and an adjustments.csv. WARN only: the month is "
                          "still computed; re-export and run the month again when the late files arrive.")
 def month_inputs_fresh(context: AssetCheckExecutionContext, paths: HotlinePaths) -> AssetCheckResult:
-    from assets.warehouse import months_of
+    from hotline.warehouse import months_of
 
     data_dir = paths.data
     problems = [p for month in months_of(context) for p in freshness_problems(data_dir, month)]

@@ -177,7 +177,7 @@ def _timestamp(value) -> float | None:
 
 def stale_bases(month: str, marts_at: float | None, loaded_at: dict[str, float]) -> list[str]:
     """The bases of ``month`` (环比, 同比) loaded after its marts were materialized at ``marts_at``."""
-    from assets.calendar import shift_month
+    from hotline.calendar import shift_month
 
     if marts_at is None:
         return []
@@ -193,7 +193,7 @@ def stale_bases(month: str, marts_at: float | None, loaded_at: dict[str, float])
 def month_statuses(con: duckdb.DuckDBPyConnection, instance, reports_dir: Path,
                    months: list[str] | None = None) -> list[MonthStatus]:
     """The status of ``months`` (default: every month the warehouse knows), oldest first."""
-    from assets.report import DOCX_NAME, docx_placeholders
+    from hotline.report.render import DOCX_NAME, docx_placeholders
 
     loads = _loads(con)
     months = sorted(set(months) if months else set(loads))

@@ -41,8 +41,8 @@ def resolve_unit(con: duckdb.DuckDBPyConnection, month: str, name: str) -> str:
 
 def trace_params(con: duckdb.DuckDBPyConnection, month: str, unit: str) -> dict[str, Any]:
     """The parameters of sql/unit_trace.sql: the marts' own, from the rules the month was computed with."""
-    from assets.assessment import enterprise_params, unit_scores_params
-    from assets.warehouse import month_rules
+    from hotline.marts import enterprise_params, unit_scores_params
+    from hotline.warehouse import month_rules
 
     rules = month_rules(con, month)
     params = unit_scores_params(rules, month)
@@ -57,7 +57,7 @@ def trace_params(con: duckdb.DuckDBPyConnection, month: str, unit: str) -> dict[
 
 def trace_unit(con: duckdb.DuckDBPyConnection, month: str, name: str) -> pl.DataFrame:
     """One row per indicator of the unit (roster name, 简称 or alias) in ``month``."""
-    from assets.warehouse import fetch, sql_text
+    from hotline.warehouse import fetch, sql_text
 
     unit = resolve_unit(con, month, name)
     return fetch(con, sql_text("unit_trace"), trace_params(con, month, unit))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
+from hotline.lookups import MONTH_PATTERN
 from schemas.checks import EMPTY_ALLOWED, EMPTY_IS_NOT_NULLABLE_FAULT, one_of, value_check
 
 UNITS_HEADERS = {
@@ -24,7 +25,6 @@ CITY_HEADERS = {"指标": "indicator", "数值": "value_pct"}
 CITY_REQUIRED = ["指标", "数值"]
 CITY_INDICATORS = ["响应率", "按时办理率", "诉求解决率", "综合满意率"]
 
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 # Every check decides an empty cell explicitly (schemas/checks.py): a required column's empty cell
 # is its not_nullable fault, an optional column's is allowed.
 NOT_NULLABLE, ALLOWED = EMPTY_IS_NOT_NULLABLE_FAULT, EMPTY_ALLOWED

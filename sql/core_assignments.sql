@@ -2,7 +2,7 @@
 -- ingest asset as `staged_rows`) and the rules' credit maps (`credit_map`: kind, label, credit).
 -- Personal data never gets here: 来电人 and 诉求内容 are not in staged_rows, 联系电话 arrives only
 -- as a keyed hash, and 诉求地址 arrives masked (phone and ID numbers in any digit width, the
--- caller's name: assets/exports.py mask_address, the one place that rule lives).
+-- caller's name: hotline/contract/exports.py mask_address, the one place that rule lives).
 WITH paths AS (
     SELECT category_path, hotspot_of(category_path, $month) AS match
     FROM (SELECT DISTINCT category_path FROM staged_rows)

@@ -1,5 +1,5 @@
 -- mart.unit_scores for one month: tables 1–3 of the report, one row per ranked unit.
--- Parameters (all rule settings, bound by assets/assessment.py; decimals bound as exact text):
+-- Parameters (all rule settings, bound by hotline/marts.py unit_scores_params; decimals bound as exact text):
 --   $month, $prev_month, $dept_large_threshold,
 --   $points_response, $points_ontime, $points_resolution, $points_satisfaction,
 --   $no_callback_rate, $weight_handling, $weight_sampling

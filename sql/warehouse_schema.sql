@@ -145,7 +145,7 @@ CREATE TABLE IF NOT EXISTS core.order_terms (
     kind VARCHAR NOT NULL,                -- 'term' (what people report) or 'place' (a place named in the text)
     caller VARCHAR                        -- the order's caller: keyed hash of 联系电话, else of 来电人; NULL if neither
 );
--- reference/aspects.csv for a month (optional; assets/text.py): written by ref/aspects, read by the
+-- reference/aspects.csv for a month (optional; hotline/reference.py load_aspects): written by ref/aspects, read by the
 -- macro order_aspects. Created here so that a data folder without the file reads an empty table.
 CREATE TABLE IF NOT EXISTS ref.aspects (
     month VARCHAR NOT NULL,

@@ -16,9 +16,9 @@ import polars as pl
 import pytest
 from dagster import AssetSelection
 
-from assets.exports import read_export, validate_month
-from assets.rules import load_rules
-from schemas.files import FileFault
+from hotline.contract.exports import read_export, validate_month
+from hotline.rules import load_rules
+from hotline.contract.files import FileFault
 from tests import helpers
 from tests.helpers import HEADERS, dept, export_row, query, town, write_reference, failure_messages
 
@@ -334,8 +334,8 @@ def test_a_50_mb_export_loads_with_bounded_memory(tmp_path):
         from datetime import date
         from pathlib import Path
         import polars as pl
-        from assets.exports import read_export, validate_month
-        from assets.rules import load_rules
+        from hotline.contract.exports import read_export, validate_month
+        from hotline.rules import load_rules
         names = pl.DataFrame({{"name": ["柳园街道", "新区街道", "区住建局"], "unit": ["柳园街道", "新区街道", "区住建局"],
                               "unit_group": ["town", "town", "dept_large"]}})
         export = read_export(Path({str(path)!r}))
@@ -406,7 +406,7 @@ def _folder_of_every_kind(exports: Path) -> None:
 
 
 def test_discovery_reads_refuses_or_skips_every_entry_by_name(tmp_path):
-    from schemas.discovery import discover_exports
+    from hotline.contract.discovery import discover_exports
 
     exports = tmp_path / "exports"
     _folder_of_every_kind(exports)

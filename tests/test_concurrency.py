@@ -38,7 +38,7 @@ def hold_warehouse(path: Path) -> subprocess.Popen:
 
 
 def test_a_writer_waits_for_the_warehouse_and_proceeds_when_it_is_released(tmp_path):
-    from assets.warehouse import connect_waiting
+    from hotline.warehouse import connect_waiting
 
     path = tmp_path / "w.duckdb"
     holder = hold_warehouse(path)
@@ -60,7 +60,7 @@ def test_a_writer_waits_for_the_warehouse_and_proceeds_when_it_is_released(tmp_p
 
 
 def test_a_run_that_cannot_get_the_warehouse_fails_with_a_clear_message(hotline_env):
-    from generator.synth import generate
+    from hotline.generator.synth import generate
 
     generate(hotline_env["data"], "2024-02", "2024-02", 200, seed=0)
     holder = hold_warehouse(hotline_env["warehouse"])
@@ -104,7 +104,7 @@ def _replace_exports(data: Path, month: str, source: Path) -> int:
 def test_two_months_at_once_and_one_run_killed_mid_write(hotline_env, tmp_path):
     from dagster import DagsterInstance
 
-    from generator.synth import generate
+    from hotline.generator.synth import generate
     from pipelines.execution import execute_months
 
     data, warehouse = hotline_env["data"], hotline_env["warehouse"]

@@ -20,7 +20,7 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 def _month(hotline_env) -> None:
-    from generator.synth import generate
+    from hotline.generator.synth import generate
 
     generate(hotline_env["data"], MONTH, MONTH, assignments_per_month=300, seed=1)
 

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 from dagster import DagsterInstance
 
-from assets.exports import _masked_addresses, mask_address
+from hotline.contract.exports import _masked_addresses, mask_address
 from tests.helpers import export_row, query, town, write_adjustments, write_csv, write_reference
 
 MONTH = "2024-02"

@@ -15,11 +15,11 @@ import duckdb
 import polars as pl
 import pytest
 
-from generator.export_io import EXPORT_HEADERS
-from generator.sample import write_sample
-from generator.synth import generate
+from hotline.generator.export_io import EXPORT_HEADERS
+from hotline.generator.sample import write_sample
+from hotline.generator.synth import generate
 
-SEED_TARGETS = Path(__file__).resolve().parents[1] / "generator" / "sample_reference" / "seed_targets"
+SEED_TARGETS = Path(__file__).resolve().parents[1] / "hotline" / "generator" / "sample_reference" / "seed_targets"
 DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 
 

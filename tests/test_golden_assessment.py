@@ -35,7 +35,7 @@ def read_reference(name: str) -> list[dict[str, str]]:
 def warehouse(tmp_path_factory) -> Path:
     from dagster import AssetKey, AssetSelection
 
-    from generator.sample import write_sample
+    from hotline.generator.sample import write_sample
 
     tmp = tmp_path_factory.mktemp("golden")
     env = {"HOTLINE_DATA_DIR": tmp / "data", "HOTLINE_WAREHOUSE": tmp / "data" / "warehouse.duckdb",

@@ -29,7 +29,7 @@ FACTS = shared_dir() / "reference" / "2024-02" / "facts.md"
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory) -> Path:
-    from generator.sample import write_sample
+    from hotline.generator.sample import write_sample
 
     root = tmp_path_factory.mktemp("golden")
     with pytest.MonkeyPatch.context() as mp:

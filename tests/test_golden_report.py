@@ -32,7 +32,7 @@ def build_sample_report(tmp_path_factory) -> dict:
     from dagster import AssetSelection, materialize
 
     import pipelines.definitions as definitions
-    from generator.sample import write_sample
+    from hotline.generator.sample import write_sample
     from pipelines.resources import build_resources
 
     root = tmp_path_factory.mktemp("report_golden")

@@ -13,7 +13,7 @@ except ImportError:  # tests/ not a package
     from test_overview import (OTHER, PROPERTY, TAXONOMY, WAGES, WAGES_FIRM, WAGES_MIGRANT, WATER_CITY,  # noqa: F401
                                WATER_RURAL, data, query, run_month)
 
-from assets.hotspots import flag_surges, poisson_rise_p
+from hotline.marts import flag_surges, poisson_rise_p
 
 
 def hotspot_rows(month: str) -> dict[tuple, dict]:

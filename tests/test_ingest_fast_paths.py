@@ -4,10 +4,10 @@ detection, datetime parsing, NFKC folding and flag spellings on odd values."""
 import polars as pl
 import pytest
 
-from assets.exports import (_SPACES, _datetime_of, _masked_addresses, _normalise, _parse_datetimes, _stripped,
+from hotline.contract.exports import (_SPACES, _datetime_of, _masked_addresses, _normalise, _parse_datetimes, _stripped,
                             _stripped_columns, mask_address)
 from schemas.exports import EXPORT_COLUMNS, FLAG_COLUMNS, FLAG_SPELLINGS, NO
-from schemas.files import _is_utf8
+from hotline.contract.files import _is_utf8
 
 UTF8_CASES = [
     b"", b"abc", "工单编号,受理时间\n".encode(), b"\xef\xbb\xbf" + "工单".encode(), "😀".encode(),

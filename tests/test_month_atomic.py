@@ -27,7 +27,7 @@ CORE_TABLES = ("core.assignments", "core.rejected_rows", "core.export_files", "c
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory) -> Path:
     """Two generated months, loaded end to end (reports included) once for the module."""
-    from generator.synth import generate
+    from hotline.generator.synth import generate
 
     root = tmp_path_factory.mktemp("loaded")
     generate(root / "data", JAN, FEB, 300, seed=3)
@@ -348,7 +348,7 @@ def test_an_analysts_read_only_session_is_named_as_such_not_as_another_run(distr
 
 
 def test_validate_judges_adjustments_against_the_roster_as_a_run_does(tmp_path, capsys):
-    from generator.synth import generate
+    from hotline.generator.synth import generate
 
     generate(tmp_path / "data", FEB, FEB, 200, seed=3)
     path = tmp_path / "data" / "months" / FEB / "adjustments.csv"
@@ -365,7 +365,7 @@ def test_validate_judges_adjustments_against_the_roster_as_a_run_does(tmp_path, 
 
 
 def test_an_unquoted_report_date_is_read_as_the_date_it_says(tmp_path):
-    from assets.rules import load_rules, rules_json
+    from hotline.rules import load_rules, rules_json
 
     (tmp_path / "rules.yaml").write_text("report:\n  date: 2024-02-26\n", encoding="utf-8")
     rules = load_rules(tmp_path)

@@ -13,7 +13,7 @@ import pytest
 from dagster import AssetKey, AssetSelection, materialize
 
 import pipelines.definitions
-from assets.overview import dependent_months
+from hotline.marts import dependent_months
 from pipelines.resources import build_resources
 
 UNITS = [
@@ -128,7 +128,7 @@ def run_month(month: str, marts=MY_MARTS) -> None:
 
 
 def query(sql: str, params: dict | None = None) -> list[dict]:
-    from pipelines.settings import Settings
+    from hotline.settings import Settings
 
     with duckdb.connect(str(Settings.from_env().warehouse), read_only=True) as con:
         cursor = con.execute(sql, params or {})

@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from generator.synth import generate
+from hotline.generator.synth import generate
 
 MONTH = "2024-02"
 NAMES = ["欧阳娜娜", "司马相如", "诸葛青云", "上官婉儿"]
@@ -33,7 +33,7 @@ IDS = ["37150219800101123X", "371502199912319876", "370102200002290017", "150102
 # Written as people dictate them: dotted, dashed, spaced, full-width numbers, an ID in groups, a
 # person named by surname and form of address. Planted in 诉求地址 only.
 SPOKEN = ["139.8765.4321", "139—8765—4321", "１３９ ８７６５ ４３２１", "3715 0219 9001 0112 34", "欧阳女士", "诸葛先生"]
-THIRD_PERSONS = ["刘德胜", "李秀英", "张建国", "王秀兰"]  # generator/texts.py plants the first three too
+THIRD_PERSONS = ["刘德胜", "李秀英", "张建国", "王秀兰"]  # hotline/generator/texts.py plants the first three too
 
 
 def plant(exports: Path) -> int:

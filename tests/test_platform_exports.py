@@ -18,11 +18,11 @@ import polars as pl
 import pytest
 from dagster import AssetSelection
 
-from assets.exports import read_export, validate_month
-from assets.platform_exports import load_column_aliases
-from assets.rules import load_rules
-from generator.synth import generate
-from schemas.files import FileFault, RowFaults
+from hotline.contract.exports import read_export, validate_month
+from hotline.contract.platform_exports import load_column_aliases
+from hotline.rules import load_rules
+from hotline.generator.synth import generate
+from hotline.contract.files import FileFault, RowFaults
 from tests import helpers
 from tests.helpers import check_evaluations, export_row, failure_messages, query, write_csv
 
@@ -250,7 +250,7 @@ def test_a_month_without_callback_columns_stops_unless_the_rules_say_none_are_re
 
 def test_callbacks_recorded_must_be_true_or_false(tmp_path):
     (tmp_path / "rules.yaml").write_text("callbacks:\n  recorded: nein\n", encoding="utf-8")
-    from assets.rules import RulesError
+    from hotline.rules import RulesError
 
     with pytest.raises(RulesError, match="callbacks.recorded = 'nein': expected true or false"):
         load_rules(tmp_path)
@@ -444,7 +444,7 @@ def test_orders_matching_no_hotspot_warn_naming_the_separator(tmp_path, hotline_
     (["城乡建设 / 供水", "城乡建设／燃气"], ["城乡建设/供水", "城乡建设/燃气"]),
 ])
 def test_classification_separators_are_read_as_slash_only_where_unambiguous(tmp_path, written, read):
-    from assets.platform_exports import normalise_category_separators
+    from hotline.contract.platform_exports import normalise_category_separators
 
     path = write_csv(tmp_path / "c.csv", [export_row(f"A{i}", "柳园街道", 诉求分类=c) for i, c in enumerate(written)])
     export = read_export(path)

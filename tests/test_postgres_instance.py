@@ -71,7 +71,7 @@ def test_a_month_runs_on_a_postgres_instance(hotline_env, postgres, monkeypatch)
     from dagster import AssetKey, DagsterInstance, DagsterRunStatus
     from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage
 
-    from generator.synth import generate
+    from hotline.generator.synth import generate
 
     for name, value in postgres.items():
         monkeypatch.setenv(name, value)

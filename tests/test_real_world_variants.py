@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.synth import generate
+from hotline.generator.synth import generate
 from tests.helpers import query
 
 MONTH = "2024-02"
@@ -158,7 +158,7 @@ def test_long_order_numbers_kept_in_number_cells_are_a_file_fault_not_repeated_o
 def test_two_exports_joined_into_one_file_header_and_all_give_the_clean_scores(generated, clean_scores, hotline_env):
     """`copy /b a.csv+b.csv` (or two sheets pasted one under the other): the second header stands
     among the rows; it is skipped and said, and the rows of both keep the clean month's numbers."""
-    from assets.exports import read_export
+    from hotline.contract.exports import read_export
 
     data = month_copy(generated, hotline_env)
     first, second = sorted((data / "months" / MONTH / "exports").iterdir())[:2]

@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from assets.report_render import charts as charts_module
-from assets.report_render.text import change, month_word, plain, split_notes, whole_or_2
+from hotline.report import charts as charts_module
+from hotline.report.text import change, month_word, plain, split_notes, whole_or_2
 from tests.test_golden_report import MONTH, build_sample_report
 
 
@@ -45,8 +45,8 @@ def test_notes_split_into_dynamics_and_fills():
 
 
 def _report(sample_report, notes: str | None = None):
-    from assets.report_render.data import load_report_data
-    from assets.report_render.text import build_report
+    from hotline.report.data import load_report_data
+    from hotline.report.text import build_report
 
     con = duckdb.connect(str(sample_report["env"]["warehouse"]), read_only=True)
     try:
@@ -69,7 +69,7 @@ def test_notes_fill_the_placeholders(sample_report):
     notes += "\n\n" + "\n\n".join(f"## 补充：{k}\n{k}的分析文字。" for k in keys) + "\n"
     final = _report(sample_report, notes)
     assert final.placeholders() == [] and not final.is_draft
-    from assets.report_render.markdown_render import render_markdown
+    from hotline.report.markdown_render import render_markdown
 
     md = render_markdown(final)
     assert "草稿" not in md and "待补充" not in md
@@ -105,7 +105,7 @@ def test_placeholder_count_follows_the_analysts_edits_to_the_docx(sample_report,
     # in a table cell; one filled in is gone from the count
     from docx import Document
 
-    from assets.report import docx_placeholders
+    from hotline.report.render import docx_placeholders
 
     doc = Document(str(sample_report["folder"] / "月报.docx"))
     marked = [p for p in doc.paragraphs if "【待补充" in p.text]
@@ -182,7 +182,7 @@ def test_docx_converts_to_pdf_with_libreoffice(sample_report, tmp_path):
 
 # --------------------------------------------------------------------------- the renderer's workers
 def _month_data(sample_report) -> dict:
-    from assets.report_render.data import load_report_data
+    from hotline.report.data import load_report_data
 
     con = duckdb.connect(str(sample_report["env"]["warehouse"]), read_only=True)
     try:
@@ -208,7 +208,7 @@ def _document_xml(path: Path) -> bytes:
 def test_worker_processes_render_the_same_files_as_the_run_process(sample_report, tmp_path):
     from dagster import build_init_resource_context
 
-    from assets.report import render_months
+    from hotline.report.render import render_months
     from pipelines.resources import InlineExecutor, ReportRenderer
 
     data = _month_data(sample_report)
@@ -234,7 +234,7 @@ def test_a_broken_worker_pool_falls_back_to_the_run_process(sample_report, tmp_p
 
     from dagster import build_init_resource_context
 
-    from assets.report import render_months
+    from hotline.report.render import render_months
     from pipelines.resources import ReportRenderer
 
     renderer = ReportRenderer(workers=1)
@@ -253,7 +253,7 @@ def test_a_broken_worker_pool_falls_back_to_the_run_process(sample_report, tmp_p
 
 
 def test_report_workers_setting(monkeypatch):
-    from pipelines.settings import REPORT_WORKERS_ENV, report_workers
+    from hotline.settings import REPORT_WORKERS_ENV, report_workers
 
     monkeypatch.setenv(REPORT_WORKERS_ENV, "0")
     assert report_workers() == 0

@@ -25,7 +25,7 @@ TRACED = ("韩集镇", "东安公司", "区体育中心", "区柳园街道", "�
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory) -> dict:
-    from generator.sample import write_sample
+    from hotline.generator.sample import write_sample
 
     tmp = tmp_path_factory.mktemp("status")
     env = dict(os.environ, HOTLINE_DATA_DIR=str(tmp / "data"), HOTLINE_WAREHOUSE=str(tmp / "data" / "warehouse.duckdb"),
@@ -186,7 +186,7 @@ def test_status_marks_a_month_stale_when_its_base_is_reloaded_after_it(sample, m
 def test_status_reads_the_month_loads_table_when_the_warehouse_has_it(hotline_env):
     """core.month_loads (written by the month's all-or-nothing load) is the authority on a month's
     state and rows: its latest attempt, with the reason a month is blocked."""
-    from assets.warehouse import prepare
+    from hotline.warehouse import prepare
 
     con = duckdb.connect(str(hotline_env["warehouse"]))
     try:

@@ -199,7 +199,7 @@ def test_aspects_csv_fault_names_the_row(data):
 
 
 def test_validate_judges_aspects_csv_as_a_reference_file(data):
-    from pipelines.validate import validate_paths
+    from hotline.contract.validate import validate_paths
 
     path = data.root / "reference" / "aspects.csv"
     data.write_csv(path, ["热点问题", "方面", "关键词"], [("物业管理", "环境卫生", "垃圾|卫生")])
@@ -226,7 +226,7 @@ def test_places_from_the_text_where_the_address_is_empty(data):
 def test_text_rule_settings_are_checked(tmp_path):
     import pytest
 
-    from assets.rules import RulesError, load_rules
+    from hotline.rules import RulesError, load_rules
 
     (tmp_path / "rules.yaml").write_text("text:\n  min_callers: 2\n  cluster_days: 3\n", encoding="utf-8")
     rules = load_rules(tmp_path)

@@ -12,12 +12,12 @@ import polars as pl
 import pytest
 from dagster import AssetSelection
 
-from assets.exports import read_export, validate_month
-from assets.ingest import store_month
-from assets.reference import load_adjustments, load_hotspots, load_roster
-from assets.rules import RulesError, load_rules
-from assets.warehouse import prepare
-from schemas.files import RowFaults, cast_numbers, read_csv_with_headers, validate_reference
+from hotline.contract.exports import read_export, validate_month
+from hotline.ingest import store_month
+from hotline.reference import load_adjustments, load_hotspots, load_roster
+from hotline.rules import RulesError, load_rules
+from hotline.warehouse import prepare
+from hotline.contract.files import RowFaults, cast_numbers, read_csv_with_headers, validate_reference
 from schemas.reference import ADJUSTMENTS_HEADERS, ADJUSTMENTS_SCHEMA, CITY_HEADERS, CITY_REQUIRED, CITY_SCHEMA
 from tests import helpers
 from tests.helpers import check_evaluations, export_row, query, town, write_csv, write_reference

@@ -1,6 +1,6 @@
 """The report's worker processes (pipelines/resources.py ReportRenderer): starting them, and their
 life in the worker. Light on purpose (no Dagster, no DuckDB): ``hotline run`` starts the workers
-before it imports anything heavy, so that their ~1 s of loading matplotlib and python-docx runs on
+before it imports anything heavy, so that their loading of matplotlib and python-docx runs on
 another CPU while the run's own process loads Dagster and its instance.
 
 The workers are started with ``spawn``: a fresh interpreter, never a fork of a process holding
@@ -51,7 +51,7 @@ def warm(loading) -> None:
     import atexit
 
     with loading:
-        from assets.report_render import charts, docx_render, html_render, tasks, xlsx_render  # noqa: F401
+        from hotline.report import charts, docx_render, html_render, tasks, xlsx_render  # noqa: F401
 
         charts.style()
     atexit.register(_exit_now)
@@ -64,8 +64,8 @@ def ready() -> bool:
 
 def _exit_now() -> None:
     """A worker's last act when the pool shuts down: every task's file is written, closed and
-    synced, so skip the interpreter's teardown of the renderers' modules (~0.5–1 s per worker,
-    which the run would wait for)."""
+    synced, so skip the interpreter's teardown of the renderers' modules, which the run would
+    wait for (BENCHMARKS.md has the cost)."""
     import os
     import sys
 

@@ -2,7 +2,7 @@
 print the seed report's tables 1–4 exactly.
 
 The seed tables are transcribed in ``sample_reference/seed_targets/``. For every unit this module
-solves, with exact rational arithmetic (``generator.scoring``):
+solves, with exact rational arithmetic (``hotline.generator.scoring``):
 - 签收/办结 on time counts that give the printed 响应率得分 / 按时办理率得分,
 - callback counts (已解决 of n) and satisfaction values that give 解决率得分 / 满意率得分,
 first for the unit's enterprise assignments (table 4), then for all its assignments (tables 1–3),
@@ -16,8 +16,8 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from generator.scoring import (FULL, LABELS, compose_satisfaction, counts_for_score, credit_sums_for_score, round2,
-                               satisfaction_credit, score)
+from hotline.generator.scoring import (FULL, LABELS, compose_satisfaction, counts_for_score, credit_sums_for_score,
+                                       round2, satisfaction_credit, score)
 
 TARGETS_DIR = Path(__file__).parent / "sample_reference" / "seed_targets"
 
@@ -72,7 +72,7 @@ class UnitPlan:
 # The seed's 解决率得分 of 16 units cannot come from 已解决/未解决 alone: e.g. 广平镇 has 89
 # assignments and 36.90 points, so its rate lies in [0.922375, 0.922625), and no k/n with
 # n ≤ 89 does. A third callback result 基本解决 at credit 0.8 (like 基本满意) makes every score
-# reachable; the default rules (pipelines/rules.yaml) carry it; the sample uses it only where needed.
+# reachable; the default rules (hotline/rules.yaml) carry it; the sample uses it only where needed.
 RESOLUTION_PARTIAL_LABEL = "基本解决"
 RESOLUTION_CREDIT_FIFTHS = {"已解决": 5, RESOLUTION_PARTIAL_LABEL: 4, "未解决": 0}
 

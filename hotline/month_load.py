@@ -14,8 +14,9 @@ from typing import Any
 
 import polars as pl
 
-from assets.warehouse import fetch, registered, sql_text, transaction
-from schemas.files import FileFault, RowFaults, cast_numbers, read_csv_with_headers, validate_reference
+from hotline.lookups import is_month
+from hotline.warehouse import fetch, registered, sql_text, transaction
+from hotline.contract.files import FileFault, RowFaults, cast_numbers, read_csv_with_headers, validate_reference
 from schemas.reference import (
     ADJUSTMENTS_HEADERS,
     ADJUSTMENTS_REQUIRED,
@@ -255,9 +256,7 @@ def month_states(con, months: list[str]) -> dict[str, tuple[str, str | None, int
 
 def is_month_folder_name(name: str) -> bool:
     """``YYYY-MM`` with a real month: 2024-13, 24-02 and 2024-2 are not month folders."""
-    import re
-
-    return re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", name) is not None
+    return is_month(name)
 
 
 def impossible_month_folders(data_dir: Path) -> list[Path]:

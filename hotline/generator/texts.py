@@ -39,7 +39,7 @@ PHRASES: dict[str, list[str]] = {
     "占道经营": ["流动摊贩占道经营", "商户占道经营，堵塞人行道", "早市摊贩占用道路", "夜市占道经营噪音大"],
     "扬尘": ["工地扬尘严重，未覆盖防尘网", "渣土车撒漏，道路扬尘", "拆迁工地扬尘污染"],
     "暴露垃圾": ["路边暴露垃圾无人清理", "垃圾乱堆乱放", "绿化带内暴露垃圾长期未清运"],
-    # enterprise orders' categories (generator/sample.py ENTERPRISE_PATHS)
+    # enterprise orders' categories (hotline/generator/sample.py ENTERPRISE_PATHS)
     "个税汇算": ["企业个税汇算申报遇到问题", "公司税费办理流程复杂，申报系统操作不明白"],
     "明码标价": ["商户价格未明码标价", "商家乱收费，价格欺诈"],
     "惠企政策": ["咨询惠企政策申报条件", "企业补贴政策兑现慢"],

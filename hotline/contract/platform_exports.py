@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any, Callable
 import polars as pl
 
 from schemas.exports import COLUMN_ALIASES, EXPORT_COLUMNS, header_key
-from schemas.files import FileFault, read_csv_with_headers, validate_reference
+from hotline.contract.files import FileFault, read_csv_with_headers, validate_reference
 from schemas.reference import COLUMNS_HEADERS, COLUMNS_REQUIRED, columns_schema
 
 if TYPE_CHECKING:
-    from assets.exports import ExportFile
+    from hotline.contract.exports import ExportFile
 
 CONTRACT_HEADERS = [c.header for c in EXPORT_COLUMNS]
 CALLBACK_HEADERS = ("解决情况", "满意度")
@@ -259,7 +259,7 @@ def separators_seen(paths: pl.Series) -> list[str]:
 
 def hotspot_match_of_month(con, month: str, rules: dict[str, Any]) -> dict[str, Any]:
     """How many of the month's stored orders match no hotspot prefix (``_hotspot_match``)."""
-    from assets.warehouse import fetch
+    from hotline.warehouse import fetch
 
     frame = fetch(con, "SELECT order_id, any_value(category_path) AS category_path, "
                        "bool_and(hotspot = $unmatched) AS unmatched FROM core.assignments WHERE month = $month "

@@ -14,7 +14,7 @@ from typing import Any
 import pandera.errors
 import polars as pl
 
-from assets.platform_exports import (
+from hotline.contract.platform_exports import (
     check_total_lines,
     header_reader,
     refuse_scientific_order_ids,
@@ -37,8 +37,8 @@ from schemas.exports import (
     assignment_schema,
     closed_value_sets,
 )
-from schemas.discovery import discover_exports
-from schemas.files import CELL_FAULT_FIX, FileFault, read_export_table
+from hotline.contract.discovery import discover_exports
+from hotline.contract.files import CELL_FAULT_FIX, FileFault, read_export_table
 from schemas.warehouse import FAULT_COLUMNS
 
 # White space a spreadsheet leaves around values, including the full-width space.
@@ -63,7 +63,7 @@ class ExportFile:
 
 
 def export_files(exports_dir: Path) -> list[Path]:
-    """The month's readable export files (schemas/discovery.py), in the order of their path below
+    """The month's readable export files (hotline/contract/discovery.py), in the order of their path below
     ``exports_dir``. Refused files are not listed here: ``discover_exports`` names them."""
     return discover_exports(exports_dir).files
 
@@ -355,8 +355,7 @@ def _parsed_datetimes(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     own folded text: the first accepted spelling (the platform's own, 2024-02-01 08:30:00) is
     tried on it directly (all columns at once, in parallel) and reads almost every value. Only the
     distinct values left unread are folded and go through every spelling (trying all 20 on every
-    row cost ~0.8 s per 50k rows per column, and folding every row ~0.15 s per 500k rows per
-    column)."""
+    row, or folding every row, costs far more: BENCHMARKS.md)."""
     def fast(name: str) -> pl.Expr:
         text = pl.col(name)
         plain = (text.str.len_bytes() == text.str.len_chars()) & ~text.str.contains_any(_FOLDED_ASCII_SPACE)
@@ -681,8 +680,8 @@ def _varied_decided(group: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     """The replaced rows of the keys whose rows differ (``group``: sorted by key and file, with
     ``_group``), compared value by value: each value with the previous value of its key, and
     which columns a row has and which differ as bit masks (one bit per column), so that a key's
-    union is one bitwise-or aggregation (per-column n_unique/any aggregations took ~40 s for 2M
-    rows)."""
+    union is one bitwise-or aggregation (per-column n_unique/any aggregations were far slower:
+    BENCHMARKS.md)."""
     def bit(i: int) -> pl.Expr:
         return pl.lit(1 << i, dtype=pl.Int64)
 

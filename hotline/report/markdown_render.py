@@ -3,7 +3,7 @@ top/bottom table as a plain grid), charts linked as the PNG files beside it."""
 
 from __future__ import annotations
 
-from assets.report_render.model import Figure, PageBreak, Paragraph, Report, Table, grid
+from hotline.report.model import Figure, PageBreak, Paragraph, Report, Table, grid
 
 HEADINGS = {"title": "# ", "bulletin": "## ", "h1": "### ", "h2": "#### "}
 

@@ -33,8 +33,8 @@ from typing import Iterable, Sequence
 import numpy as np
 import polars as pl
 
-from generator import vocab
-from generator.export_io import EXPORT_HEADERS, FORMAT_ALIASES, write_export, write_table
+from hotline.generator import vocab
+from hotline.generator.export_io import EXPORT_HEADERS, FORMAT_ALIASES, write_export, write_table
 
 REFERENCE_DIR = Path(__file__).parent / "sample_reference"
 
@@ -245,7 +245,7 @@ def draw_addresses(rng: np.random.Generator, category: np.ndarray, town_names: l
 def personal_fields(rng: np.random.Generator, category: np.ndarray, address: pl.Series,
                     paths: np.ndarray | None = None) -> dict[str, pl.Series]:
     """Synthetic 来电人, 联系电话 (11-digit mobiles) and 诉求内容; the pipeline must drop them. With the
-    orders' 诉求分类 ``paths``, 诉求内容 is written per aspect (generator/texts.py), else from one
+    orders' 诉求分类 ``paths``, 诉求内容 is written per aspect (hotline/generator/texts.py), else from one
     template per category."""
     n = len(category)
     surname = pl.Series(vocab.SURNAMES).gather(rng.integers(0, len(vocab.SURNAMES), n))
@@ -261,7 +261,7 @@ def personal_fields(rng: np.random.Generator, category: np.ndarray, address: pl.
     codes = pl.Series(category.astype(np.int64))
     content = heads.gather(codes) + address.fill_null("本区") + tails.gather(codes)
     if paths is not None:
-        from generator.texts import contents
+        from hotline.generator.texts import contents
         # a seed of the texts' own, from the data (drawing from ``rng`` would move every later draw)
         content = contents(int(category.sum()) + n, list(paths), address.to_list(), caller.to_list())
     return {"来电人": caller.alias("来电人"), "联系电话": phone.alias("联系电话"), "诉求内容": content.alias("诉求内容")}

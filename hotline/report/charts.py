@@ -17,9 +17,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.ticker import FuncFormatter, NullLocator  # noqa: E402
 
-from assets.report_render.data import ReportData  # noqa: E402
-from assets.report_render.files import atomic_write_bytes  # noqa: E402
-from assets.report_render.model import CHART_FILES  # noqa: E402
+from hotline.report.data import ReportData  # noqa: E402
+from hotline.report.files import atomic_write_bytes  # noqa: E402
+from hotline.report.model import CHART_FILES  # noqa: E402
 
 CJK_FAMILIES = ["Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
                 "Source Han Sans SC", "Source Han Sans CN", "SimHei", "Microsoft YaHei", "PingFang SC"]
@@ -114,7 +114,7 @@ def channels_chart(d: ReportData, path: Path) -> Path:
 
 def _pie(labels: list[str], values: list[int], shares: list, title: str, path: Path) -> Path:
     """shares: the marts' share_pct per slice (None: the count alone)."""
-    from assets.report_render.text import whole_or_2
+    from hotline.report.text import whole_or_2
 
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     wedges, _ = ax.pie(values, colors=COLOURS[: len(values)], startangle=90, counterclock=False,

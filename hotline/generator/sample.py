@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from generator import vocab
-from generator.export_io import EXPORT_HEADERS, write_export, write_table
-from generator.sample_plan import ALIAS_WRITTEN, Part, UnitPlan, adjustments_rows, february_plan
-from generator.scoring import LABELS
-from generator.synth import (ADJUSTMENTS_HEADER, CATEGORY_KEYS, REFERENCE_DIR, UnitBehaviour, assignment_fields,
+from hotline.generator import vocab
+from hotline.generator.export_io import EXPORT_HEADERS, write_export, write_table
+from hotline.generator.sample_plan import ALIAS_WRITTEN, Part, UnitPlan, adjustments_rows, february_plan
+from hotline.generator.scoring import LABELS
+from hotline.generator.synth import (ADJUSTMENTS_HEADER, CATEGORY_KEYS, REFERENCE_DIR, UnitBehaviour, assignment_fields,
                              format_times, month_range, read_calendar, read_reference_units, received_times,
                              window_of, yes_no)
 
@@ -224,7 +224,7 @@ def assign_categories(rng: np.random.Generator, month: str, first_unit: np.ndarr
                       n_orders: int, unit_group: dict[str, str]) -> np.ndarray:
     """Category code per order with exact counts; hotspot orders lean to the units that handle
     them (人社局 wages, 市场监管局 consumers …). Enterprise orders are never hotspot orders."""
-    from generator.synth import category_shares
+    from hotline.generator.synth import category_shares
 
     shares = category_shares(month)
     fixed = HOTSPOT_ORDERS.get(month, {})
@@ -319,7 +319,7 @@ def build_sample_month(rng: np.random.Generator, month: str, window, plans: dict
     path[ent_idx] = np.asarray(ENTERPRISE_PATHS, dtype=object)[rng.integers(0, len(ENTERPRISE_PATHS), len(ent_idx))]
 
     # places
-    from generator.synth import draw_addresses
+    from hotline.generator.synth import draw_addresses
     address = draw_addresses(rng, category, town_names).to_numpy().astype(object)
     if month == FEBRUARY:
         for key in FEBRUARY_PLACES:
@@ -340,7 +340,7 @@ def build_sample_month(rng: np.random.Generator, month: str, window, plans: dict
         fast_track[rng.choice(candidates)] = True
 
     # per-row fields
-    from generator.synth import personal_fields
+    from hotline.generator.synth import personal_fields
     row_order = rows.order
     unit_index = {n: i for i, n in enumerate(plans)}
     uidx = np.array([unit_index[u] for u in rows.unit])

@@ -1,31 +1,37 @@
 """``hotline validate``: judge files exactly as a run would, without loading anything."""
 
-import re
 from collections import defaultdict
 from pathlib import Path
 
-from assets.calendar import Calendar, CalendarError
-from assets.exports import export_files, read_export, validate_month
-from assets.platform_exports import (
+from hotline.calendar import Calendar, CalendarError
+from hotline.contract.exports import export_files, read_export, validate_month
+from hotline.contract.platform_exports import (
     hotspot_match_message,
     hotspot_match_of_rows,
     load_column_aliases,
     normalise_category_separators,
     require_callback_columns,
 )
-from assets.reference import load_adjustments, load_hotspots, load_roster, roster_of_month, unit_names
-from assets.rules import RulesError, load_rules
-from assets.text import ASPECTS_FILE, load_aspects
-from pipelines.settings import Settings
-from schemas.discovery import EXPORT_TYPES, Discovery, discover_exports
-from schemas.files import FileFault, RowFaults, cast_numbers, read_csv_with_headers, validate_reference
+from hotline.reference import (
+    ASPECTS_FILE,
+    load_adjustments,
+    load_aspects,
+    load_hotspots,
+    load_roster,
+    roster_of_month,
+    unit_names,
+)
+from hotline.lookups import is_month
+from hotline.rules import RulesError, load_rules
+from hotline.settings import Settings
+from hotline.contract.discovery import EXPORT_TYPES, Discovery, discover_exports
+from hotline.contract.files import FileFault, RowFaults, cast_numbers, read_csv_with_headers, validate_reference
 import polars as pl
 
 from schemas.reference import ADJUSTMENTS_HEADERS, ADJUSTMENTS_SCHEMA, CITY_HEADERS, CITY_REQUIRED, CITY_SCHEMA
 
 EXPORT_SUFFIXES = EXPORT_TYPES
 MONTH_SIDE_FILES = ("adjustments.csv", "city_assessment.csv")
-MONTH_DIR = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def _data_dir_of(path: Path) -> Path:
@@ -39,14 +45,14 @@ def _data_dir_of(path: Path) -> Path:
 
 def _month_of(path: Path, month: str | None) -> str | None:
     for parent in [path, *path.parents]:
-        if MONTH_DIR.match(parent.name) and parent.parent.name == "months":
+        if is_month(parent.name) and parent.parent.name == "months":
             return parent.name
     return month
 
 
 def _misnamed_month_folders(path: Path) -> set[Path]:
     """Folders under a months/ folder, at ``path``, holding it or below it, whose name is not a month."""
-    from assets.month_load import impossible_month_folders, is_month_folder_name
+    from hotline.month_load import impossible_month_folders, is_month_folder_name
 
     found = {p for p in [path, *path.parents] if p.parent.name == "months" and not is_month_folder_name(p.name)}
     if path.name == "months":
@@ -59,7 +65,7 @@ def _misnamed_month_folders(path: Path) -> set[Path]:
 def _expand(path: Path) -> tuple[list[Path], list[Path], list[Path]]:
     """(files, exports folders, files a run never reads) under ``path``. An exports folder
     (``exports`` itself, or one below ``path``) is judged whole, by the same discovery as a run
-    (schemas/discovery.py), so validate and run see the same files; the other files are the
+    (hotline/contract/discovery.py), so validate and run see the same files; the other files are the
     reference files and a month's side files. An export-like file elsewhere in a month folder is
     not read by a run, so it is not judged as an export either: it is listed, to be said."""
     if path.is_file():
@@ -166,7 +172,7 @@ def validate_paths(paths: list[Path], month: str | None = None, echo=print) -> l
 
 def _adjustments_against_roster(data_dir: Path, month: str, path: Path, frame: pl.DataFrame) -> list[str]:
     """As a run judges them: every unit known to the month's roster, none listed twice (by name or alias)."""
-    from assets.month_load import adjustments_against_roster, invalid_adjustments, unknown_adjustment_units
+    from hotline.month_load import adjustments_against_roster, invalid_adjustments, unknown_adjustment_units
 
     reference = data_dir / "reference"
     try:

@@ -1,12 +1,12 @@
 """The rule settings as a typed model: what each key of rules.yaml holds, its type and its range.
 
-``assets.rules.load_rules`` still returns the merged dict the rest of the code reads
+``hotline.rules.load_rules`` still returns the merged dict the rest of the code reads
 (``rules["flags"]["fast_close_minutes"]``); this model validates that dict and documents every key.
 Each problem names the rules.yaml key path, the value and what is expected, e.g.
 ``flags.fast_close_minutes = 'ten': expected a whole number of minutes``.
 
 Sections allow keys this model does not describe (``extra="allow"``): which keys exist is decided
-by the defaults (pipelines/rules.yaml), against which an override's unknown key is refused by name;
+by the defaults (hotline/rules.yaml), against which an override's unknown key is refused by name;
 a new key added there should get its field here."""
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from assets.calendar import shift_month
-from assets.warehouse import fetch, month_rules
+from hotline.calendar import shift_month
+from hotline.warehouse import fetch, month_rules
 
 TREND_MONTHS = 13
 

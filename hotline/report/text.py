@@ -18,8 +18,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Iterable
 
-from assets.report_render.data import ReportData
-from assets.report_render.model import (
+from hotline.report.data import ReportData
+from hotline.report.model import (
     PLACEHOLDER_CLOSE,
     PLACEHOLDER_OPEN,
     Cell,

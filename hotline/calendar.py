@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from schemas.files import read_text_file
+from hotline.contract.files import read_text_file
 
 
 class CalendarError(ValueError):

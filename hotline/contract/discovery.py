@@ -18,9 +18,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from schemas.files import FileFault
+from hotline.contract.files import FileFault
 
-# What the readers take (schemas/files.py read_export_table); the real format is found from the
+# What the readers take (hotline/contract/files.py read_export_table); the real format is found from the
 # bytes, so a workbook with the wrong one of these suffixes is still read.
 EXPORT_TYPES = (".xlsx", ".xlsm", ".xls", ".csv", ".tsv", ".txt")
 # What file managers leave in a folder they showed (Windows thumbnails and folder settings, the

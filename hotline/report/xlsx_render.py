@@ -8,7 +8,7 @@ import re
 
 import xlsxwriter
 
-from assets.report_render.model import Report, grid
+from hotline.report.model import Report, grid
 
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 PERCENT = re.compile(r"^-?\d+(\.\d+)?%$")

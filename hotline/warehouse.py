@@ -9,7 +9,7 @@ from typing import Any, Iterator
 import duckdb
 import polars as pl
 
-from pipelines.settings import SQL_DIR
+from hotline.settings import SQL_DIR
 
 PREVIEW_ROWS = 10
 
@@ -55,7 +55,7 @@ def registered(con: duckdb.DuckDBPyConnection, **frames: pl.DataFrame) -> Iterat
     """Polars frames visible to SQL under the given names for the block, then gone again.
 
     Handed over as Arrow string views, which polars gives without copying (its default, large
-    strings, copies every text value: 0.7 s and ~300 MB for a month of 1M rows)."""
+    strings, copies every text value; BENCHMARKS.md has the cost)."""
     for name, frame in frames.items():
         con.register(name, frame.to_arrow(compat_level=pl.CompatLevel.newest()))
     try:

@@ -11,7 +11,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from assets.report_render.model import Figure, PageBreak, Paragraph, Report, Table
+from hotline.report.model import Figure, PageBreak, Paragraph, Report, Table
 
 TEMPLATES = Path(__file__).parent / "templates"
 

@@ -483,7 +483,7 @@ def _rows_of_other_width(data: bytes, delimiter: str, skip: int, width: int, nam
 def _is_utf8(raw: bytes) -> bool:
     """Whether ``raw`` is valid UTF-8 (``decode`` would read it as UTF-8 or UTF-8 with BOM),
     without building a str of the whole file: Arrow validates the bytes in place (one string
-    value over the file's buffer, no copy), ~6× faster than Python's decoder in slices. Both
+    value over the file's buffer, no copy), faster than Python's decoder in slices. Both
     follow the Unicode standard's well-formed UTF-8 (no overlong forms, no surrogates, nothing
     above U+10FFFF; tests/test_bad_inputs.py checks they agree). Anything else (GB18030, a
     character cut at the end, UTF-16) goes through ``decode`` and its messages."""

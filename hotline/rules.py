@@ -1,4 +1,4 @@
-"""The rule settings: built-in defaults (``pipelines/rules.yaml``, the seed report's values)
+"""The rule settings: built-in defaults (``hotline/rules.yaml``, the seed report's values)
 overridden key by key by the data folder's ``reference/rules.yaml``."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from pipelines.settings import DEFAULT_RULES_FILE
+from hotline.settings import DEFAULT_RULES_FILE
 
 
 class RulesError(ValueError):
@@ -21,7 +21,7 @@ class RulesError(ValueError):
 
 @functools.lru_cache(maxsize=1)
 def _default_rules_parsed() -> dict[str, Any]:
-    # parsed once per process: the defaults are read for every month of a range (~40 ms each)
+    # parsed once per process: the defaults are read for every month of a range
     return yaml.safe_load(DEFAULT_RULES_FILE.read_text(encoding="utf-8"))
 
 
@@ -93,8 +93,8 @@ def _rules_text(path: Path) -> str:
 
 
 def _check(rules: dict[str, Any], source: Path) -> None:
-    """Types and ranges of every setting (assets/rules_model.py), all problems in one message."""
-    from assets.rules_model import rule_problems
+    """Types and ranges of every setting (hotline/rules_model.py), all problems in one message."""
+    from hotline.rules_model import rule_problems
 
     problems = rule_problems(rules)
     if problems:

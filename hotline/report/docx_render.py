@@ -15,7 +15,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from assets.report_render.model import Figure, PageBreak, Paragraph, Report, Run, Table, grid
+from hotline.report.model import Figure, PageBreak, Paragraph, Report, Run, Table, grid
 
 BODY_FONT = ("仿宋_GB2312", "FangSong")        # (East Asian, fallback family)
 HEADING_FONT = ("黑体", "SimHei")
@@ -136,8 +136,8 @@ def _small(doc, text: str, style: str) -> None:
 def _cell_text(cell, text: str, bold: bool, size: float, formats: dict | None = None) -> None:
     """Write a table cell's text, centred, in the table font. With ``formats`` (one dict per
     document), the paragraph and run properties built for the first cell of each (bold, size) are
-    copied into the next ones: python-docx's property setters (an XPath search each) cost ~4 s
-    for the report's tables, and the XML comes out the same."""
+    copied into the next ones: python-docx's property setters (an XPath search each) are slow
+    over the report's tables (BENCHMARKS.md), and the XML comes out the same."""
     par = cell.paragraphs[0]
     made = formats.get((bold, size)) if formats is not None else None
     if made is not None and par._p.pPr is None and len(par._p) == 0:

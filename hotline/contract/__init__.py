@@ -1,0 +1,1 @@
+"""The input contract: finding a month's files, reading them, judging their values."""
