@@ -61,6 +61,7 @@ from schemas.discovery import discover_exports
 from schemas.files import FileFault, RowFaults
 
 ASSIGNMENTS = AssetKey(["core", "assignments"])
+ORDERS = AssetKey(["core", "orders"])
 REJECTED_ROWS = AssetKey(["core", "rejected_rows"])
 EXPORT_FILES = AssetKey(["core", "export_files"])
 ADJUSTMENTS = AssetKey(["core", "adjustments"])
@@ -207,8 +208,8 @@ def _order_texts(rows: pl.DataFrame) -> pl.DataFrame:
 
 def store_month(con, month: str, month_rows: MonthRows, rules: dict[str, Any], key: str,
                 keywords: Sequence[str] = (), also=None) -> dict[str, Any]:
-    """Replace the month in core.assignments, core.rejected_rows, core.export_files and
-    core.order_terms at once; ``also(con)`` writes the month's other tables inside the same
+    """Replace the month in core.assignments, core.orders, core.rejected_rows, core.export_files
+    and core.order_terms at once; ``also(con)`` writes the month's other tables inside the same
     transaction. 诉求内容 and 来电人 go no further than this function: only the terms that pass the
     month's thresholds (sql/core_order_terms.sql) are stored, and which of ``keywords``
     (reference/aspects.csv's) each text holds."""
@@ -228,9 +229,11 @@ def store_month(con, month: str, month_rows: MonthRows, rules: dict[str, Any], k
     term_params = {"month": month, "phone_key": key, "min_orders": rules["text"]["min_orders"],
                    "min_callers": rules["text"]["min_callers"]}
     with registered(con, **frames), transaction(con):
-        for table in ("core.assignments", "core.rejected_rows", "core.export_files", "core.order_terms"):
+        for table in ("core.assignments", "core.orders", "core.rejected_rows", "core.export_files",
+                      "core.order_terms"):
             con.execute(f"DELETE FROM {table} WHERE month = $month", {"month": month})
         con.execute(f"INSERT INTO core.assignments BY NAME {sql_text('core_assignments')}", params)
+        con.execute(f"INSERT INTO core.orders BY NAME {sql_text('core_orders')}", {"months": [month]})
         con.execute(f"INSERT INTO core.order_terms BY NAME {sql_text('core_order_terms')}", term_params)
         con.execute("INSERT INTO core.rejected_rows BY NAME SELECT $month AS month, * FROM rejected_rows_new", {"month": month})
         con.execute("INSERT INTO core.export_files BY NAME SELECT $month AS month, * FROM export_files_new", {"month": month})
@@ -276,11 +279,17 @@ def _write_failure(warehouse: DuckDBResource, month: str, exc: Exception) -> Fai
                   description="One row per assignment of an order to a unit: the month's exports validated, "
                               "units resolved through aliases, hotspots by longest prefix, personal data removed; "
                               "every row traceable to its export file and row (source_file, source_row)."),
+        # skippable (and core/export_files): a run whose every month was blocked stored neither, and
+        # says so by not materializing them: the months comparing with them are not shown stale.
+        AssetSpec(ORDERS, deps=REFERENCE_DEPS, group_name="ingest", kinds={"duckdb"}, skippable=True,
+                  description="One row per distinct order of the month with its classification (channel, "
+                              "诉求类型, 诉求分类, hotspot, enterprise source, address): what every mart that "
+                              "counts orders reads. Written with core.assignments, in the same transaction."),
         AssetSpec(REJECTED_ROWS, deps=REFERENCE_DEPS, group_name="ingest", kinds={"duckdb"},
                   description="The input rows of a loaded month that did not reach core.assignments: rows replaced "
                               "by another export's row of the same order and unit (decided by content). The faults "
                               "of a blocked month are in core.blocked_faults."),
-        AssetSpec(EXPORT_FILES, deps=REFERENCE_DEPS, group_name="ingest", kinds={"duckdb"},
+        AssetSpec(EXPORT_FILES, deps=REFERENCE_DEPS, group_name="ingest", kinds={"duckdb"}, skippable=True,
                   description="The month's export files: encoding, checksum and rows in / stored / rejected / replaced "
                               "(lost to another file's row), rows of other files they replaced, rows in conflict."),
         AssetSpec(ADJUSTMENTS, deps=REFERENCE_DEPS, group_name="ingest", kinds={"duckdb"},
@@ -421,7 +430,10 @@ def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, pa
     yield _reexport_check(all_conflicts)
     yield MaterializeResult(asset_key=REJECTED_ROWS, metadata={
         "rows rejected": MetadataValue.int(totals["rows_rejected"]), "rows replaced": MetadataValue.int(totals["rows_replaced"])})
-    yield MaterializeResult(asset_key=EXPORT_FILES, metadata={"files": MetadataValue.int(per_file.height)})
+    if flag_counts:  # some month of the run was stored (the marts' 环比/同比 bases: assets/overview.py)
+        yield MaterializeResult(asset_key=ORDERS, metadata={"months stored": MetadataValue.text(
+            ", ".join(sorted(flag_counts)))})
+        yield MaterializeResult(asset_key=EXPORT_FILES, metadata={"files": MetadataValue.int(per_file.height)})
     yield MaterializeResult(asset_key=ADJUSTMENTS, metadata={"months blocked": state})
     yield MaterializeResult(asset_key=CITY_ASSESSMENT, metadata={"months blocked": state})
     yield AssetCheckResult(
