@@ -13,11 +13,12 @@ later (a backfill) changes the deltas of the months that compare against it: re-
 import re
 from typing import Any, Callable
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue
+from dagster import AssetDep, AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue
 
 from assets.calendar import shift_month
 from assets.steps import Table, log_rows
 from assets.warehouse import month_metadata, month_rules, months_of, replace_month, sql_text
+from pipelines.partitions import MONTH_AND_PREVIOUS, YEAR_BEFORE
 from schemas.exports import ENTERPRISE_SOURCES
 from schemas.reference import CITY_INDICATORS
 
@@ -27,6 +28,13 @@ UNITS = AssetKey(["ref", "units"])
 HOTSPOT_TAXONOMY = AssetKey(["ref", "hotspots"])
 CITY_ASSESSMENT = AssetKey(["core", "city_assessment"])
 RULES = AssetKey(["ref", "rules"])
+ORDERS = AssetKey(["core", "orders"])
+EXPORT_FILES = AssetKey(["core", "export_files"])
+# What a mart comparing months reads of the other months (pipelines/partitions.py says why two keys):
+# the orders of this month and of the 环比 base, and the 同比 base's load (its core.orders rows
+# are written in the same transaction as its core.export_files).
+COMPARED_MONTHS = [AssetDep(ORDERS, partition_mapping=MONTH_AND_PREVIOUS),
+                   AssetDep(EXPORT_FILES, partition_mapping=YEAR_BEFORE)]
 
 # The roster group codes of core.assignments.unit_group (rules.groups.roster_groups maps the
 # roster's 分组 onto them).
@@ -128,21 +136,21 @@ OVERVIEW, CHANNEL_COUNTS, REQUEST_TYPE_SHARES, ENTERPRISE_SUMMARY = (
     AssetKey(["mart", n]) for n in ("overview", "channel_counts", "request_type_shares", "enterprise_summary"))
 
 
-def _spec(key: AssetKey, deps: list[AssetKey], description: str) -> AssetSpec:
+def _spec(key: AssetKey, deps: list[AssetKey | AssetDep], description: str) -> AssetSpec:
     return AssetSpec(key, deps=deps, group_name="overview", kinds={"duckdb"}, description=description)
 
 
 OVERVIEW_TABLES = [
-    Table(_spec(OVERVIEW, [ASSIGNMENTS, MONTHS, CITY_ASSESSMENT, RULES],
+    Table(_spec(OVERVIEW, [*COMPARED_MONTHS, ASSIGNMENTS, MONTHS, CITY_ASSESSMENT, RULES],
                 "Section 一: the month's distinct orders, 同比/环比, 日均受理量, the district's 响应率, 按时办理率, "
                 "解决率 and 满意率 over the month's assignments (and the city's published figures, "
                 "which the report quotes where given), the towns' and departments' shares. " + _DELTAS), overview),
-    Table(_spec(CHANNEL_COUNTS, [ASSIGNMENTS, RULES],
+    Table(_spec(CHANNEL_COUNTS, [*COMPARED_MONTHS, RULES],
                 "Orders per 受理渠道 (distinct orders), share and rank, with the same channel's base "
                 "counts. " + _DELTAS), channel_counts),
-    Table(_spec(REQUEST_TYPE_SHARES, [ASSIGNMENTS, RULES],
+    Table(_spec(REQUEST_TYPE_SHARES, [ORDERS, RULES],
                 "Orders and share per 诉求类型 (distinct orders)."), request_type_shares),
-    Table(_spec(ENTERPRISE_SUMMARY, [ASSIGNMENTS, UNITS, RULES],
+    Table(_spec(ENTERPRISE_SUMMARY, [*COMPARED_MONTHS, ASSIGNMENTS, UNITS, RULES],
                 "Section 四: enterprise orders (distinct orders with a 企业诉求来源), 环比, per source, the "
                 "three towns and three departments with most enterprise assignments (ties in roster "
                 "order), 解决率 and 满意率 over enterprise assignments. " + _DELTAS), enterprise_summary),
