@@ -19,6 +19,7 @@ after them in the same run.
 from __future__ import annotations
 
 import logging
+import os
 
 from dagster import (
     AssetSelection,
@@ -33,8 +34,10 @@ from dagster import (
 # nor the ingest, which only a new export or an operator changes).
 REFRESHED_GROUPS = ("assessment", "overview", "hotspots", "report")
 REFRESHED = AssetSelection.groups(*REFRESHED_GROUPS)
-# How often the daemon evaluates the conditions.
-EVALUATION_INTERVAL_SECONDS = 30
+# How often the daemon evaluates the conditions (seconds; the environment can set it, as the
+# arrival sensor's interval).
+INTERVAL_ENV = "HOTLINE_AUTOMATION_INTERVAL_SECONDS"
+DEFAULT_INTERVAL = 30
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +104,7 @@ month_refresh_sensor = AutomationConditionSensorDefinition(
     target=REFRESHED,
     use_user_code_server=True,
     default_status=DefaultSensorStatus.RUNNING,
-    minimum_interval_seconds=EVALUATION_INTERVAL_SECONDS,
+    minimum_interval_seconds=int(os.environ.get(INTERVAL_ENV, DEFAULT_INTERVAL)),
     emit_backfills=False,
     description="Refreshes the marts and report of loaded months whose inputs changed: the month after a "
                 "reloaded month (环比) and the month a year after it (同比), whoever started the reload. A "
