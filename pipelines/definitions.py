@@ -38,7 +38,9 @@ def _with_automation(spec):
     """The refresh conditions on the marts and the report (pipelines/automation.py)."""
     from pipelines.automation import REFRESHED_GROUPS, refresh_condition
 
-    return spec.replace_attributes(automation_condition=refresh_condition()) if spec.group_name in REFRESHED_GROUPS else spec
+    if spec.group_name not in REFRESHED_GROUPS:
+        return spec
+    return spec.replace_attributes(automation_condition=refresh_condition())
 
 
 all_assets = map_asset_specs(lambda spec: _with_automation(spec.replace_attributes(owners=OWNERS)),

@@ -58,8 +58,8 @@ def overview(warehouse: Path, month: str) -> tuple:
 
 def hotspot(warehouse: Path, month: str) -> tuple:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute("SELECT orders, orders_last_month, orders_last_year FROM mart.hotspots "
-                           "WHERE month = $m AND hotspot = '物业管理' AND sub_hotspot IS NULL", {"m": month}).fetchone()
+        return con.execute("SELECT orders, orders_last_month, orders_last_year FROM mart.hotspots WHERE month = $m "
+                           "AND hotspot = '物业管理' AND sub_hotspot IS NULL", {"m": month}).fetchone()
 
 
 @pytest.fixture
