@@ -30,6 +30,70 @@ TICKS = """query($s: SensorSelector!) { sensorOrError(sensorSelector: $s) {
   ... on Sensor { sensorState { ticks(limit: 5) { status } } } } }"""
 
 
+COMPARING_MARTS = ["overview", "channel_counts", "enterprise_summary", "hotspots", "hotspot_aspects", "anomalies"]
+
+
+@pytest.mark.parametrize("mart", COMPARING_MARTS)
+def test_a_month_is_a_base_of_exactly_the_next_month_and_the_month_a_year_on(mart):
+    from dagster import AssetKey
+
+    from pipelines.definitions import defs
+    from pipelines.partitions import FIRST_MONTH
+
+    graph = defs.resolve_asset_graph()
+    key, orders, files = AssetKey(["mart", mart]), AssetKey(["core", "orders"]), AssetKey(["core", "export_files"])
+    # downstream: what a reload of 2023-01 makes stale
+    assert list(graph.get_child_partition_keys_of_parent(BASE, orders, key)) == [BASE, NEXT]
+    assert list(graph.get_child_partition_keys_of_parent(BASE, files, key)) == [YEAR_ON]
+    # upstream: the first offered month has no base partition, and that is no error (bases NULL)
+    first = graph.get_parent_partition_keys_for_child(FIRST_MONTH, orders, key)
+    assert (first.partitions_subset.get_partition_keys(), first.required_but_nonexistent_subset.get_partition_keys()
+            ) == ([FIRST_MONTH], [])
+    year = graph.get_parent_partition_keys_for_child(FIRST_MONTH, files, key)
+    assert (year.partitions_subset.get_partition_keys(), year.required_but_nonexistent_subset.get_partition_keys()
+            ) == ([], [])
+    # the automation covers it, and the report that reads it
+    assert graph.get(key).automation_condition is not None
+    assert graph.get(AssetKey(["report", "docx"])).automation_condition is not None
+    assert graph.get(orders).automation_condition is None
+
+
+def test_a_blocked_month_stores_no_orders_and_its_bases_do_not_refresh_it(hotline_env):
+    """A blocked load materializes neither core/orders nor core/export_files (nothing of them was
+    written), so nothing is shown stale by it; and a reload of its 环比 base leaves it as it is."""
+    from dagster import AssetKey, DagsterInstance
+
+    from pipelines.execution import execute_months
+    from pipelines.instance import ensure_dagster_home
+    from tests.helpers import materialize_months
+
+    data = DataFolder(hotline_env["data"])
+    for month in (BASE, NEXT):
+        data.write_month(month, data.order_rows(month, path=PROPERTY, count=ORDERS[month]))
+        write_adjustments(hotline_env["data"], month, [u for u, _, _ in UNITS])
+    ensure_dagster_home()
+    instance = DagsterInstance.get()
+    try:
+        for month in (BASE, NEXT):
+            assert execute_months(instance, month, month, refresh_dependents=False, echo=lambda _: None), month
+        data.write_month(NEXT, data.order_rows(NEXT, units="不存在镇", path=PROPERTY, count=4))  # unknown unit
+        blocked = materialize_months(NEXT, raise_on_error=False)
+        assert not blocked.success
+        materialized = {e.asset_key for e in blocked.get_asset_materialization_events()}
+        assert AssetKey(["core", "assignments"]) in materialized  # it carries the failed check
+        assert not materialized & {AssetKey(["core", "orders"]), AssetKey(["core", "export_files"])}
+        assert execute_months(instance, NEXT, NEXT, refresh_dependents=False, echo=lambda _: None) is False
+
+        data.write_month(BASE, data.order_rows(BASE, path=PROPERTY, count=RELOADED_ORDERS))
+        said: list[str] = []
+        assert execute_months(instance, BASE, BASE, echo=said.append)
+    finally:
+        instance.dispose()
+    assert any(line.startswith(f"hotline: {NEXT} is blocked") and "not refreshed" in line for line in said), said
+    assert not any("refreshing its marts and report" in line for line in said), said
+    assert overview(hotline_env["warehouse"], NEXT) == (3, 5, None)  # its previous marts, base as it was
+
+
 def stale(port: int, key: list[str], month: str) -> tuple[str, set[tuple[str, str]]]:
     node = graphql(port, STALE, {"path": key, "p": month})["data"]["assetNodeOrError"]
     return node["staleStatus"], {("/".join(c["key"]["path"]), c["partitionKey"]) for c in node["staleCauses"]}
