@@ -5,8 +5,9 @@ the base months and the rule settings as SQL parameters and replaces the month's
 
 同比 compares with the assessment month 12 months earlier and 环比 with the previous one. The base
 counts are read from the warehouse as it is when the mart is materialized, so a base month loaded
-later (a backfill) changes the deltas of the months that compare against it: re-materialize
-``dependent_months(base)`` after loading ``base``.
+later (a backfill) changes the deltas of the months that compare against it. The marts declare
+those months as partition mappings (``COMPARED_MONTHS``), and the automation refreshes
+``dependent_months(base)`` after ``base`` is loaded (pipelines/automation.py).
 """
 
 
