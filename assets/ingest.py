@@ -1,6 +1,7 @@
 """Ingest: a month's export files → validated, personal-data-free ``core.assignments`` (and its
 distinct orders, ``core.orders``), with every replaced row in ``core.rejected_rows`` and per-file
-counts in ``core.export_files``; and the month's side files → ``core.adjustments`` and ``core.city_assessment``.
+counts in ``core.export_files``; and the month's side files → ``core.adjustments`` and
+``core.city_assessment``.
 
 A month is all or nothing (assets/month_load.py): its exports and side files are judged together,
 and only when no blocking fault is found are its core tables written, in one transaction. A

@@ -33,7 +33,6 @@ OWNERS = [o.strip() for o in os.environ.get(OWNERS_ENV, DEFAULT_OWNERS).split(",
 GROUP_ORDER = ["reference", "ingest", "assessment", "overview", "hotspots", "report"]
 
 
-
 def _with_automation(spec):
     """The refresh conditions on the marts and the report (pipelines/automation.py)."""
     from pipelines.automation import REFRESHED_GROUPS, refresh_condition
