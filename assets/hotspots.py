@@ -2,16 +2,18 @@
 and the surges (mart.anomalies) among hotspots, sub-hotspots, channels and units."""
 
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult
+from dagster import AssetDep, AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult
 
 from assets.keys import (
     ANOMALIES,
     ASSIGNMENTS,
     CHANNEL_COUNTS,
+    COMPARED_MONTHS,
     HOTSPOT_PLACES,
     HOTSPOT_TAXONOMY,
     HOTSPOTS,
     MONTHS,
+    ORDERS,
     RULES,
 )
 from assets.overview import _DELTAS, materialize_table
@@ -35,21 +37,21 @@ def anomalies(context: AssetExecutionContext, con) -> MaterializeResult:
 # --------------------------------------------------------------------------- the tables as assets
 
 
-def _spec(key: AssetKey, deps: list[AssetKey], description: str) -> AssetSpec:
+def _spec(key: AssetKey, deps: list[AssetKey | AssetDep], description: str) -> AssetSpec:
     return AssetSpec(key, deps=deps, group_name="hotspots", kinds={"duckdb"}, description=description)
 
 
 HOTSPOT_TABLES = [
-    Table(_spec(HOTSPOTS, [ASSIGNMENTS, HOTSPOT_TAXONOMY, RULES],
+    Table(_spec(HOTSPOTS, [*COMPARED_MONTHS, HOTSPOT_TAXONOMY, RULES],
                 "Section 三: distinct orders per hotspot and sub-hotspot (sub_hotspot NULL on the "
                 "hotspot's own row), share of all orders, hotspots ranked by orders; orders matching no "
                 "prefix count as the rules' unmatched label (其他, not ranked). The base months' orders "
                 "are re-mapped with THIS month's taxonomy, so a taxonomy change compares like with "
                 "like. " + _DELTAS), hotspots),
-    Table(_spec(HOTSPOT_PLACES, [ASSIGNMENTS, HOTSPOT_TAXONOMY, RULES],
+    Table(_spec(HOTSPOT_PLACES, [ORDERS, HOTSPOT_TAXONOMY, RULES],
                 "The places (诉求地址 as stored) most named per hotspot (rules.hotspots.places_per_hotspot) "
                 "and per sub-hotspot (places_per_sub_hotspot), by distinct orders."), hotspot_places),
-    Table(_spec(ANOMALIES, [HOTSPOTS, CHANNEL_COUNTS, ASSIGNMENTS, MONTHS, RULES],
+    Table(_spec(ANOMALIES, [HOTSPOTS, CHANNEL_COUNTS, *COMPARED_MONTHS, ASSIGNMENTS, MONTHS, RULES],
                 "Surges: hotspots, sub-hotspots and channels (distinct orders) and units (assignments) whose "
                 "count rose significantly against any present base (rules.anomalies.bases = any, the default) "
                 "or against all of them (bases = all); a base is present when its month is loaded and its "

@@ -1,10 +1,11 @@
-"""Ingest: a month's export files → validated, personal-data-free ``core.assignments``, with
-every replaced row in ``core.rejected_rows`` and per-file counts in ``core.export_files``; and the
-month's side files → ``core.adjustments`` and ``core.city_assessment``.
+"""Ingest: a month's export files → validated, personal-data-free ``core.assignments`` (and its
+distinct orders, ``core.orders``), with every replaced row in ``core.rejected_rows`` and per-file
+counts in ``core.export_files``; and the month's side files → ``core.adjustments`` and
+``core.city_assessment``.
 
 What is read, judged and stored is the core's (hotline/ingest.py, hotline/month_load.py): a month
 is all or nothing, its exports and side files judged together, and only when no blocking fault is
-found are its five core tables written, in one transaction. A blocked or failed attempt writes none
+found are its core tables written, in one transaction. A blocked or failed attempt writes none
 of them: ``core.month_loads`` records it and ``core.blocked_faults`` lists what blocked it."""
 
 from pathlib import Path
@@ -29,6 +30,7 @@ from assets.keys import (
     ASSIGNMENTS,
     CITY_ASSESSMENT,
     EXPORT_FILES,
+    ORDERS,
     REFERENCE_DEPS,
     REJECTED_ROWS,
     UNIT_SCORES,
@@ -99,11 +101,17 @@ def _write_failure(warehouse: DuckDBResource, month: str, exc: Exception) -> Fai
                   description="One row per assignment of an order to a unit: the month's exports validated, "
                               "units resolved through aliases, hotspots by longest prefix, personal data removed; "
                               "every row traceable to its export file and row (source_file, source_row)."),
+        # skippable (and core/export_files): a run whose every month was blocked stored neither, and
+        # says so by not materializing them: the months comparing with them are not shown stale.
+        AssetSpec(ORDERS, deps=REFERENCE_DEPS, group_name="ingest", kinds={"duckdb"}, skippable=True,
+                  description="One row per distinct order of the month with its classification (channel, "
+                              "诉求类型, 诉求分类, hotspot, enterprise source, address): what every mart that "
+                              "counts orders reads. Written with core.assignments, in the same transaction."),
         AssetSpec(REJECTED_ROWS, deps=REFERENCE_DEPS, group_name="ingest", kinds={"duckdb"},
                   description="The input rows of a loaded month that did not reach core.assignments: rows replaced "
                               "by another export's row of the same order and unit (decided by content). The faults "
                               "of a blocked month are in core.blocked_faults."),
-        AssetSpec(EXPORT_FILES, deps=REFERENCE_DEPS, group_name="ingest", kinds={"duckdb"},
+        AssetSpec(EXPORT_FILES, deps=REFERENCE_DEPS, group_name="ingest", kinds={"duckdb"}, skippable=True,
                   description="The month's export files: encoding, checksum and rows in / stored / rejected / replaced "
                               "(lost to another file's row), rows of other files they replaced, rows in conflict."),
         AssetSpec(ADJUSTMENTS, deps=REFERENCE_DEPS, group_name="ingest", kinds={"duckdb"},
@@ -236,7 +244,10 @@ def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, pa
     yield _reexport_check(all_conflicts)
     yield MaterializeResult(asset_key=REJECTED_ROWS, metadata={
         "rows rejected": MetadataValue.int(totals["rows_rejected"]), "rows replaced": MetadataValue.int(totals["rows_replaced"])})
-    yield MaterializeResult(asset_key=EXPORT_FILES, metadata={"files": MetadataValue.int(per_file.height)})
+    if flag_counts:  # some month of the run was stored (the marts' 环比/同比 bases: assets/keys.py)
+        yield MaterializeResult(asset_key=ORDERS, metadata={"months stored": MetadataValue.text(
+            ", ".join(sorted(flag_counts)))})
+        yield MaterializeResult(asset_key=EXPORT_FILES, metadata={"files": MetadataValue.int(per_file.height)})
     yield MaterializeResult(asset_key=ADJUSTMENTS, metadata={"months blocked": state})
     yield MaterializeResult(asset_key=CITY_ASSESSMENT, metadata={"months blocked": state})
     yield AssetCheckResult(

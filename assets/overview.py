@@ -6,15 +6,17 @@ months). Python here only wires them to Dagster and reports what was written.
 """
 
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue
+from dagster import AssetDep, AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue
 
 from assets.keys import (
     ASSIGNMENTS,
     CHANNEL_COUNTS,
     CITY_ASSESSMENT,
+    COMPARED_MONTHS,
     ENTERPRISE_SUMMARY,
     HOTSPOT_TAXONOMY,
     MONTHS,
+    ORDERS,
     OVERVIEW,
     REQUEST_TYPE_SHARES,
     RULES,
@@ -66,21 +68,21 @@ def enterprise_summary(context: AssetExecutionContext, con) -> MaterializeResult
 # --------------------------------------------------------------------------- the tables as assets
 
 
-def _spec(key: AssetKey, deps: list[AssetKey], description: str) -> AssetSpec:
+def _spec(key: AssetKey, deps: list[AssetKey | AssetDep], description: str) -> AssetSpec:
     return AssetSpec(key, deps=deps, group_name="overview", kinds={"duckdb"}, description=description)
 
 
 OVERVIEW_TABLES = [
-    Table(_spec(OVERVIEW, [ASSIGNMENTS, MONTHS, CITY_ASSESSMENT, RULES],
+    Table(_spec(OVERVIEW, [*COMPARED_MONTHS, ASSIGNMENTS, MONTHS, CITY_ASSESSMENT, RULES],
                 "Section 一: the month's distinct orders, 同比/环比, 日均受理量, the district's 响应率, 按时办理率, "
                 "解决率 and 满意率 over the month's assignments (and the city's published figures, "
                 "which the report quotes where given), the towns' and departments' shares. " + _DELTAS), overview),
-    Table(_spec(CHANNEL_COUNTS, [ASSIGNMENTS, RULES],
+    Table(_spec(CHANNEL_COUNTS, [*COMPARED_MONTHS, RULES],
                 "Orders per 受理渠道 (distinct orders), share and rank, with the same channel's base "
                 "counts. " + _DELTAS), channel_counts),
-    Table(_spec(REQUEST_TYPE_SHARES, [ASSIGNMENTS, RULES],
+    Table(_spec(REQUEST_TYPE_SHARES, [ORDERS, RULES],
                 "Orders and share per 诉求类型 (distinct orders)."), request_type_shares),
-    Table(_spec(ENTERPRISE_SUMMARY, [ASSIGNMENTS, UNITS, RULES],
+    Table(_spec(ENTERPRISE_SUMMARY, [*COMPARED_MONTHS, ASSIGNMENTS, UNITS, RULES],
                 "Section 四: enterprise orders (distinct orders with a 企业诉求来源), 环比, per source, the "
                 "three towns and three departments with most enterprise assignments (ties in roster "
                 "order), 解决率 and 满意率 over enterprise assignments. " + _DELTAS), enterprise_summary),

@@ -11,6 +11,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResul
 from assets.keys import (
     ASPECT_RULES,
     ASSIGNMENTS,
+    COMPARED_MONTHS,
     HOTSPOT_ASPECTS,
     HOTSPOT_TAXONOMY,
     HOTSPOT_TERMS,
@@ -53,8 +54,9 @@ def place_clusters(context: AssetExecutionContext, con) -> MaterializeResult:
     return _materialize(context, con, "mart.place_clusters", "place_clusters")
 
 
-def _spec(key: AssetKey, description: str) -> AssetSpec:
-    return AssetSpec(key, deps=[ASSIGNMENTS, HOTSPOT_TAXONOMY, ASPECT_RULES, RULES], group_name="hotspots",
+def _spec(key: AssetKey, description: str, compares_months: bool = False) -> AssetSpec:
+    reads = [*COMPARED_MONTHS, ASSIGNMENTS] if compares_months else [ASSIGNMENTS]
+    return AssetSpec(key, deps=[*reads, HOTSPOT_TAXONOMY, ASPECT_RULES, RULES], group_name="hotspots",
                      kinds={"duckdb"}, description=description)
 
 
@@ -69,7 +71,7 @@ TEXT_TABLES = [
                 "names, else its sub-hotspots, else the 诉求分类 level right below its prefix), distinct "
                 "orders, share of the hotspot (share_pct) and of the month, rank within the hotspot, the "
                 "places most named (text.places_per_aspect), and 同比/环比 with the base months re-mapped "
-                "with this month's taxonomy. " + _DELTAS), hotspot_aspects),
+                "with this month's taxonomy. " + _DELTAS, compares_months=True), hotspot_aspects),
     Table(_spec(HOTSPOT_TERMS,
                 "The words people use: per hotspot (aspect '') and aspect, the terms of 诉求内容 most "
                 "distinctive against the rest of the month (z-score of the log-odds ratio with an "

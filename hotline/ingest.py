@@ -149,8 +149,8 @@ def _order_texts(rows: pl.DataFrame) -> pl.DataFrame:
 
 def store_month(con, month: str, month_rows: MonthRows, rules: dict[str, Any], key: str,
                 keywords: Sequence[str] = (), also=None) -> dict[str, Any]:
-    """Replace the month in core.assignments, core.rejected_rows, core.export_files and
-    core.order_terms at once; ``also(con)`` writes the month's other tables inside the same
+    """Replace the month in core.assignments, core.orders, core.rejected_rows, core.export_files
+    and core.order_terms at once; ``also(con)`` writes the month's other tables inside the same
     transaction. 诉求内容 and 来电人 go no further than this function: only the terms that pass the
     month's thresholds (sql/core_order_terms.sql) are stored, and which of ``keywords``
     (reference/aspects.csv's) each text holds."""
@@ -170,9 +170,11 @@ def store_month(con, month: str, month_rows: MonthRows, rules: dict[str, Any], k
     term_params = {"month": month, "phone_key": key, "min_orders": rules["text"]["min_orders"],
                    "min_callers": rules["text"]["min_callers"]}
     with registered(con, **frames), transaction(con):
-        for table in ("core.assignments", "core.rejected_rows", "core.export_files", "core.order_terms"):
+        for table in ("core.assignments", "core.orders", "core.rejected_rows", "core.export_files",
+                      "core.order_terms"):
             con.execute(f"DELETE FROM {table} WHERE month = $month", {"month": month})
         con.execute(f"INSERT INTO core.assignments BY NAME {sql_text('core_assignments')}", params)
+        con.execute(f"INSERT INTO core.orders BY NAME {sql_text('core_orders')}", {"months": [month]})
         con.execute(f"INSERT INTO core.order_terms BY NAME {sql_text('core_order_terms')}", term_params)
         con.execute("INSERT INTO core.rejected_rows BY NAME SELECT $month AS month, * FROM rejected_rows_new",
                     {"month": month})

@@ -5,8 +5,9 @@ these and report what was written.
 
 同比 compares with the assessment month 12 months earlier and 环比 with the previous one. The base
 counts are read from the warehouse as it is when the mart is materialized, so a base month loaded
-later (a backfill) changes the deltas of the months that compare against it: re-materialize
-``dependent_months(base)`` after loading ``base``."""
+later (a backfill) changes the deltas of the months that compare against it. The marts declare
+those months to Dagster as partition mappings (assets/keys.py ``COMPARED_MONTHS``), and the
+automation refreshes ``dependent_months(base)`` after ``base`` is loaded (pipelines/automation.py)."""
 
 from __future__ import annotations
 

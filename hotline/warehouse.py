@@ -23,6 +23,17 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     """Create the schemas and core tables if missing, and this connection's macros."""
     for name in ("warehouse_schema", "macros"):
         con.execute(sql_text(name))
+    _fill_orders_of_older_months(con)
+
+
+def _fill_orders_of_older_months(con: duckdb.DuckDBPyConnection) -> None:
+    """core.orders for the months a warehouse stored before the table existed: the marts read
+    their base months from it, and a base month missing there would count as 0 orders."""
+    missing = [r[0] for r in con.execute(
+        "SELECT DISTINCT month FROM core.assignments EXCEPT SELECT DISTINCT month FROM core.orders").fetchall()]
+    if missing:
+        with transaction(con):
+            con.execute(f"INSERT INTO core.orders BY NAME {sql_text('core_orders')}", {"months": sorted(missing)})
 
 
 # Connections with a transaction open (by id): a transaction inside another joins it, so that a

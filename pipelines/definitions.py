@@ -32,12 +32,23 @@ OWNERS = [o.strip() for o in os.environ.get(OWNERS_ENV, DEFAULT_OWNERS).split(",
 # The groups as the asset graph reads them, left to right.
 GROUP_ORDER = ["reference", "ingest", "assessment", "overview", "hotspots", "report"]
 
-all_assets = map_asset_specs(lambda spec: spec.replace_attributes(owners=OWNERS),
+
+def _with_automation(spec):
+    """The refresh conditions on the marts and the report (pipelines/automation.py)."""
+    from pipelines.automation import REFRESHED_GROUPS, refresh_condition
+
+    if spec.group_name not in REFRESHED_GROUPS:
+        return spec
+    return spec.replace_attributes(automation_condition=refresh_condition())
+
+
+all_assets = map_asset_specs(lambda spec: _with_automation(spec.replace_attributes(owners=OWNERS)),
                              load_assets_from_modules(ASSET_MODULES))
 all_checks = load_asset_checks_from_modules(ASSET_MODULES)
 
 
 def build_definitions() -> Definitions:
+    from pipelines.automation import month_refresh_sensor
     from pipelines.jobs import all_jobs
     from pipelines.resources import build_resources
     from pipelines.schedules import all_schedules
@@ -49,7 +60,7 @@ def build_definitions() -> Definitions:
         asset_checks=[*all_checks, *operations_checks],
         jobs=all_jobs,
         schedules=all_schedules,
-        sensors=all_sensors,
+        sensors=[*all_sensors, month_refresh_sensor],
         resources=build_resources(),
         # Every step writes the one DuckDB file, which takes one writing process at a time, so
         # steps run one after the other anyway: in one process per run, without starting a

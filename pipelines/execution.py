@@ -1,7 +1,8 @@
 """Running months with the project's definitions: one run for a month or a range of months,
-then the refresh of loaded months whose 环比/同比 bases the run changed."""
+then the refresh of loaded months whose 环比/同比 bases the run changed, as the declared
+automation requests it (pipelines/automation.py: the conditions the daemon evaluates too)."""
 
-from dagster import AssetCheckSeverity, AssetSelection, DagsterEventType, DagsterInstance
+from dagster import AssetCheckSeverity, AssetKey, AssetSelection, DagsterEventType, DagsterInstance
 
 from pipelines.partitions import assessment_months
 from pipelines.resources import RANGE_END_TAG as RANGE_END
@@ -10,8 +11,6 @@ from pipelines.resources import RANGE_START_TAG as RANGE_START
 # Console logging at INFO: an operator sees each step start and finish, and the ingest's
 # per-file progress, without Dagster's debug chatter.
 RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-# What depends on the other months' data: the marts and the report, not the month's own ingest.
-DELTA_GROUPS = ("assessment", "overview", "hotspots", "report")
 
 
 def _tags(first: str, last: str) -> dict[str, str]:
@@ -34,6 +33,8 @@ def execute_months(instance: DagsterInstance, first: str, last: str, *, refresh_
         if month not in keys:
             echo(f"hotline: {month} is not an offered month ({keys[0]} .. {keys[-1]}); set HOTLINE_FIRST_MONTH for older months")
             return False
+    # The automation's state before the run: after it, the conditions see what the run changed.
+    before = refresh_cursor(defs, instance) if refresh_dependents else None
     job = defs.resolve_job_def("month_job")
     if selection is not None:
         job = job.get_subset(asset_selection=set(selection.resolve(defs.resolve_asset_graph())))
@@ -53,45 +54,66 @@ def execute_months(instance: DagsterInstance, first: str, last: str, *, refresh_
         console.run_finished(result)
     ok = result.success
     if ok and refresh_dependents:
-        for month in dependent_months_loaded(first, last, echo=echo):
+        refreshes = requested_refreshes(defs, instance, before)
+        left_as_they_are(first, last, set(refreshes), echo)
+        for month, keys in refreshes.items():
             echo(f"hotline: {month} compares against the months just loaded; refreshing its marts and report")
             ok = execute_months(instance, month, month, refresh_dependents=False,
-                                selection=AssetSelection.groups(*DELTA_GROUPS), echo=echo) and ok
+                                selection=AssetSelection.assets(*keys), echo=echo) and ok
     return ok
 
 
-def dependent_months_loaded(first: str, last: str, echo=None) -> list[str]:
-    """Loaded months outside first..last whose 环比 (next month) or 同比 (12 months on) base is
-    inside it. A month whose last attempt was blocked or failed (core.month_loads) is left as it
-    is, and ``echo`` says so: its marts and report must not be recomputed by another month."""
+def refresh_cursor(defs, instance: DagsterInstance):
+    """The automation's cursor now: a later evaluation from it requests what changed since."""
+    from dagster import evaluate_automation_conditions
+
+    from pipelines.automation import REFRESHED
+
+    return evaluate_automation_conditions(defs=defs, instance=instance, asset_selection=REFRESHED).cursor
+
+
+def requested_refreshes(defs, instance: DagsterInstance, cursor) -> dict[str, list[AssetKey]]:
+    """{month: the assets to refresh} as the declared conditions (pipelines/automation.py) request
+    them now, from the state ``cursor`` recorded: what the daemon would request, run here at once."""
+    from dagster import evaluate_automation_conditions
+
+    from pipelines.automation import REFRESHED
+
+    result = evaluate_automation_conditions(defs=defs, instance=instance, asset_selection=REFRESHED, cursor=cursor)
+    by_month: dict[str, list[AssetKey]] = {}
+    for key in sorted(REFRESHED.resolve(defs.resolve_asset_graph()), key=lambda k: k.to_user_string()):
+        for month in result.get_requested_partitions(key):
+            by_month.setdefault(month, []).append(key)
+    return dict(sorted(by_month.items()))
+
+
+def left_as_they_are(first: str, last: str, refreshed: set[str], echo) -> None:
+    """Say which months comparing with first..last the refresh leaves alone because their own last
+    load was blocked or failed (core.month_loads): they keep their previous marts and report."""
     from hotline.calendar import shift_month
-    from assets.overview import dependent_months
-    from hotline.warehouse import open_warehouse
+    from hotline.month_load import LOADED, month_states
+    from hotline.marts import dependent_months
+    from pipelines.readonly import WarehouseUnavailable, read_warehouse
     from pipelines.resources import build_resources
 
-    candidates = set()
-    month = first
+    candidates, month = set(), first
     while month <= last:
         candidates |= set(dependent_months(month))
         month = shift_month(month, 1)
-    candidates = {m for m in candidates if not first <= m <= last}
+    candidates = sorted(m for m in candidates if not first <= m <= last and m not in refreshed)
     if not candidates:
-        return []
-    from hotline.month_load import LOADED, month_states
-
-    with open_warehouse(build_resources()["warehouse"]) as con:
-        loaded = {r[0] for r in con.execute("SELECT DISTINCT month FROM core.assignments").fetchall()}
-        states = month_states(con, sorted(candidates))
-    refresh = []
-    for month in sorted(candidates):
-        state, reason, faults = states.get(month, (LOADED, None, 0))
-        if state != LOADED:
-            if echo is not None and month in loaded:
-                why = reason if state == "blocked" and reason else f"{month} is {state}"
-                echo(f"hotline: {why}: not refreshed (it keeps its previous marts and report until it loads)")
-        elif month in loaded:
-            refresh.append(month)
-    return refresh
+        return
+    try:
+        with read_warehouse(build_resources()["warehouse"].database) as con:
+            stored = {r[0] for r in con.execute("SELECT DISTINCT month FROM core.orders").fetchall()}
+            states = month_states(con, candidates)
+    except WarehouseUnavailable:
+        return
+    for month in candidates:
+        state, reason, _ = states.get(month, (LOADED, None, 0))
+        if state != LOADED and month in stored:
+            why = reason if state == "blocked" and reason else f"{month} is {state}"
+            echo(f"hotline: {why}: not refreshed (it keeps its previous marts and report until it loads)")
 
 
 def _summarise(result, echo) -> None:

@@ -7,7 +7,13 @@ from __future__ import annotations
 import os
 import warnings
 
-from dagster import BackfillPolicy, BetaWarning, MonthlyPartitionsDefinition, PreviewWarning
+from dagster import (
+    BackfillPolicy,
+    BetaWarning,
+    MonthlyPartitionsDefinition,
+    PreviewWarning,
+    TimeWindowPartitionMapping,
+)
 
 # We use single-run backfills (BackfillPolicy) on purpose: a range of months must run in one
 # process, in month order. Dagster marks it as beta. (Set here, before any asset module uses it.)
@@ -28,3 +34,12 @@ assessment_months = MonthlyPartitionsDefinition(
 # through DuckDB's file lock (hotline.warehouse.connect_waiting), not a Dagster pool: a pool slot
 # held by a killed run is never given back.
 MONTHLY = dict(partitions_def=assessment_months, backfill_policy=BackfillPolicy.single_run())
+
+# 环比 and 同比 as Dagster sees them: a mart that compares month M with M-1 and M-12 depends on those
+# months' partitions. Dagster takes one mapping per upstream asset and asset, so the two bases hang
+# on two keys the ingest writes in one transaction (core/orders for M-1..M, core/export_files for
+# M-12), which keeps staleness precise: a change of M makes M+1 and M+12 stale, not M+2..M+11.
+# The first months have no base partition: allowed (their bases are NULL, as in the SQL).
+MONTH_AND_PREVIOUS = TimeWindowPartitionMapping(start_offset=-1, end_offset=0,
+                                                allow_nonexistent_upstream_partitions=True)
+YEAR_BEFORE = TimeWindowPartitionMapping(start_offset=-12, end_offset=-12, allow_nonexistent_upstream_partitions=True)

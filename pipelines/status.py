@@ -10,8 +10,9 @@ months before). The marts are stale when a base month was loaded after the month
 materialized: its deltas were computed against data that has since been replaced. "Loaded" is
 ``core.month_loads.loaded_at`` when that table exists, else the last materialization of
 ``core/assignments`` for the base month in the Dagster instance; "materialized" is the oldest of the
-last materializations of the month's delta marts (``mart/overview``, ``mart/unit_scores``,
-``mart/hotspots``). ``hotline run MONTH`` (or a backfill over the base) refreshes it."""
+last materializations of the month's marts that compare months (``mart/overview``,
+``mart/hotspots``: the ones the automation refreshes, pipelines/automation.py). ``hotline run
+MONTH`` (or a backfill over the base) refreshes it."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from pipelines.readonly import table_exists
 MONTH_BACK, YEAR_BACK = 1, 12
 BASE_LABELS = {MONTH_BACK: "环比", YEAR_BACK: "同比"}
 LOADED_KEY = ("core", "assignments")
-DELTA_MART_KEYS = (("mart", "overview"), ("mart", "unit_scores"), ("mart", "hotspots"))
+DELTA_MART_KEYS = (("mart", "overview"), ("mart", "hotspots"))
 PLACEHOLDER_CHECK = "report_has_no_placeholders"
 MONTH_JOB = "month_job"
 RUNS_LOOKED_AT = 200

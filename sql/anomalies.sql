@@ -7,11 +7,6 @@
 -- percentage and no Poisson rate to test against). days_* are the assessment windows' lengths,
 -- used to scale a base count to this month's window (the exposure of the Poisson test).
 WITH
-loaded AS (
-    SELECT DISTINCT month FROM core.assignments WHERE month IN ($last_month, $last_year)
-    UNION
-    SELECT DISTINCT month FROM core.export_files WHERE month IN ($last_month, $last_year)
-),
 unit_counts AS (
     SELECT unit,
            count(*) FILTER (WHERE month = $month) AS n_this,
@@ -33,8 +28,8 @@ counts AS (
     FROM mart.channel_counts WHERE month = $month
     UNION ALL
     SELECT 'unit', unit, NULL, NULL, n_this,
-           CASE WHEN $last_month IN (SELECT month FROM loaded) THEN n_last_month END,
-           CASE WHEN $last_year IN (SELECT month FROM loaded) THEN n_last_year END
+           CASE WHEN month_loaded($last_month) THEN n_last_month END,
+           CASE WHEN month_loaded($last_year) THEN n_last_year END
     FROM unit_counts WHERE n_this > 0
 ),
 days AS (

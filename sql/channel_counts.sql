@@ -4,15 +4,9 @@
 -- The base columns (same channel, previous assessment month and 12 months earlier) come from
 -- the warehouse as it is now; NULL when the base month is not loaded; they feed mart.anomalies.
 WITH
-loaded AS (
-    SELECT DISTINCT month FROM core.assignments WHERE month IN ($last_month, $last_year)
-    UNION
-    SELECT DISTINCT month FROM core.export_files WHERE month IN ($last_month, $last_year)
-),
 orders AS (
-    SELECT month, order_id, any_value(channel) AS channel
-    FROM core.assignments WHERE month IN ($month, $last_month, $last_year)
-    GROUP BY month, order_id
+    SELECT month, order_id, channel
+    FROM core.orders WHERE month IN ($month, $last_month, $last_year)
 ),
 counts AS (
     SELECT channel,
@@ -28,10 +22,10 @@ SELECT
     c.orders,
     share_pct(c.orders, t.orders) AS share_pct,
     rank() OVER (ORDER BY c.orders DESC) AS rank,
-    CASE WHEN $last_month IN (SELECT month FROM loaded) THEN c.last_month_orders END AS orders_last_month,
-    change_pct(c.orders, CASE WHEN $last_month IN (SELECT month FROM loaded) THEN c.last_month_orders END) AS mom_pct,
-    CASE WHEN $last_year IN (SELECT month FROM loaded) THEN c.last_year_orders END AS orders_last_year,
-    change_pct(c.orders, CASE WHEN $last_year IN (SELECT month FROM loaded) THEN c.last_year_orders END) AS yoy_pct
+    CASE WHEN month_loaded($last_month) THEN c.last_month_orders END AS orders_last_month,
+    change_pct(c.orders, CASE WHEN month_loaded($last_month) THEN c.last_month_orders END) AS mom_pct,
+    CASE WHEN month_loaded($last_year) THEN c.last_year_orders END AS orders_last_year,
+    change_pct(c.orders, CASE WHEN month_loaded($last_year) THEN c.last_year_orders END) AS yoy_pct
 FROM counts AS c, total AS t
 WHERE c.orders > 0
 ORDER BY c.orders DESC, c.channel

@@ -9,19 +9,14 @@
 -- assignments with a callback result; *_rate fractions to 4 decimals, *_pct percentages to 2
 -- decimals, half away from zero, exact; NULL without any callback result.
 WITH
-loaded AS (
-    SELECT DISTINCT month FROM core.assignments WHERE month IN ($last_month, $last_year)
-    UNION
-    SELECT DISTINCT month FROM core.export_files WHERE month IN ($last_month, $last_year)
-),
 ent AS (SELECT * FROM core.assignments WHERE month = $month AND enterprise_source IS NOT NULL),
 base AS (
     SELECT
-        CASE WHEN $last_month IN (SELECT month FROM loaded) THEN
-            (SELECT count(DISTINCT order_id) FROM core.assignments
+        CASE WHEN month_loaded($last_month) THEN
+            (SELECT count(*) FROM core.orders
              WHERE month = $last_month AND enterprise_source IS NOT NULL) END AS orders_last_month,
-        CASE WHEN $last_year IN (SELECT month FROM loaded) THEN
-            (SELECT count(DISTINCT order_id) FROM core.assignments
+        CASE WHEN month_loaded($last_year) THEN
+            (SELECT count(*) FROM core.orders
              WHERE month = $last_year AND enterprise_source IS NOT NULL) END AS orders_last_year
 ),
 figures AS (

@@ -10,11 +10,6 @@
 -- competition ranking by orders within the hotspot. places: the places most named by the aspect's
 -- orders (诉求地址, else a place named in the text), most orders first, at most $places_per_aspect.
 WITH
-loaded AS (
-    SELECT DISTINCT month FROM core.assignments WHERE month IN ($last_month, $last_year)
-    UNION
-    SELECT DISTINCT month FROM core.export_files WHERE month IN ($last_month, $last_year)
-),
 classified AS (
     SELECT * FROM order_aspects($month, $month, $other_aspect, $unmatched_label)
     UNION ALL
@@ -49,10 +44,10 @@ SELECT
     c.aspect,
     c.n_this AS orders,
     share_pct(c.n_this, h.orders) AS share_pct,
-    CASE WHEN $last_month IN (SELECT month FROM loaded) THEN c.n_last_month END AS orders_last_month,
-    change_pct(c.n_this, CASE WHEN $last_month IN (SELECT month FROM loaded) THEN c.n_last_month END) AS mom_pct,
-    CASE WHEN $last_year IN (SELECT month FROM loaded) THEN c.n_last_year END AS orders_last_year,
-    change_pct(c.n_this, CASE WHEN $last_year IN (SELECT month FROM loaded) THEN c.n_last_year END) AS yoy_pct,
+    CASE WHEN month_loaded($last_month) THEN c.n_last_month END AS orders_last_month,
+    change_pct(c.n_this, CASE WHEN month_loaded($last_month) THEN c.n_last_month END) AS mom_pct,
+    CASE WHEN month_loaded($last_year) THEN c.n_last_year END AS orders_last_year,
+    change_pct(c.n_this, CASE WHEN month_loaded($last_year) THEN c.n_last_year END) AS yoy_pct,
     rank() OVER (PARTITION BY c.hotspot ORDER BY c.n_this DESC) AS rank,
     -- beyond the contract
     share_pct(c.n_this, t.orders) AS month_share_pct,

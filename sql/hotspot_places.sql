@@ -6,22 +6,9 @@
 -- sub-hotspot; `rank` is competition ranking by orders, and places tied at the cut are kept in
 -- the order of their names (so the list never grows beyond the setting).
 WITH
-orders AS (
-    SELECT order_id, any_value(category_path) AS category_path,
-           min(nullif(trim(address), '')) AS place
-    FROM core.assignments WHERE month = $month
-    GROUP BY order_id
-),
-mapped AS (
-    SELECT category_path, hotspot_of(category_path, $month) AS h
-    FROM (SELECT DISTINCT category_path FROM orders)
-),
-classified AS (
-    SELECT o.order_id, o.place,
-           coalesce(m.h.hotspot, $unmatched_label) AS hotspot,
-           m.h.sub_hotspot AS sub_hotspot
-    FROM orders AS o JOIN mapped AS m USING (category_path)
-    WHERE o.place IS NOT NULL
+classified AS (  -- classified once, by the ingest (core.orders)
+    SELECT order_id, address AS place, hotspot, sub_hotspot
+    FROM core.orders WHERE month = $month AND address IS NOT NULL
 ),
 counts AS (
     SELECT hotspot, NULL::VARCHAR AS sub_hotspot, place, count(*) AS orders

@@ -6,8 +6,8 @@
 -- month's taxonomy, hotspot_of(path, $month) (longest whole-level prefix). So when the taxonomy
 -- changes between months (a prefix moves to another hotspot, a sub-hotspot is added), the base
 -- count is what the base month's orders would have counted under today's definition: 同比 and
--- 环比 compare like with like, and every row of this month has a base. (core.assignments.hotspot
--- keeps each month's own mapping for that month's other uses.)
+-- 环比 compare like with like, and every row of this month has a base. This month's own orders
+-- are classified once, by the ingest (core.orders.hotspot, under this month's taxonomy).
 --
 -- Bases are read from the warehouse as it is now: NULL when the base month is not loaded, 0 when
 -- loaded without such orders (then the change is NULL: change_pct gives no % against 0).
@@ -15,11 +15,6 @@
 -- hotspots (the unmatched label gets no rank: it is not a hotspot the report describes); on a
 -- sub-hotspot row, the rank among the hotspot's sub-hotspots.
 WITH
-loaded AS (
-    SELECT DISTINCT month FROM core.assignments WHERE month IN ($last_month, $last_year)
-    UNION
-    SELECT DISTINCT month FROM core.export_files WHERE month IN ($last_month, $last_year)
-),
 taxonomy AS (SELECT * FROM ref.hotspots WHERE month = $month),
 skeleton AS (     -- every row the mart shows, in taxonomy order
     SELECT hotspot, NULL::VARCHAR AS sub_hotspot, min(hotspot_order) AS hotspot_order
@@ -32,19 +27,21 @@ skeleton AS (     -- every row the mart shows, in taxonomy order
     WHERE $unmatched_label NOT IN (SELECT hotspot FROM taxonomy)
 ),
 orders AS (       -- one row per order of the three months
-    SELECT month, order_id, any_value(category_path) AS category_path
-    FROM core.assignments WHERE month IN ($month, $last_month, $last_year)
-    GROUP BY month, order_id
+    SELECT month, order_id, category_path, hotspot, sub_hotspot
+    FROM core.orders WHERE month IN ($month, $last_month, $last_year)
 ),
-mapped AS (       -- distinct paths through this month's taxonomy
+mapped AS (       -- the base months' distinct paths through this month's taxonomy
     SELECT category_path, hotspot_of(category_path, $month) AS h
-    FROM (SELECT DISTINCT category_path FROM orders)
+    FROM (SELECT DISTINCT category_path FROM orders WHERE month <> $month)
 ),
-classified AS (
+classified AS (   -- this month's orders as core.orders classified them (under this month's taxonomy)
+    SELECT month, order_id, hotspot, sub_hotspot FROM orders WHERE month = $month
+    UNION ALL
     SELECT o.month, o.order_id,
            coalesce(m.h.hotspot, $unmatched_label) AS hotspot,
            m.h.sub_hotspot AS sub_hotspot
     FROM orders AS o JOIN mapped AS m USING (category_path)
+    WHERE o.month <> $month
 ),
 counts AS (
     SELECT hotspot, NULL::VARCHAR AS sub_hotspot,
@@ -60,8 +57,8 @@ total AS (SELECT count(*) AS orders FROM orders WHERE month = $month),
 rows AS (
     SELECT s.hotspot, s.sub_hotspot, s.hotspot_order,
            coalesce(c.n_this, 0) AS orders,
-           CASE WHEN $last_month IN (SELECT month FROM loaded) THEN coalesce(c.n_last_month, 0) END AS orders_last_month,
-           CASE WHEN $last_year IN (SELECT month FROM loaded) THEN coalesce(c.n_last_year, 0) END AS orders_last_year
+           CASE WHEN month_loaded($last_month) THEN coalesce(c.n_last_month, 0) END AS orders_last_month,
+           CASE WHEN month_loaded($last_year) THEN coalesce(c.n_last_year, 0) END AS orders_last_year
     FROM skeleton AS s
     LEFT JOIN counts AS c ON c.hotspot = s.hotspot AND c.sub_hotspot IS NOT DISTINCT FROM s.sub_hotspot
 )

@@ -15,6 +15,10 @@ CREATE OR REPLACE TEMP MACRO change_pct(this, base) AS
          ELSE round2_ratio((this - base)::HUGEINT * 100, base) END;
 -- a share in percent, part / whole × 100, rounded to 2 decimals
 CREATE OR REPLACE TEMP MACRO share_pct(part, whole) AS round2_ratio(part::HUGEINT * 100, whole);
+-- Whether the warehouse holds month m (an ingested month, even one without orders, lists its
+-- export files): a base month it does not hold gives NULL base counts, one it holds 0 or more.
+CREATE OR REPLACE TEMP MACRO month_loaded(m) AS
+    (EXISTS (SELECT 1 FROM core.export_files WHERE month = m) OR EXISTS (SELECT 1 FROM core.orders WHERE month = m));
 -- a decimal value as whole units of 1/10000 (credits, points), exact
 CREATE OR REPLACE TEMP MACRO e4(x) AS (x::DECIMAL(38, 4) * 10000)::HUGEINT;
 -- The hotspot of a 诉求分类 path under the taxonomy in force in month m: the longest prefix of
@@ -52,10 +56,8 @@ CREATE OR REPLACE TEMP MACRO aspect_of(path, m, other_aspect) AS (
 CREATE OR REPLACE TEMP MACRO order_aspects(om, tm, other_aspect, unmatched_label) AS TABLE
     WITH
     orders AS (
-        SELECT order_id, any_value(category_path) AS category_path, min(received_at) AS received_at,
-               min(nullif(trim(address), '')) AS address, min(caller_hash) AS caller
-        FROM core.assignments WHERE month = om
-        GROUP BY order_id
+        SELECT order_id, category_path, received_at, address, caller_hash AS caller
+        FROM core.orders WHERE month = om
     ),
     text_places AS (
         -- the most specific place the text names: the longest (王庄村 rather than 沙镇)

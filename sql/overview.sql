@@ -21,26 +21,21 @@
 -- loading a base month later and re-materializing this month brings the deltas in. A base month
 -- the warehouse does not hold gives NULL counts; a base of 0 gives a NULL change (change_pct).
 WITH
-loaded AS (      -- base months the warehouse holds (an ingested month, even an empty one)
-    SELECT DISTINCT month FROM core.assignments WHERE month IN ($last_month, $last_year)
-    UNION
-    SELECT DISTINCT month FROM core.export_files WHERE month IN ($last_month, $last_year)
-),
 base AS (
     SELECT
-        CASE WHEN $last_year IN (SELECT month FROM loaded) THEN
-            (SELECT count(DISTINCT order_id) FROM core.assignments WHERE month = $last_year) END AS orders_last_year,
-        CASE WHEN $last_month IN (SELECT month FROM loaded) THEN
-            (SELECT count(DISTINCT order_id) FROM core.assignments WHERE month = $last_month) END AS orders_last_month
+        CASE WHEN month_loaded($last_year) THEN
+            (SELECT count(*) FROM core.orders WHERE month = $last_year) END AS orders_last_year,
+        CASE WHEN month_loaded($last_month) THEN
+            (SELECT count(*) FROM core.orders WHERE month = $last_month) END AS orders_last_month
 ),
 a AS (SELECT * FROM core.assignments WHERE month = $month),
 orders AS (      -- one row per order
     SELECT order_id,
-           bool_or(unit_group = $town_group) AS by_town,
-           bool_or(unit_group = $dept_group) AS by_dept,
-           bool_or(enterprise_source IS NOT NULL) AS enterprise,
-           bool_or(city_overdue) AS city_overdue
-    FROM a GROUP BY order_id
+           list_contains(unit_groups, $town_group) AS by_town,
+           list_contains(unit_groups, $dept_group) AS by_dept,
+           enterprise_source IS NOT NULL AS enterprise,
+           city_overdue
+    FROM core.orders WHERE month = $month
 ),
 order_counts AS (
     SELECT count(*) AS orders,

@@ -3,11 +3,7 @@
 -- share_pct is of all the month's orders, 2 decimals half away from zero. Only the types that
 -- occur this month have a row. rank is competition ranking by orders.
 WITH
-orders AS (
-    SELECT order_id, any_value(request_type) AS request_type
-    FROM core.assignments WHERE month = $month
-    GROUP BY order_id
-),
+orders AS (SELECT order_id, request_type FROM core.orders WHERE month = $month),
 total AS (SELECT count(*) AS orders FROM orders)
 SELECT
     $month AS month,

@@ -73,6 +73,24 @@ CREATE TABLE IF NOT EXISTS core.assignments (
     flag_fast_close BOOLEAN NOT NULL,
     flag_callback_while_open BOOLEAN NOT NULL
 );
+-- One row per distinct order of a loaded month (sql/core_orders.sql): what the marts count
+-- orders by, grouped once from core.assignments and written in the same transaction.
+CREATE TABLE IF NOT EXISTS core.orders (
+    month VARCHAR NOT NULL,
+    order_id VARCHAR NOT NULL,
+    received_at TIMESTAMP NOT NULL,       -- the earliest of its assignments
+    channel VARCHAR NOT NULL,
+    request_type VARCHAR NOT NULL,
+    category_path VARCHAR NOT NULL,
+    hotspot VARCHAR NOT NULL,             -- under the month's own taxonomy, as core.assignments
+    sub_hotspot VARCHAR,
+    enterprise_source VARCHAR,            -- NULL: not an enterprise order
+    address VARCHAR,                      -- the first non-empty 诉求地址 (masked), trimmed
+    caller_hash VARCHAR,                  -- keyed hash of 联系电话
+    unit_groups VARCHAR[] NOT NULL,       -- the groups (town / dept) of the units it was assigned to
+    city_overdue BOOLEAN NOT NULL,        -- any assignment overdue by the city's count
+    assignments BIGINT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS core.rejected_rows (
     month VARCHAR NOT NULL,
     source_file VARCHAR NOT NULL,

@@ -1,7 +1,6 @@
 """Start and stop a real ``dagster dev`` on the project's workspace for tests."""
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -13,6 +12,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STARTUP_SECONDS = 180
+STOP_SECONDS = 30
 
 
 def free_port() -> int:
@@ -56,10 +56,10 @@ def dagster_dev(env: dict, log_path: Path):
             time.sleep(1)
         yield port
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
+        from pipelines.processes import stop_all
+
+        # the whole tree, not only the group: the daemon's code servers and runs too (SIGKILL after
+        # the grace period), and returns once every one is gone
+        stop_all(process.pid, signal.SIGTERM, STOP_SECONDS)
+        process.wait(timeout=STOP_SECONDS)
         log.close()
