@@ -16,7 +16,7 @@ loaded AS (
     SELECT DISTINCT month FROM core.export_files WHERE month IN ($last_month, $last_year)
 ),
 classified AS (
-    SELECT * FROM order_aspects($month, $month, $other_aspect, $unmatched_label)
+    SELECT * EXCLUDE (single_caller) FROM month_order_aspects WHERE month = $month  -- sql/month_order_aspects.sql
     UNION ALL
     SELECT * FROM order_aspects($last_month, $month, $other_aspect, $unmatched_label)
     UNION ALL
