@@ -54,7 +54,7 @@ from assets.platform_exports import (
 from assets.reference import input_failure
 from assets.text import aspect_keywords
 from assets.warehouse import fetch, markdown_table, month_rules, months_of, open_warehouse, registered, sql_text, transaction
-from hotline.text import order_terms
+from hotline.text import text_terms
 from pipelines.partitions import MONTHLY
 from pipelines.resources import HotlinePaths
 from schemas.discovery import discover_exports
@@ -223,8 +223,9 @@ def store_month(con, month: str, month_rows: MonthRows, rules: dict[str, Any], k
         "fast_close_minutes": rules["flags"]["fast_close_minutes"],
     }
     texts = _order_texts(month_rows.rows)
+    order_texts, terms = text_terms(texts, keywords)
     frames = dict(staged_rows=staged, credit_map=_credit_map(rules), rejected_rows_new=rejected, export_files_new=files,
-                  order_terms_new=order_terms(texts, keywords), order_callers=texts.select("order_id", "caller_name"))
+                  order_texts=order_texts, text_terms=terms, order_callers=texts.select("order_id", "caller_name"))
     term_params = {"month": month, "phone_key": key, "min_orders": rules["text"]["min_orders"],
                    "min_callers": rules["text"]["min_callers"]}
     with registered(con, **frames), transaction(con):

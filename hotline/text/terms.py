@@ -163,22 +163,30 @@ def segment(texts: list[str]) -> list[list[tuple[str, str]]]:
     return out
 
 
-def order_terms(orders: pl.DataFrame, keywords: Sequence[str] = ()) -> pl.DataFrame:
-    """One row per (order, term): ``orders`` has order_id, content and caller_name (one row per
-    order). Returns order_id, term, kind ('term', 'place', or 'keyword' for each of ``keywords``
-    (reference/aspects.csv's, the analyst's words) the masked text holds). The raw text is not
-    returned."""
+def text_terms(orders: pl.DataFrame, keywords: Sequence[str] = ()) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The terms of each order's text, each distinct masked text once: ``orders`` has order_id,
+    content and caller_name (one row per order). Returns (order_texts: order_id, text; terms: text,
+    term, kind), text an index of the distinct masked texts; kind 'term', 'place', or 'keyword' for
+    each of ``keywords`` (reference/aspects.csv's, the analyst's words) the masked text holds. An order
+    without text has no row. Kept apart so that the SQL joins orders to terms on integers
+    (sql/core_order_terms.sql); ``order_terms`` joins them. The raw text is not returned."""
     masked = pl.DataFrame({"order_id": orders["order_id"],
                            "text": mask_contents(orders["content"], orders["caller_name"]).alias("text")})
     masked = masked.filter(pl.col("text").is_not_null())
     texts = masked.get_column("text").unique()
+    index = pl.Series("text", np.arange(texts.len(), dtype=np.int64))
+    order_texts = masked.join(pl.DataFrame({"text_value": texts, "index": index}), left_on="text",
+                              right_on="text_value").select("order_id", pl.col("index").alias("text"))
     if texts.len() == 0:
-        return pl.DataFrame(schema=OUTPUT_SCHEMA)
-    found = [masked.filter(pl.col("text").str.contains(k, literal=True)).select(
-        "order_id", pl.lit(k).alias("term"), pl.lit(KEYWORD).alias("kind")) for k in keywords]
+        return order_texts, pl.DataFrame(schema={"text": pl.Int64, "term": pl.String, "kind": pl.String})
     per_text = segment_texts(texts.to_list()).with_columns(pl.col("text").cast(pl.Int64))
-    index = pl.DataFrame({"text_value": texts, "text": pl.Series(np.arange(texts.len(), dtype=np.int64))})
-    terms = (masked.join(index, left_on="text", right_on="text_value")
-             .select("order_id", pl.col("text_right").alias("text"))
-             .join(per_text, on="text").select(list(OUTPUT_SCHEMA)))
-    return pl.concat([terms, *found]) if found else terms
+    found = [pl.DataFrame({"text": index.filter(texts.str.contains(k, literal=True))}).with_columns(
+        term=pl.lit(k), kind=pl.lit(KEYWORD)) for k in keywords]
+    return order_texts, pl.concat([per_text, *found]) if found else per_text
+
+
+def order_terms(orders: pl.DataFrame, keywords: Sequence[str] = ()) -> pl.DataFrame:
+    """One row per (order, term): ``text_terms`` joined back to the orders. Returns order_id, term,
+    kind. The raw text is not returned."""
+    order_texts, terms = text_terms(orders, keywords)
+    return order_texts.join(terms, on="text").select(list(OUTPUT_SCHEMA))
