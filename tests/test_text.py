@@ -17,6 +17,7 @@ except ImportError:  # tests/ not a package
                                day_in_window, query, run_month)
 
 from hotline.text import order_terms, segment
+from hotline.text.terms import segment_frame, segment_pieces
 
 MONTH = "2024-02"
 PARKING = "城乡建设/物业管理/停车管理"
@@ -102,6 +103,19 @@ def test_texts_cut_together_split_as_each_alone():
     with_separator = segment(texts + ["楼道\x00下水道堵塞"])
     assert with_separator[:-1] == together
     assert with_separator[-1] == [("楼道", "term"), ("下水道", "term"), ("堵塞", "term")]
+
+def test_texts_cut_by_pieces_as_whole():
+    """The ingest cuts each distinct piece between punctuation and spaces once: every text gets the
+    terms it gets cut whole, names next to punctuation included."""
+    texts = ["负责人诸葛青云，电话不接", "诸葛，青云家门口堆满垃圾", "来电人反映小区停水频繁\r\n水压较小",
+             "“王庄村”扬尘严重\u3000要求处理", "欧阳娜娜反映：楼道卫生无人打扫", "楼道卫生无人打扫；小区停水频繁",
+             "", "abc", "拖欠工资（春节前）讨要无果!工地包工头", "小区停水频繁"]
+    by_pieces = segment_pieces(pl.Series(texts)).sort("text", "term")
+    assert by_pieces.equals(segment_frame(texts).sort("text", "term"))
+    assert set(by_pieces.filter(pl.col("text") == 5)["term"]) == {"楼道", "卫生", "打扫", "小区", "停水", "频繁"}
+    assert ("王庄村", "place") in by_pieces.filter(pl.col("text") == 3).select("term", "kind").rows()
+    assert by_pieces.filter(pl.col("text").is_in([6, 7])).height == 0
+
 
 def test_terms_aspects_and_clusters(data):
     build_month(data)
