@@ -1,8 +1,9 @@
 """诉求内容 → the terms of each order: masked, segmented, filtered.
 
 Segmentation is rjieba (jieba's dictionary and HMM in Rust; BENCHMARKS.md has the measurement
-against jieba). Each DISTINCT masked text is segmented once: re-exports, co-handled orders and
-template-like texts repeat the same text many times.
+against jieba). The ingest (``text_terms``) segments each DISTINCT piece of the masked texts once
+(``segment_pieces``: the runs between punctuation and spaces): re-exports, co-handled orders and
+template-like texts repeat the same text many times, and different texts the same phrases.
 
 A token becomes a term when it has at least two characters, holds no digit, holds a Han
 character, is not a stop word (stopwords.txt: the hotline's formulaic words) and is not tagged as a
