@@ -249,3 +249,34 @@ def test_text_rule_settings_are_checked(tmp_path):
         (tmp_path / "rules.yaml").write_text(f"text:\n  {bad}\n", encoding="utf-8")
         with pytest.raises(RulesError, match="text." + bad.split(":")[0]):
             load_rules(tmp_path)
+
+
+def test_month_order_aspects_once_per_transaction(data):
+    """The text marts of one step share the month's order aspects (a temp table): computed once in a
+    transaction, again in the next one, so a table written in between is never read stale."""
+    import duckdb
+
+    from assets.text import month_order_aspects, text_params
+    from assets.warehouse import month_rules, prepare, scalar, transaction
+    from pipelines.settings import Settings
+
+    build_month(data)
+    with duckdb.connect(str(Settings.from_env().warehouse)) as con:
+        prepare(con)
+        params = {"month": MONTH, **text_params(month_rules(con, MONTH))}
+        stored = "SELECT count(*) FROM month_order_aspects WHERE month = $m"
+        orders = scalar(con, "SELECT count(DISTINCT order_id) FROM core.assignments WHERE month = $m", {"m": MONTH})
+        with transaction(con):
+            month_order_aspects(con, params)
+            assert scalar(con, stored, {"m": MONTH}) == orders
+            con.execute("DELETE FROM core.assignments WHERE month = $m AND order_id = "
+                        "(SELECT min(order_id) FROM core.assignments WHERE month = $m)", {"m": MONTH})
+            month_order_aspects(con, params)      # the same transaction (one marts step): kept
+            assert scalar(con, stored, {"m": MONTH}) == orders
+            month_order_aspects(con, {**params, "other_aspect": "其它"})   # other labels: computed again
+            assert scalar(con, stored, {"m": MONTH}) == orders - 1
+            assert scalar(con, "SELECT count(*) FROM month_order_aspects WHERE aspect = '其它'") > 0
+        with transaction(con):
+            month_order_aspects(con, params)      # a later transaction: computed again
+            assert scalar(con, stored, {"m": MONTH}) == orders - 1
+            assert scalar(con, "SELECT count(*) FROM month_order_aspects WHERE aspect = '其它'") == 0
