@@ -1,10 +1,10 @@
-"""The text stage alone: ``hotline.text.order_terms`` (mask, segment distinct texts, filter) on N
+"""The text stage alone: ``hotline.text.order_terms`` (mask, segment distinct pieces, filter) on N
 orders of the generator's 诉求内容, as the ingest calls it, in one process.
 
     .venv/bin/python -m benchmarks.text_stage [N]
 
 Prints the distinct texts and the seconds of each part, wall and CPU of this process (a second
-process segments half of a large month's texts: its CPU is not counted, its wall time is) (the CPU
+process segments half of a large month's pieces: its CPU is not counted, its wall time is) (the CPU
 seconds are what the stage costs when other processes share the machine; texts are generated
 before the clock)."""
 
@@ -18,7 +18,7 @@ from hotline.generator import vocab
 from hotline.generator.synth import CATEGORY_KEYS
 from hotline.generator.texts import contents
 from hotline.text import mask_contents
-from hotline.text.terms import order_terms, segment_texts
+from hotline.text.terms import order_terms, segment_pieces
 
 
 def main() -> None:
@@ -44,7 +44,7 @@ def main() -> None:
     distinct = mask_contents(frame["content"], frame["caller_name"]).unique()
     mask_s, mask_cpu = time.perf_counter() - start, time.process_time() - cpu
     start, cpu = time.perf_counter(), time.process_time()
-    segment_texts(distinct.to_list())
+    segment_pieces(distinct)
     segment_s, segment_cpu = time.perf_counter() - start, time.process_time() - cpu
     start, cpu = time.perf_counter(), time.process_time()
     terms = order_terms(frame)

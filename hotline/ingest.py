@@ -37,7 +37,7 @@ from hotline.month_load import (
     store_side_files,
 )
 from hotline.reference import unit_names
-from hotline.text import order_terms
+from hotline.text import text_terms
 from hotline.warehouse import fetch, month_rules, registered, sql_text, transaction
 
 STAGED_COLUMNS = [
@@ -165,8 +165,9 @@ def store_month(con, month: str, month_rows: MonthRows, rules: dict[str, Any], k
         "fast_close_minutes": rules["flags"]["fast_close_minutes"],
     }
     texts = _order_texts(month_rows.rows)
+    order_texts, terms = text_terms(texts, keywords)
     frames = dict(staged_rows=staged, credit_map=_credit_map(rules), rejected_rows_new=rejected, export_files_new=files,
-                  order_terms_new=order_terms(texts, keywords), order_callers=texts.select("order_id", "caller_name"))
+                  order_texts=order_texts, text_terms=terms, order_callers=texts.select("order_id", "caller_name"))
     term_params = {"month": month, "phone_key": key, "min_orders": rules["text"]["min_orders"],
                    "min_callers": rules["text"]["min_callers"]}
     with registered(con, **frames), transaction(con):

@@ -19,7 +19,7 @@ from typing import Any, Callable
 import polars as pl
 
 from hotline.calendar import shift_month
-from hotline.warehouse import fetch, markdown_table, month_rules, registered, replace_month, sql_text
+from hotline.warehouse import fetch, markdown_table, month_rules, registered, replace_month, scalar, sql_text
 from schemas.exports import ENTERPRISE_SOURCES
 from schemas.reference import CITY_INDICATORS
 
@@ -294,10 +294,43 @@ def text_params(rules: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+MONTH_ORDER_ASPECTS = "month_order_aspects"
+_MONTH_ORDER_ASPECTS_KEYS = "month_order_aspects_keys"
+
+
+def month_order_aspects(con, params: dict[str, Any]) -> None:
+    """Make the temp table month_order_aspects hold ``params["month"]``'s orders
+    (sql/month_order_aspects.sql), computed once per transaction, month and rule labels: the text marts
+    of one step share it. Rows of another transaction are recomputed, so a table written since
+    (core.orders, core.order_terms, ref.aspects) is never read stale."""
+    key = {"transaction": scalar(con, "SELECT txid_current()"), "month": params["month"],
+           "other_aspect": params["other_aspect"], "unmatched_label": params["unmatched_label"]}
+    query = sql_text(MONTH_ORDER_ASPECTS)
+    if not scalar(con, "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = $name",
+                  {"name": MONTH_ORDER_ASPECTS}):
+        con.execute(f"CREATE TEMP TABLE {_MONTH_ORDER_ASPECTS_KEYS} (transaction UBIGINT, month VARCHAR, "
+                    "other_aspect VARCHAR, unmatched_label VARCHAR)")
+        con.execute(f"CREATE TEMP TABLE {MONTH_ORDER_ASPECTS} AS {query} WITH NO DATA", bind(query, params))
+    where = ("transaction = $transaction AND month = $month AND other_aspect = $other_aspect "
+             "AND unmatched_label = $unmatched_label")
+    if scalar(con, f"SELECT count(*) FROM {_MONTH_ORDER_ASPECTS_KEYS} WHERE {where}", key):
+        return
+    outdated = (f"month = $month OR month IN (SELECT month FROM {_MONTH_ORDER_ASPECTS_KEYS} "
+                "WHERE transaction <> $transaction)")
+    scope = {"month": key["month"], "transaction": key["transaction"]}
+    con.execute(f"DELETE FROM {MONTH_ORDER_ASPECTS} WHERE {outdated}", scope)
+    con.execute(f"DELETE FROM {_MONTH_ORDER_ASPECTS_KEYS} WHERE month = $month OR transaction <> $transaction", scope)
+    con.execute(f"INSERT INTO {MONTH_ORDER_ASPECTS} {query}", bind(query, params))
+    con.execute(f"INSERT INTO {_MONTH_ORDER_ASPECTS_KEYS} VALUES ($transaction, $month, $other_aspect, "
+                "$unmatched_label)", key)
+
+
 def text_writer(table: str) -> MonthWriter:
-    """How a month of a text mart is written: the marts' parameters and the text rules bound."""
+    """How a month of a text mart is written: the marts' parameters and the text rules bound, the
+    month's order aspects computed once for the step's text marts (``month_order_aspects``)."""
     def write(con, query: str, params: dict[str, Any], ensure: bool) -> dict[str, Any]:
         params = {**params, **text_params(month_rules(con, params["month"]))}
+        month_order_aspects(con, params)
         return replace_month(con, table, query, bind(query, params), ensure=ensure)
 
     return write

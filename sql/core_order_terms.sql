@@ -1,7 +1,10 @@
--- core.order_terms for one month: the terms the ingest derived from 诉求内容 (registered as
--- `order_terms_new`: order_id, term, kind) kept only when at least $min_orders orders from at
--- least $min_callers distinct callers of the month use them, so that a rare token (a name or
--- number the masking missed) never reaches the warehouse. Runs after core.assignments is written.
+-- core.order_terms for one month: the terms the ingest derived from 诉求内容 (hotline/text
+-- text_terms, registered as `order_texts`: order_id, text, the index of the order's masked text; and
+-- `text_terms`: text, term, kind, each distinct text's terms once) kept only when at least
+-- $min_orders orders from at least $min_callers distinct callers of the month use them, so that a
+-- rare token (a name or number the masking missed) never reaches the warehouse. Runs after
+-- core.assignments is written. Orders and terms meet on the integer text index: the counts per
+-- term are summed per distinct text, and only the stored rows are expanded to orders.
 --
 -- A caller is the keyed hash of 联系电话 (core.assignments.caller_hash), else a keyed hash of
 -- 来电人 (registered as `order_callers`: order_id, caller_name); an order with neither has no
@@ -21,19 +24,39 @@ callers AS (
            coalesce(p.caller, 'n' || left(sha256($phone_key || ':name:' || n.caller_name), 23)) AS caller
     FROM phones AS p LEFT JOIN names AS n USING (order_id)
 ),
-terms AS (
-    SELECT t.order_id, t.term, t.kind, c.caller
-    FROM order_terms_new AS t JOIN callers AS c USING (order_id)
+callers_counted AS (
+    -- single_caller: the caller has no other order this month, so adds exactly one to the distinct
+    -- callers of any term the order holds; DISTINCT is counted only over the other orders' callers
+    -- (hashing every caller of every term was most of this query at 1M orders)
+    SELECT *, caller IS NOT NULL AND count(*) OVER (PARTITION BY caller) = 1 AS single_caller FROM callers
 ),
-support AS (      -- an order names a term once (hotline/text), so its rows count orders
-    SELECT term
-    FROM terms WHERE kind <> 'keyword' GROUP BY term
-    HAVING count(*) >= $min_orders AND count(DISTINCT caller) >= $min_callers
+orders AS (      -- each order with text: its text and caller
+    SELECT o.order_id, o.text, c.caller, c.single_caller
+    FROM order_texts AS o JOIN callers_counted AS c USING (order_id)
+),
+text_orders AS (  -- per distinct text: its orders, and those of single callers
+    SELECT text, count(*) AS orders, count(*) FILTER (WHERE single_caller) AS single_callers
+    FROM orders GROUP BY text
+),
+term_orders AS (  -- a text names a term once (hotline/text), so its orders count the term's orders
+    SELECT t.term, sum(x.orders) AS orders, sum(x.single_callers) AS single_callers
+    FROM text_terms AS t JOIN text_orders AS x USING (text)
+    WHERE t.kind <> 'keyword' GROUP BY t.term
+),
+repeat_callers AS (
+    SELECT t.term, count(DISTINCT o.caller) AS callers
+    FROM orders AS o JOIN text_terms AS t USING (text)
+    WHERE t.kind <> 'keyword' AND NOT o.single_caller AND o.caller IS NOT NULL
+    GROUP BY t.term
+),
+support AS (
+    SELECT term FROM term_orders LEFT JOIN repeat_callers USING (term)
+    WHERE orders >= $min_orders AND single_callers + coalesce(callers, 0) >= $min_callers
+),
+kept AS (         -- reference/aspects.csv's keywords found in the text: the analyst's words, kept for
+                  -- every order (they decide the order's aspect), not the citizen's
+    SELECT text, term, kind FROM text_terms
+    WHERE kind = 'keyword' OR term IN (SELECT term FROM support)
 )
-SELECT $month AS month, order_id, term, kind, caller
-FROM terms SEMI JOIN support USING (term)
-WHERE kind <> 'keyword'
-UNION ALL
--- reference/aspects.csv's keywords found in the text: the analyst's words, kept for every order
--- (they decide the order's aspect), not the citizen's
-SELECT $month, order_id, term, kind, caller FROM terms WHERE kind = 'keyword' 
+SELECT $month AS month, o.order_id, k.term, k.kind, o.caller
+FROM orders AS o JOIN kept AS k USING (text)

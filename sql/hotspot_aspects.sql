@@ -11,7 +11,7 @@
 -- orders (诉求地址, else a place named in the text), most orders first, at most $places_per_aspect.
 WITH
 classified AS (
-    SELECT * FROM order_aspects($month, $month, $other_aspect, $unmatched_label)
+    SELECT * EXCLUDE (single_caller) FROM month_order_aspects WHERE month = $month  -- sql/month_order_aspects.sql
     UNION ALL
     SELECT * FROM order_aspects($last_month, $month, $other_aspect, $unmatched_label)
     UNION ALL

@@ -20,9 +20,11 @@ enterprise AS (
     SELECT DISTINCT order_id FROM core.assignments WHERE month = $month AND enterprise_source IS NOT NULL
 ),
 orders AS (
-    SELECT o.order_id, o.hotspot, o.aspect, o.caller, o.unmatched, e.order_id IS NOT NULL AS enterprise
-    FROM order_aspects($month, $month, $other_aspect, $unmatched_label) AS o
+    SELECT o.order_id, o.hotspot, o.aspect, o.caller, o.single_caller, o.unmatched,
+           e.order_id IS NOT NULL AS enterprise
+    FROM month_order_aspects AS o     -- the month's order_aspects (sql/month_order_aspects.sql)
     LEFT JOIN enterprise AS e USING (order_id)
+    WHERE o.month = $month
 ),
 addresses AS (
     SELECT DISTINCT trim(address) AS address FROM core.assignments
@@ -38,19 +40,37 @@ terms AS (        -- an order names a term once (hotline/text)
     WHERE month = $month AND kind = 'term'
 ),
 tagged AS (       -- each (order, term) with the order's hotspot, aspect, caller: one join for every group
-    SELECT o.hotspot, o.aspect, o.unmatched, o.enterprise, o.caller, t.term
+    SELECT o.hotspot, o.aspect, o.unmatched, o.enterprise, o.caller, o.single_caller, t.term
     FROM terms AS t JOIN orders AS o USING (order_id)
 ),
 month_df AS (SELECT term, count(*) AS df FROM terms GROUP BY term),
 month_total AS (SELECT sum(df) AS n FROM month_df),
-group_df AS (     -- each order in its hotspot (aspect '') and in its aspect; enterprise orders as one more group
-    SELECT hotspot, coalesce(aspect, '') AS aspect, term, count(*) AS y_g, count(DISTINCT caller) AS callers
+-- Distinct callers per group and term = the orders of single callers (a caller's only order this month
+-- adds one to any group holding it) + the distinct callers among the other orders: hashing every
+-- caller of every group cost 4× the rest of this query at 1M orders.
+group_counts AS ( -- each order in its hotspot (aspect '') and in its aspect; enterprise orders as one more group
+    SELECT FALSE AS enterprise_group, hotspot, coalesce(aspect, '') AS aspect, term, count(*) AS y_g,
+           count(*) FILTER (WHERE single_caller) AS single_callers
     FROM tagged WHERE NOT unmatched
     GROUP BY GROUPING SETS ((hotspot, aspect, term), (hotspot, term))
     UNION ALL
-    SELECT $enterprise_label, '', term, count(*), count(DISTINCT caller)
+    SELECT TRUE, $enterprise_label, '', term, count(*), count(*) FILTER (WHERE single_caller)
     FROM tagged WHERE enterprise
     GROUP BY term
+),
+repeat_callers AS (
+    SELECT FALSE AS enterprise_group, hotspot, coalesce(aspect, '') AS aspect, term,
+           count(DISTINCT caller) AS callers
+    FROM tagged WHERE NOT unmatched AND NOT single_caller AND caller IS NOT NULL
+    GROUP BY GROUPING SETS ((hotspot, aspect, term), (hotspot, term))
+    UNION ALL
+    SELECT TRUE, $enterprise_label, '', term, count(DISTINCT caller)
+    FROM tagged WHERE enterprise AND NOT single_caller AND caller IS NOT NULL
+    GROUP BY term
+),
+group_df AS (
+    SELECT c.hotspot, c.aspect, c.term, c.y_g, c.single_callers + coalesce(r.callers, 0) AS callers
+    FROM group_counts AS c LEFT JOIN repeat_callers AS r USING (enterprise_group, hotspot, aspect, term)
 ),
 group_total AS (SELECT hotspot, aspect, sum(y_g) AS n_g FROM group_df GROUP BY hotspot, aspect),
 scored AS (

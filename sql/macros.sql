@@ -61,9 +61,14 @@ CREATE OR REPLACE TEMP MACRO order_aspects(om, tm, other_aspect, unmatched_label
     ),
     text_places AS (
         -- the most specific place the text names: the longest (王庄村 rather than 沙镇)
-        SELECT order_id, first(term ORDER BY length(term) DESC, term) FILTER (WHERE kind = 'place') AS place,
-               min(caller) AS caller
-        FROM core.order_terms WHERE month = om
+        SELECT order_id, first(term ORDER BY length(term) DESC, term) AS place
+        FROM core.order_terms WHERE month = om AND kind = 'place'
+        GROUP BY order_id
+    ),
+    text_callers AS (
+        -- an order without a phone: the caller the ingest keyed from 来电人 (on each of its terms)
+        SELECT order_id, min(caller) AS caller
+        FROM core.order_terms WHERE month = om AND order_id IN (SELECT order_id FROM orders WHERE caller IS NULL)
         GROUP BY order_id
     ),
     mapped AS (
@@ -90,8 +95,9 @@ CREATE OR REPLACE TEMP MACRO order_aspects(om, tm, other_aspect, unmatched_label
            m.hotspot IS NULL AS unmatched,
            o.received_at,
            coalesce(o.address, t.place) AS place,
-           coalesce(o.caller, t.caller) AS caller
+           coalesce(o.caller, c.caller) AS caller
     FROM orders AS o
     JOIN mapped AS m USING (category_path)
     LEFT JOIN ruled AS r USING (order_id)
-    LEFT JOIN text_places AS t USING (order_id);
+    LEFT JOIN text_places AS t USING (order_id)
+    LEFT JOIN text_callers AS c USING (order_id);

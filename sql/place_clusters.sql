@@ -6,8 +6,8 @@
 -- known caller add none) and first and last receipt. Over DISTINCT orders.
 WITH
 orders AS (
-    SELECT * FROM order_aspects($month, $month, $other_aspect, $unmatched_label)
-    WHERE place IS NOT NULL
+    SELECT * FROM month_order_aspects      -- the month's order_aspects (sql/month_order_aspects.sql)
+    WHERE month = $month AND place IS NOT NULL
 ),
 windows AS (
     SELECT place, hotspot, aspect, received_at AS window_start,

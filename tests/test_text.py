@@ -17,6 +17,7 @@ except ImportError:  # tests/ not a package
                                day_in_window, query, run_month)
 
 from hotline.text import order_terms, segment
+from hotline.text.terms import segment_frame, segment_pieces
 
 MONTH = "2024-02"
 PARKING = "城乡建设/物业管理/停车管理"
@@ -102,6 +103,19 @@ def test_texts_cut_together_split_as_each_alone():
     with_separator = segment(texts + ["楼道\x00下水道堵塞"])
     assert with_separator[:-1] == together
     assert with_separator[-1] == [("楼道", "term"), ("下水道", "term"), ("堵塞", "term")]
+
+def test_texts_cut_by_pieces_as_whole():
+    """The ingest cuts each distinct piece between punctuation and spaces once: every text gets the
+    terms it gets cut whole, names next to punctuation included."""
+    texts = ["负责人诸葛青云，电话不接", "诸葛，青云家门口堆满垃圾", "来电人反映小区停水频繁\r\n水压较小",
+             "“王庄村”扬尘严重\u3000要求处理", "欧阳娜娜反映：楼道卫生无人打扫", "楼道卫生无人打扫；小区停水频繁",
+             "", "abc", "拖欠工资（春节前）讨要无果!工地包工头", "小区停水频繁"]
+    by_pieces = segment_pieces(pl.Series(texts)).sort("text", "term")
+    assert by_pieces.equals(segment_frame(texts).sort("text", "term"))
+    assert set(by_pieces.filter(pl.col("text") == 5)["term"]) == {"楼道", "卫生", "打扫", "小区", "停水", "频繁"}
+    assert ("王庄村", "place") in by_pieces.filter(pl.col("text") == 3).select("term", "kind").rows()
+    assert by_pieces.filter(pl.col("text").is_in([6, 7])).height == 0
+
 
 def test_terms_aspects_and_clusters(data):
     build_month(data)
@@ -235,3 +249,34 @@ def test_text_rule_settings_are_checked(tmp_path):
         (tmp_path / "rules.yaml").write_text(f"text:\n  {bad}\n", encoding="utf-8")
         with pytest.raises(RulesError, match="text." + bad.split(":")[0]):
             load_rules(tmp_path)
+
+
+def test_month_order_aspects_once_per_transaction(data):
+    """The text marts of one step share the month's order aspects (a temp table): computed once in a
+    transaction, again in the next one, so a table written in between is never read stale."""
+    import duckdb
+
+    from hotline.marts import month_order_aspects, text_params
+    from hotline.settings import Settings
+    from hotline.warehouse import month_rules, prepare, scalar, transaction
+
+    build_month(data)
+    with duckdb.connect(str(Settings.from_env().warehouse)) as con:
+        prepare(con)
+        params = {"month": MONTH, **text_params(month_rules(con, MONTH))}
+        stored = "SELECT count(*) FROM month_order_aspects WHERE month = $m"
+        orders = scalar(con, "SELECT count(*) FROM core.orders WHERE month = $m", {"m": MONTH})
+        with transaction(con):
+            month_order_aspects(con, params)
+            assert scalar(con, stored, {"m": MONTH}) == orders
+            con.execute("DELETE FROM core.orders WHERE month = $m AND order_id = "
+                        "(SELECT min(order_id) FROM core.orders WHERE month = $m)", {"m": MONTH})
+            month_order_aspects(con, params)      # the same transaction (one marts step): kept
+            assert scalar(con, stored, {"m": MONTH}) == orders
+            month_order_aspects(con, {**params, "other_aspect": "其它"})   # other labels: computed again
+            assert scalar(con, stored, {"m": MONTH}) == orders - 1
+            assert scalar(con, "SELECT count(*) FROM month_order_aspects WHERE aspect = '其它'") > 0
+        with transaction(con):
+            month_order_aspects(con, params)      # a later transaction: computed again
+            assert scalar(con, stored, {"m": MONTH}) == orders - 1
+            assert scalar(con, "SELECT count(*) FROM month_order_aspects WHERE aspect = '其它'") == 0

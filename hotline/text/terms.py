@@ -1,8 +1,9 @@
 """诉求内容 → the terms of each order: masked, segmented, filtered.
 
 Segmentation is rjieba (jieba's dictionary and HMM in Rust; BENCHMARKS.md has the measurement
-against jieba). Each DISTINCT masked text is segmented once: re-exports, co-handled orders and
-template-like texts repeat the same text many times.
+against jieba). The ingest (``text_terms``) segments each DISTINCT piece of the masked texts once
+(``segment_pieces``: the runs between punctuation and spaces): re-exports, co-handled orders and
+template-like texts repeat the same text many times, and different texts the same phrases.
 
 A token becomes a term when it has at least two characters, holds no digit, holds a Han
 character, is not a stop word (stopwords.txt: the hotline's formulaic words) and is not tagged as a
@@ -155,6 +156,30 @@ def segment_texts(texts: list[str]) -> pl.DataFrame:
     return pl.concat([first, rest.with_columns(pl.col("text") + half)])
 
 
+# Punctuation and spaces: the segmenter always ends a block at them (they are neither Han nor a letter,
+# digit or one of +#&._%-) and makes each a token of its own, which is never a term nor a name. So a
+# text's terms are the terms of its pieces between them, and a piece is cut the same alone: texts share
+# most pieces (来电人反映, 要求相关部门处理, a place, a complaint), so each distinct piece is cut once.
+PIECE = r"[^，。；！？、：,;!?:“”‘’（）()《》【】\s\u3000]+"
+
+
+def segment_pieces(texts: pl.Series) -> pl.DataFrame:
+    """``segment_texts`` of ``texts`` (text = the index in ``texts``, term, kind; each term once per
+    text), each distinct piece of the texts (``PIECE``) segmented once."""
+    pieces = (pl.DataFrame({"text": pl.Series(np.arange(texts.len(), dtype=np.int64)),
+                            "piece": texts.str.extract_all(PIECE)})
+              .explode("piece").filter(pl.col("piece").is_not_null()))
+    distinct = pieces.get_column("piece").unique()
+    index = pl.DataFrame({"piece": distinct, "piece_index": pl.Series(np.arange(distinct.len(), dtype=np.int64))})
+    per_piece = segment_texts(distinct.to_list()).with_columns(pl.col("text").cast(pl.Int64).alias("piece_index"))
+    # the terms as integers while the pieces' terms are joined to texts and made unique per text
+    vocabulary = per_piece.select("term", "kind").unique(subset="term").with_row_index("term_index")
+    per_piece = per_piece.join(vocabulary.select("term", "term_index"), on="term").select("piece_index", "term_index")
+    return (pieces.join(index, on="piece").select("text", "piece_index")
+            .join(per_piece, on="piece_index").unique(subset=["text", "term_index"])
+            .join(vocabulary, on="term_index").select("text", "term", "kind"))
+
+
 def segment(texts: list[str]) -> list[list[tuple[str, str]]]:
     """The (term, kind) pairs of each text, each term once per text, in order of first use."""
     out: list[list[tuple[str, str]]] = [[] for _ in texts]
@@ -163,22 +188,30 @@ def segment(texts: list[str]) -> list[list[tuple[str, str]]]:
     return out
 
 
-def order_terms(orders: pl.DataFrame, keywords: Sequence[str] = ()) -> pl.DataFrame:
-    """One row per (order, term): ``orders`` has order_id, content and caller_name (one row per
-    order). Returns order_id, term, kind ('term', 'place', or 'keyword' for each of ``keywords``
-    (reference/aspects.csv's, the analyst's words) the masked text holds). The raw text is not
-    returned."""
+def text_terms(orders: pl.DataFrame, keywords: Sequence[str] = ()) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The terms of each order's text, each distinct masked text once: ``orders`` has order_id,
+    content and caller_name (one row per order). Returns (order_texts: order_id, text; terms: text,
+    term, kind), text an index of the distinct masked texts; kind 'term', 'place', or 'keyword' for
+    each of ``keywords`` (reference/aspects.csv's, the analyst's words) the masked text holds. An order
+    without text has no row. Kept apart so that the SQL joins orders to terms on integers
+    (sql/core_order_terms.sql); ``order_terms`` joins them. The raw text is not returned."""
     masked = pl.DataFrame({"order_id": orders["order_id"],
                            "text": mask_contents(orders["content"], orders["caller_name"]).alias("text")})
     masked = masked.filter(pl.col("text").is_not_null())
     texts = masked.get_column("text").unique()
+    index = pl.Series("text", np.arange(texts.len(), dtype=np.int64))
+    order_texts = masked.join(pl.DataFrame({"text_value": texts, "index": index}), left_on="text",
+                              right_on="text_value").select("order_id", pl.col("index").alias("text"))
     if texts.len() == 0:
-        return pl.DataFrame(schema=OUTPUT_SCHEMA)
-    found = [masked.filter(pl.col("text").str.contains(k, literal=True)).select(
-        "order_id", pl.lit(k).alias("term"), pl.lit(KEYWORD).alias("kind")) for k in keywords]
-    per_text = segment_texts(texts.to_list()).with_columns(pl.col("text").cast(pl.Int64))
-    index = pl.DataFrame({"text_value": texts, "text": pl.Series(np.arange(texts.len(), dtype=np.int64))})
-    terms = (masked.join(index, left_on="text", right_on="text_value")
-             .select("order_id", pl.col("text_right").alias("text"))
-             .join(per_text, on="text").select(list(OUTPUT_SCHEMA)))
-    return pl.concat([terms, *found]) if found else terms
+        return order_texts, pl.DataFrame(schema={"text": pl.Int64, "term": pl.String, "kind": pl.String})
+    per_text = segment_pieces(texts)
+    found = [pl.DataFrame({"text": index.filter(texts.str.contains(k, literal=True))}).with_columns(
+        term=pl.lit(k), kind=pl.lit(KEYWORD)) for k in keywords]
+    return order_texts, pl.concat([per_text, *found]) if found else per_text
+
+
+def order_terms(orders: pl.DataFrame, keywords: Sequence[str] = ()) -> pl.DataFrame:
+    """One row per (order, term): ``text_terms`` joined back to the orders. Returns order_id, term,
+    kind. The raw text is not returned."""
+    order_texts, terms = text_terms(orders, keywords)
+    return order_texts.join(terms, on="text").select(list(OUTPUT_SCHEMA))
