@@ -61,20 +61,29 @@ CONFLICTS_IN_SUMMARY = 5
 def _reexport_check(conflicts: pl.DataFrame) -> AssetCheckResult:
     """A warning, not a block: conflicting re-exports are resolved by a stated rule (the later file
     name wins), but a person should confirm which export is right."""
-    listed = "; ".join(f"{r['month']} {r['source_file']} row {r['row_number']} ↔ {r['kept_file']} row {r['kept_row']} "
-                       f"({r['columns']})" for r in conflicts.head(CONFLICTS_IN_SUMMARY).iter_rows(named=True))
+    listed = "; ".join(
+        f"{r['month']} {r['source_file']} row {r['row_number']} ↔ {r['kept_file']} row {r['kept_row']} ({r['columns']})"
+        for r in conflicts.head(CONFLICTS_IN_SUMMARY).iter_rows(named=True)
+    )
     more = conflicts.height - CONFLICTS_IN_SUMMARY
     return AssetCheckResult(
-        check_name="reexports_agree", asset_key=ASSIGNMENTS, passed=conflicts.height == 0,
+        check_name="reexports_agree",
+        asset_key=ASSIGNMENTS,
+        passed=conflicts.height == 0,
         severity=AssetCheckSeverity.WARN,
-        description=("re-exported rows agree" if conflicts.height == 0 else
-                     f"{conflicts.height} re-exported row(s) conflict with another export's row of the same order and "
-                     f"unit; the later export (by file name) was kept: {listed}"
-                     + (f"; and {more} more" if more > 0 else "")),
+        description=(
+            "re-exported rows agree"
+            if conflicts.height == 0
+            else f"{conflicts.height} re-exported row(s) conflict with another export's row of the same order and "
+            f"unit; the later export (by file name) was kept: {listed}" + (f"; and {more} more" if more > 0 else "")
+        ),
         metadata={
             "conflicting rows": MetadataValue.int(conflicts.height),
-            "conflicts": MetadataValue.md(markdown_table(conflicts.rename(
-                {"source_file": "replaced_file", "row_number": "replaced_row"}), FAULT_PREVIEW)),
+            "conflicts": MetadataValue.md(
+                markdown_table(
+                    conflicts.rename({"source_file": "replaced_file", "row_number": "replaced_row"}), FAULT_PREVIEW
+                )
+            ),
         },
     )
 
@@ -92,59 +101,116 @@ def _write_failure(warehouse: DuckDBResource, month: str, exc: Exception) -> Fai
     return Failure(
         f"{month}: could not write the warehouse {warehouse.database} ({cause}). "
         "Nothing of the month was changed: its previous rows are kept. Free space on that disk "
-        "(or point HOTLINE_WAREHOUSE elsewhere) and run the month again.")
+        "(or point HOTLINE_WAREHOUSE elsewhere) and run the month again."
+    )
 
 
 @multi_asset(
     specs=[
-        AssetSpec(ASSIGNMENTS, deps=REFERENCE_DEPS, group_name="ingest", kinds={"duckdb"},
-                  description="One row per assignment of an order to a unit: the month's exports validated, "
-                              "units resolved through aliases, hotspots by longest prefix, personal data removed; "
-                              "every row traceable to its export file and row (source_file, source_row)."),
+        AssetSpec(
+            ASSIGNMENTS,
+            deps=REFERENCE_DEPS,
+            group_name="ingest",
+            kinds={"duckdb"},
+            description="One row per assignment of an order to a unit: the month's exports validated, "
+            "units resolved through aliases, hotspots by longest prefix, personal data removed; "
+            "every row traceable to its export file and row (source_file, source_row).",
+        ),
         # skippable (and core/export_files): a run whose every month was blocked stored neither, and
         # says so by not materializing them: the months comparing with them are not shown stale.
-        AssetSpec(ORDERS, deps=REFERENCE_DEPS, group_name="ingest", kinds={"duckdb"}, skippable=True,
-                  description="One row per distinct order of the month with its classification (channel, "
-                              "诉求类型, 诉求分类, hotspot, enterprise source, address): what every mart that "
-                              "counts orders reads. Written with core.assignments, in the same transaction."),
-        AssetSpec(REJECTED_ROWS, deps=REFERENCE_DEPS, group_name="ingest", kinds={"duckdb"},
-                  description="The input rows of a loaded month that did not reach core.assignments: rows replaced "
-                              "by another export's row of the same order and unit (decided by content). The faults "
-                              "of a blocked month are in core.blocked_faults."),
-        AssetSpec(EXPORT_FILES, deps=REFERENCE_DEPS, group_name="ingest", kinds={"duckdb"}, skippable=True,
-                  description="The month's export files: encoding, checksum and rows in / stored / rejected / replaced "
-                              "(lost to another file's row), rows of other files they replaced, rows in conflict."),
-        AssetSpec(ADJUSTMENTS, deps=REFERENCE_DEPS, group_name="ingest", kinds={"duckdb"},
-                  description="The month's adjustments (adjustments.csv): 减分项, 质效 and 抽测排名 per unit. Unit "
-                              "names resolve through the roster; an unknown name, a unit listed twice or a value "
-                              "outside the contract blocks the month."),
-        AssetSpec(CITY_ASSESSMENT, deps=REFERENCE_DEPS, group_name="ingest", kinds={"duckdb"},
-                  description="The city's published district figures for the month (city_assessment.csv), "
-                              "quoted by the report in place of the figures computed from the orders."),
+        AssetSpec(
+            ORDERS,
+            deps=REFERENCE_DEPS,
+            group_name="ingest",
+            kinds={"duckdb"},
+            skippable=True,
+            description="One row per distinct order of the month with its classification (channel, "
+            "诉求类型, 诉求分类, hotspot, enterprise source, address): what every mart that "
+            "counts orders reads. Written with core.assignments, in the same transaction.",
+        ),
+        AssetSpec(
+            REJECTED_ROWS,
+            deps=REFERENCE_DEPS,
+            group_name="ingest",
+            kinds={"duckdb"},
+            description="The input rows of a loaded month that did not reach core.assignments: rows replaced "
+            "by another export's row of the same order and unit (decided by content). The faults "
+            "of a blocked month are in core.blocked_faults.",
+        ),
+        AssetSpec(
+            EXPORT_FILES,
+            deps=REFERENCE_DEPS,
+            group_name="ingest",
+            kinds={"duckdb"},
+            skippable=True,
+            description="The month's export files: encoding, checksum and rows in / stored / rejected / replaced "
+            "(lost to another file's row), rows of other files they replaced, rows in conflict.",
+        ),
+        AssetSpec(
+            ADJUSTMENTS,
+            deps=REFERENCE_DEPS,
+            group_name="ingest",
+            kinds={"duckdb"},
+            description="The month's adjustments (adjustments.csv): 减分项, 质效 and 抽测排名 per unit. Unit "
+            "names resolve through the roster; an unknown name, a unit listed twice or a value "
+            "outside the contract blocks the month.",
+        ),
+        AssetSpec(
+            CITY_ASSESSMENT,
+            deps=REFERENCE_DEPS,
+            group_name="ingest",
+            kinds={"duckdb"},
+            description="The city's published district figures for the month (city_assessment.csv), "
+            "quoted by the report in place of the figures computed from the orders.",
+        ),
     ],
     check_specs=[
-        AssetCheckSpec("no_rejected_rows", asset=ASSIGNMENTS, blocking=True,
-                       description="Every row of the month's exports and side files is valid. Anything rejected "
-                                   "blocks the month: nothing of it is stored, its marts and report keep their "
-                                   "previous state, and the metadata names each fault."),
-        AssetCheckSpec("sampling_rank_complete", asset=ADJUSTMENTS, blocking=True,
-                       description="Every ranked town and large department (known from the month's volumes) has a "
-                                   "抽测排名 in the month's adjustments.csv: without it 综合排名 is empty and the "
-                                   "report cannot be published. Judged in runs that compute the month's scores."),
-        AssetCheckSpec("adjustments_units_in_roster", asset=ADJUSTMENTS, blocking=True,
-                       description="Every unit named in adjustments.csv is a unit of the roster (by name or alias): an "
-                                   "unknown name would silently drop its 减分项, 质效 and 抽测排名."),
-        AssetCheckSpec("adjustments_valid", asset=ADJUSTMENTS, blocking=True,
-                       description="The month's adjustments satisfy the adjustments.csv contract (减分项 ≤ 0, 质效 ≥ 0, "
-                                   "抽测排名 from 1, one row per unit, by name or alias), validated with "
-                                   "schemas.reference.ADJUSTMENTS_SCHEMA."),
-        AssetCheckSpec("hotspots_matched", asset=ASSIGNMENTS, blocking=False,
-                       description="Warns when a large share of the month's orders match no hotspot prefix "
-                                   "(hotspots.unmatched_warning_share), e.g. 诉求分类 written with another separator."),
-        AssetCheckSpec("reexports_agree", asset=ASSIGNMENTS, blocking=False,
-                       description="Rows of the same order and unit in several exports agree (or one completes the "
-                                   "other). Where they truly conflict the later export (by file name) is kept; this "
-                                   "warns and lists both files and rows."),
+        AssetCheckSpec(
+            "no_rejected_rows",
+            asset=ASSIGNMENTS,
+            blocking=True,
+            description="Every row of the month's exports and side files is valid. Anything rejected "
+            "blocks the month: nothing of it is stored, its marts and report keep their "
+            "previous state, and the metadata names each fault.",
+        ),
+        AssetCheckSpec(
+            "sampling_rank_complete",
+            asset=ADJUSTMENTS,
+            blocking=True,
+            description="Every ranked town and large department (known from the month's volumes) has a "
+            "抽测排名 in the month's adjustments.csv: without it 综合排名 is empty and the "
+            "report cannot be published. Judged in runs that compute the month's scores.",
+        ),
+        AssetCheckSpec(
+            "adjustments_units_in_roster",
+            asset=ADJUSTMENTS,
+            blocking=True,
+            description="Every unit named in adjustments.csv is a unit of the roster (by name or alias): an "
+            "unknown name would silently drop its 减分项, 质效 and 抽测排名.",
+        ),
+        AssetCheckSpec(
+            "adjustments_valid",
+            asset=ADJUSTMENTS,
+            blocking=True,
+            description="The month's adjustments satisfy the adjustments.csv contract (减分项 ≤ 0, 质效 ≥ 0, "
+            "抽测排名 from 1, one row per unit, by name or alias), validated with "
+            "schemas.reference.ADJUSTMENTS_SCHEMA.",
+        ),
+        AssetCheckSpec(
+            "hotspots_matched",
+            asset=ASSIGNMENTS,
+            blocking=False,
+            description="Warns when a large share of the month's orders match no hotspot prefix "
+            "(hotspots.unmatched_warning_share), e.g. 诉求分类 written with another separator.",
+        ),
+        AssetCheckSpec(
+            "reexports_agree",
+            asset=ASSIGNMENTS,
+            blocking=False,
+            description="Rows of the same order and unit in several exports agree (or one completes the "
+            "other). Where they truly conflict the later export (by file name) is kept; this "
+            "warns and lists both files and rows.",
+        ),
     ],
     **MONTHLY,
 )
@@ -218,72 +284,123 @@ def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, pa
             hotspot_matches.append(hotspot_match_of_month(con, month, judged.rules))
             conflicts.append(month_rows.conflicts.with_columns(pl.lit(month).alias("month")))
             if month_rows.conflicts.height:
-                context.log.warning(f"{month}: {month_rows.conflicts.height} re-exported row(s) conflict with another "
-                                    "export's row; the later export (by file name) was kept (check reexports_agree)")
+                context.log.warning(
+                    f"{month}: {month_rows.conflicts.height} re-exported row(s) conflict with another "
+                    "export's row; the later export (by file name) was kept (check reexports_agree)"
+                )
             context.log.info(f"{month}: stored {counts['rows_stored']}, replaced {counts['rows_replaced']}")
-    per_file = pl.concat(file_tables).select("month", "source_file", "encoding", "rows_in", "rows_stored", "rows_rejected",
-                                             "rows_replaced", "rows_replacing", "rows_in_conflict", "extra_columns")
+    per_file = pl.concat(file_tables).select(
+        "month",
+        "source_file",
+        "encoding",
+        "rows_in",
+        "rows_stored",
+        "rows_rejected",
+        "rows_replaced",
+        "rows_replacing",
+        "rows_in_conflict",
+        "extra_columns",
+    )
     extra = sorted({c for cols in per_file["extra_columns"].to_list() for c in cols})
     all_faults = pl.concat(faults, how="vertical_relaxed")
     accounted = totals["rows_in"] == totals["rows_stored"] + totals["rows_rejected"] + totals["rows_replaced"]
-    state = MetadataValue.md("\n".join(f"- {b}: nothing of it stored" for b in blocked) if blocked
-                             else "every month loaded")
-    yield MaterializeResult(asset_key=ASSIGNMENTS, metadata={
-        **{k: MetadataValue.int(v) for k, v in totals.items()},
-        "every row accounted for": MetadataValue.bool(accounted),
-        "months blocked": state,
-        "files": MetadataValue.md(markdown_table(per_file.drop("extra_columns"), 100)),
-        "suspicious rows (kept, flagged)": MetadataValue.json(
-            {m: {FLAGS[f]: n for f, n in c.items()} for m, c in flag_counts.items()}),
-        "unknown columns (not stored)": MetadataValue.text("、".join(extra) if extra else "none"),
-        "reader notes": MetadataValue.md("\n".join(f"- {n}" for n in notes) if notes else "none"),
-    })
+    state = MetadataValue.md(
+        "\n".join(f"- {b}: nothing of it stored" for b in blocked) if blocked else "every month loaded"
+    )
+    yield MaterializeResult(
+        asset_key=ASSIGNMENTS,
+        metadata={
+            **{k: MetadataValue.int(v) for k, v in totals.items()},
+            "every row accounted for": MetadataValue.bool(accounted),
+            "months blocked": state,
+            "files": MetadataValue.md(markdown_table(per_file.drop("extra_columns"), 100)),
+            "suspicious rows (kept, flagged)": MetadataValue.json(
+                {m: {FLAGS[f]: n for f, n in c.items()} for m, c in flag_counts.items()}
+            ),
+            "unknown columns (not stored)": MetadataValue.text("、".join(extra) if extra else "none"),
+            "reader notes": MetadataValue.md("\n".join(f"- {n}" for n in notes) if notes else "none"),
+        },
+    )
     # none when every month of the run was blocked (nothing re-exported was stored)
-    all_conflicts = (pl.concat(conflicts) if conflicts else MonthRows.no_conflicts().with_columns(month=pl.lit(""))
-                     ).select("month", "source_file", "row_number", "kept_file", "kept_row", "columns")
+    all_conflicts = (
+        pl.concat(conflicts) if conflicts else MonthRows.no_conflicts().with_columns(month=pl.lit(""))
+    ).select("month", "source_file", "row_number", "kept_file", "kept_row", "columns")
     yield _reexport_check(all_conflicts)
-    yield MaterializeResult(asset_key=REJECTED_ROWS, metadata={
-        "rows rejected": MetadataValue.int(totals["rows_rejected"]), "rows replaced": MetadataValue.int(totals["rows_replaced"])})
+    yield MaterializeResult(
+        asset_key=REJECTED_ROWS,
+        metadata={
+            "rows rejected": MetadataValue.int(totals["rows_rejected"]),
+            "rows replaced": MetadataValue.int(totals["rows_replaced"]),
+        },
+    )
     if flag_counts:  # some month of the run was stored (the marts' 环比/同比 bases: assets/keys.py)
-        yield MaterializeResult(asset_key=ORDERS, metadata={"months stored": MetadataValue.text(
-            ", ".join(sorted(flag_counts)))})
+        yield MaterializeResult(
+            asset_key=ORDERS, metadata={"months stored": MetadataValue.text(", ".join(sorted(flag_counts)))}
+        )
         yield MaterializeResult(asset_key=EXPORT_FILES, metadata={"files": MetadataValue.int(per_file.height)})
     yield MaterializeResult(asset_key=ADJUSTMENTS, metadata={"months blocked": state})
     yield MaterializeResult(asset_key=CITY_ASSESSMENT, metadata={"months blocked": state})
     yield AssetCheckResult(
-        check_name="no_rejected_rows", asset_key=ASSIGNMENTS, passed=all_faults.height == 0,
+        check_name="no_rejected_rows",
+        asset_key=ASSIGNMENTS,
+        passed=all_faults.height == 0,
         severity=AssetCheckSeverity.ERROR,
-        description=("all rows valid" if all_faults.height == 0 else
-                     f"{all_faults.height} fault(s): " + "; ".join(blocked) + ". Nothing of a blocked month was "
-                     "stored; fix the file(s) and run the month again"),
+        description=(
+            "all rows valid"
+            if all_faults.height == 0
+            else f"{all_faults.height} fault(s): " + "; ".join(blocked) + ". Nothing of a blocked month was "
+            "stored; fix the file(s) and run the month again"
+        ),
         metadata={
             "rejected rows": MetadataValue.int(all_faults.height),
-            "faults": MetadataValue.md(markdown_table(
-                all_faults.select("month", "source_file", "row_number", "column_name", "value", "reason"), FAULT_PREVIEW)),
+            "faults": MetadataValue.md(
+                markdown_table(
+                    all_faults.select("month", "source_file", "row_number", "column_name", "value", "reason"),
+                    FAULT_PREVIEW,
+                )
+            ),
         },
     )
     unmatched = [m for m in hotspot_matches if m["warn"]]
     yield AssetCheckResult(
-        check_name="hotspots_matched", asset_key=ASSIGNMENTS, passed=not unmatched,
+        check_name="hotspots_matched",
+        asset_key=ASSIGNMENTS,
+        passed=not unmatched,
         severity=AssetCheckSeverity.WARN,
         description="; ".join(hotspot_match_message(m) for m in (unmatched or hotspot_matches)),
-        metadata={"orders matching no hotspot": MetadataValue.json(
-            {m["month"]: {"orders": m["orders"], "unmatched": m["unmatched"]} for m in hotspot_matches})},
+        metadata={
+            "orders matching no hotspot": MetadataValue.json(
+                {m["month"]: {"orders": m["orders"], "unmatched": m["unmatched"]} for m in hotspot_matches}
+            )
+        },
     )
     checks = {
         "sampling_rank_complete": _check_result(
-            pl.concat(problems["ranks"]), "every ranked town and large department has a 抽测排名"
+            pl.concat(problems["ranks"]),
+            "every ranked town and large department has a 抽测排名"
             + ("" if judge_ranks else " (not judged: this run does not compute the month's scores)"),
-            "ranked unit(s) without 抽测排名", "Add the rank to adjustments.csv (column 抽测排名) and run the month again."),
+            "ranked unit(s) without 抽测排名",
+            "Add the rank to adjustments.csv (column 抽测排名) and run the month again.",
+        ),
         "adjustments_units_in_roster": _check_result(
-            pl.concat(problems["unknown"]), "every adjustment names a unit of the roster",
+            pl.concat(problems["unknown"]),
+            "every adjustment names a unit of the roster",
             "adjustment row(s) name a unit the roster does not know",
-            "Fix the name in adjustments.csv, or add the unit (or the name as an alias) to units.csv."),
+            "Fix the name in adjustments.csv, or add the unit (or the name as an alias) to units.csv.",
+        ),
         "adjustments_valid": _check_result(
-            pl.concat(problems["invalid"]), "every adjustment is within its rules",
+            pl.concat(problems["invalid"]),
+            "every adjustment is within its rules",
             "adjustment value(s) break the rules",
-            "Fix the values in adjustments.csv and run the month again."),
+            "Fix the values in adjustments.csv and run the month again.",
+        ),
     }
     for name, result in checks.items():
-        yield AssetCheckResult(check_name=name, asset_key=ADJUSTMENTS, passed=result.passed, severity=result.severity,
-                               description=result.description, metadata=result.metadata)
+        yield AssetCheckResult(
+            check_name=name,
+            asset_key=ADJUSTMENTS,
+            passed=result.passed,
+            severity=result.severity,
+            description=result.description,
+            metadata=result.metadata,
+        )

@@ -10,5 +10,8 @@ from assets.steps import tables_step
 from assets.text import TEXT_TABLES
 
 # Upstream first: the highlights read the unit scores, the anomalies the hotspots and channels.
-marts = tables_step("marts", [*ASSESSMENT_TABLES, *OVERVIEW_TABLES, *HOTSPOT_TABLES, *TEXT_TABLES],
-                    "The month's marts: assessment, overview and hotspots, one table per asset.")
+marts = tables_step(
+    "marts",
+    [*ASSESSMENT_TABLES, *OVERVIEW_TABLES, *HOTSPOT_TABLES, *TEXT_TABLES],
+    "The month's marts: assessment, overview and hotspots, one table per asset.",
+)

@@ -5,7 +5,6 @@ the run's months are in the core (hotline/marts.py, which says how 同比 and �
 months). Python here only wires them to Dagster and reports what was written.
 """
 
-
 from dagster import AssetDep, AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue
 
 from assets.keys import (
@@ -14,7 +13,6 @@ from assets.keys import (
     CITY_ASSESSMENT,
     COMPARED_MONTHS,
     ENTERPRISE_SUMMARY,
-    HOTSPOT_TAXONOMY,
     MONTHS,
     ORDERS,
     OVERVIEW,
@@ -23,30 +21,37 @@ from assets.keys import (
     UNITS,
 )
 from assets.steps import Table, log_rows
-from hotline.marts import MonthWriter, replace_months
-from hotline.marts import dependent_months  # noqa: F401  (pipelines/execution.py reads it here)
+from hotline.marts import (
+    MonthWriter,
+    dependent_months,  # noqa: F401  (pipelines/execution.py reads it here)
+    replace_months,
+)
 from hotline.warehouse import month_metadata, months_of
 
 
-
-def materialize_table(context: AssetExecutionContext, con, table: str, sql_name: str,
-                      write: MonthWriter | None = None) -> MaterializeResult:
+def materialize_table(
+    context: AssetExecutionContext, con, table: str, sql_name: str, write: MonthWriter | None = None
+) -> MaterializeResult:
     """Replace each month of the run in ``table`` with ``sql/<sql_name>.sql`` (hotline/marts.py
     replace_months) and say what was written."""
     months = months_of(context)
     rows = replace_months(con, table, sql_name, months, write)
     log_rows(context, table, rows)
-    return MaterializeResult(metadata={
-        "table": table,
-        "rows": MetadataValue.int(sum(rows.values())),
-        "rows per month": MetadataValue.json(rows),
-        "preview": MetadataValue.md(month_metadata(con, table, months[-1])["preview"]),
-    })
+    return MaterializeResult(
+        metadata={
+            "table": table,
+            "rows": MetadataValue.int(sum(rows.values())),
+            "rows per month": MetadataValue.json(rows),
+            "preview": MetadataValue.md(month_metadata(con, table, months[-1])["preview"]),
+        }
+    )
 
 
-_DELTAS = ("同比 compares with the assessment month 12 months earlier, 环比 with the previous one, "
-           "both read from the warehouse each time this is materialized: NULL when the base month is "
-           "not loaded, a NULL change against a base of 0.")
+_DELTAS = (
+    "同比 compares with the assessment month 12 months earlier, 环比 with the previous one, "
+    "both read from the warehouse each time this is materialized: NULL when the base month is "
+    "not loaded, a NULL change against a base of 0."
+)
 
 
 def overview(context: AssetExecutionContext, con) -> MaterializeResult:
@@ -73,17 +78,36 @@ def _spec(key: AssetKey, deps: list[AssetKey | AssetDep], description: str) -> A
 
 
 OVERVIEW_TABLES = [
-    Table(_spec(OVERVIEW, [*COMPARED_MONTHS, ASSIGNMENTS, MONTHS, CITY_ASSESSMENT, RULES],
-                "Section 一: the month's distinct orders, 同比/环比, 日均受理量, the district's 响应率, 按时办理率, "
-                "解决率 and 满意率 over the month's assignments (and the city's published figures, "
-                "which the report quotes where given), the towns' and departments' shares. " + _DELTAS), overview),
-    Table(_spec(CHANNEL_COUNTS, [*COMPARED_MONTHS, RULES],
-                "Orders per 受理渠道 (distinct orders), share and rank, with the same channel's base "
-                "counts. " + _DELTAS), channel_counts),
-    Table(_spec(REQUEST_TYPE_SHARES, [ORDERS, RULES],
-                "Orders and share per 诉求类型 (distinct orders)."), request_type_shares),
-    Table(_spec(ENTERPRISE_SUMMARY, [*COMPARED_MONTHS, ASSIGNMENTS, UNITS, RULES],
-                "Section 四: enterprise orders (distinct orders with a 企业诉求来源), 环比, per source, the "
-                "three towns and three departments with most enterprise assignments (ties in roster "
-                "order), 解决率 and 满意率 over enterprise assignments. " + _DELTAS), enterprise_summary),
+    Table(
+        _spec(
+            OVERVIEW,
+            [*COMPARED_MONTHS, ASSIGNMENTS, MONTHS, CITY_ASSESSMENT, RULES],
+            "Section 一: the month's distinct orders, 同比/环比, 日均受理量, the district's 响应率, 按时办理率, "
+            "解决率 and 满意率 over the month's assignments (and the city's published figures, "
+            "which the report quotes where given), the towns' and departments' shares. " + _DELTAS,
+        ),
+        overview,
+    ),
+    Table(
+        _spec(
+            CHANNEL_COUNTS,
+            [*COMPARED_MONTHS, RULES],
+            "Orders per 受理渠道 (distinct orders), share and rank, with the same channel's base counts. " + _DELTAS,
+        ),
+        channel_counts,
+    ),
+    Table(
+        _spec(REQUEST_TYPE_SHARES, [ORDERS, RULES], "Orders and share per 诉求类型 (distinct orders)."),
+        request_type_shares,
+    ),
+    Table(
+        _spec(
+            ENTERPRISE_SUMMARY,
+            [*COMPARED_MONTHS, ASSIGNMENTS, UNITS, RULES],
+            "Section 四: enterprise orders (distinct orders with a 企业诉求来源), 环比, per source, the "
+            "three towns and three departments with most enterprise assignments (ties in roster "
+            "order), 解决率 and 满意率 over enterprise assignments. " + _DELTAS,
+        ),
+        enterprise_summary,
+    ),
 ]

@@ -2,7 +2,6 @@
 hotspot taxonomy: read and stored by the core (hotline/reference.py), a bad file turned into a failed
 run here. (The month's side files are judged and stored with its exports: assets/ingest.py.)"""
 
-
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, Failure, MaterializeResult, MetadataValue
@@ -61,10 +60,13 @@ def months(context: AssetExecutionContext, con, paths: HotlinePaths) -> Material
         raise _failed(exc, con, context) from None
     windows = [calendar.window(m) for m in months_of(context)]
     store_windows(con, windows)
-    return MaterializeResult(metadata={
-        "windows": MetadataValue.md("\n".join(f"- {w.month}: {w.start} .. {w.end} ({w.days} days, {w.source})"
-                                              for w in windows))
-    })
+    return MaterializeResult(
+        metadata={
+            "windows": MetadataValue.md(
+                "\n".join(f"- {w.month}: {w.start} .. {w.end} ({w.days} days, {w.source})" for w in windows)
+            )
+        }
+    )
 
 
 def units(context: AssetExecutionContext, con, paths: HotlinePaths) -> MaterializeResult:
@@ -93,14 +95,50 @@ def _spec(key: AssetKey, deps: list[AssetKey], description: str) -> AssetSpec:
     return AssetSpec(key, deps=deps, group_name="reference", kinds={"duckdb"}, description=description)
 
 
-reference_data = tables_step("reference_data", [
-    Table(_spec(RULES, [], "The rule settings in force for the month: the built-in defaults (the seed report's) "
-                           "merged with data/reference/rules.yaml."), rules, needs_paths=True),
-    Table(_spec(MONTHS, [RULES], "The month's assessment window: calendar.csv, or the default rule. Overlaps and gaps "
-                                 "between windows are errors that name both months."), months, needs_paths=True),
-    Table(_spec(UNITS, [RULES], "The roster of handling units valid in the month (units.csv), in roster order, with "
-                                "short names, groups, leaders and aliases."), units, needs_paths=True),
-    Table(_spec(HOTSPOTS, [RULES], "The hotspot taxonomy (hotspots.csv): 诉求分类 prefixes mapped to a hotspot and "
-                                   "optionally a sub-hotspot; the longest prefix wins."), hotspots, needs_paths=True),
-], "Reference data in force for the months of the run, read from data/reference. (The months' side files, "
-   "adjustments.csv and city_assessment.csv, are read with the exports: assets/ingest.py.)")
+reference_data = tables_step(
+    "reference_data",
+    [
+        Table(
+            _spec(
+                RULES,
+                [],
+                "The rule settings in force for the month: the built-in defaults (the seed report's) "
+                "merged with data/reference/rules.yaml.",
+            ),
+            rules,
+            needs_paths=True,
+        ),
+        Table(
+            _spec(
+                MONTHS,
+                [RULES],
+                "The month's assessment window: calendar.csv, or the default rule. Overlaps and gaps "
+                "between windows are errors that name both months.",
+            ),
+            months,
+            needs_paths=True,
+        ),
+        Table(
+            _spec(
+                UNITS,
+                [RULES],
+                "The roster of handling units valid in the month (units.csv), in roster order, with "
+                "short names, groups, leaders and aliases.",
+            ),
+            units,
+            needs_paths=True,
+        ),
+        Table(
+            _spec(
+                HOTSPOTS,
+                [RULES],
+                "The hotspot taxonomy (hotspots.csv): 诉求分类 prefixes mapped to a hotspot and "
+                "optionally a sub-hotspot; the longest prefix wins.",
+            ),
+            hotspots,
+            needs_paths=True,
+        ),
+    ],
+    "Reference data in force for the months of the run, read from data/reference. (The months' side files, "
+    "adjustments.csv and city_assessment.csv, are read with the exports: assets/ingest.py.)",
+)

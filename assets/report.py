@@ -14,7 +14,6 @@ HTML, under a "草稿" header/banner while any remains. The analyst fills it by 
 the next run), or by editing the DOCX directly. The non-blocking check ``report_has_no_placeholders``
 warns how many remain in the rendered report, so nobody sends a draft by accident."""
 
-
 from typing import Any
 
 from dagster import (
@@ -53,23 +52,50 @@ def report_write_failure(exc: OSError, paths: HotlinePaths) -> Failure:
 
 @multi_asset(
     specs=[
-        AssetSpec(CHARTS, deps=MART_DEPS, group_name="report", kinds={"matplotlib"},
-                  description="The report's charts as PNG (reports/YYYY-MM/chart_*.png): orders per channel, request "
-                              "types, hotspot shares, enterprise orders per unit, and the 13-month trend of orders and "
-                              "of the top hotspots."),
-        AssetSpec(DOCX, deps=[CHARTS], group_name="report", kinds={"docx"},
-                  description="月报.docx: what the office edits and prints (A4, 仿宋/黑体, real tables, charts, page numbers)."),
-        AssetSpec(HTML, deps=[CHARTS], group_name="report", kinds={"html"},
-                  description="月报.html: one self-contained file (charts inline), prints cleanly."),
-        AssetSpec(MARKDOWN, deps=[CHARTS], group_name="report", kinds={"markdown"},
-                  description="月报.md: the same text and tables in Markdown."),
-        AssetSpec(XLSX, deps=[CHARTS], group_name="report", kinds={"xlsx"},
-                  description="附表.xlsx: tables 1–5, one sheet each, headers as printed."),
+        AssetSpec(
+            CHARTS,
+            deps=MART_DEPS,
+            group_name="report",
+            kinds={"matplotlib"},
+            description="The report's charts as PNG (reports/YYYY-MM/chart_*.png): orders per channel, request "
+            "types, hotspot shares, enterprise orders per unit, and the 13-month trend of orders and "
+            "of the top hotspots.",
+        ),
+        AssetSpec(
+            DOCX,
+            deps=[CHARTS],
+            group_name="report",
+            kinds={"docx"},
+            description="月报.docx: what the office edits and prints "
+            "(A4, 仿宋/黑体, real tables, charts, page numbers).",
+        ),
+        AssetSpec(
+            HTML,
+            deps=[CHARTS],
+            group_name="report",
+            kinds={"html"},
+            description="月报.html: one self-contained file (charts inline), prints cleanly.",
+        ),
+        AssetSpec(
+            MARKDOWN,
+            deps=[CHARTS],
+            group_name="report",
+            kinds={"markdown"},
+            description="月报.md: the same text and tables in Markdown.",
+        ),
+        AssetSpec(
+            XLSX,
+            deps=[CHARTS],
+            group_name="report",
+            kinds={"xlsx"},
+            description="附表.xlsx: tables 1–5, one sheet each, headers as printed.",
+        ),
     ],
     **MONTHLY,
 )
-def monthly_report(context: AssetExecutionContext, warehouse: DuckDBResource, paths: HotlinePaths,
-                   renderer: ReportRenderer):
+def monthly_report(
+    context: AssetExecutionContext, warehouse: DuckDBResource, paths: HotlinePaths, renderer: ReportRenderer
+):
     from hotline.report.data import load_report_data
 
     with open_warehouse(warehouse) as con:  # held only while the marts are read
@@ -79,27 +105,46 @@ def monthly_report(context: AssetExecutionContext, warehouse: DuckDBResource, pa
     except OSError as exc:
         raise report_write_failure(exc, paths) from None
     # one line for all months (each log line is an event Dagster stores)
-    context.log.info("\n".join(f"{month}: report written to {files['folder']}"
-                               + (f" — DRAFT, {len(files['placeholders'])} placeholder(s) 【待补充】 to fill"
-                                  if files["placeholders"] else "") for month, files in rendered.items()))
+    context.log.info(
+        "\n".join(
+            f"{month}: report written to {files['folder']}"
+            + (
+                f" — DRAFT, {len(files['placeholders'])} placeholder(s) 【待补充】 to fill"
+                if files["placeholders"]
+                else ""
+            )
+            for month, files in rendered.items()
+        )
+    )
     last = rendered[months_of(context)[-1]]
     months_meta = MetadataValue.json({m: str(r["folder"]) for m, r in rendered.items()})
-    yield MaterializeResult(asset_key=CHARTS, metadata={
-        "folder": MetadataValue.path(str(last["folder"])), "months": months_meta,
-        **{f"chart {k}": MetadataValue.path(str(p)) for k, p in last["charts"].items()}})
+    yield MaterializeResult(
+        asset_key=CHARTS,
+        metadata={
+            "folder": MetadataValue.path(str(last["folder"])),
+            "months": months_meta,
+            **{f"chart {k}": MetadataValue.path(str(p)) for k, p in last["charts"].items()},
+        },
+    )
     for key in (DOCX, HTML, MARKDOWN, XLSX):
-        metadata: dict[str, Any] = {"path": MetadataValue.path(str(last["files"][DOCUMENT_KINDS[key]])),
-                                    "months": months_meta,
-                                    "placeholders": MetadataValue.int(len(last["placeholders"]))}
+        metadata: dict[str, Any] = {
+            "path": MetadataValue.path(str(last["files"][DOCUMENT_KINDS[key]])),
+            "months": months_meta,
+            "placeholders": MetadataValue.int(len(last["placeholders"])),
+        }
         if key == MARKDOWN:
             metadata["preview"] = MetadataValue.md(last["markdown"][:PREVIEW_CHARS])
         yield MaterializeResult(asset_key=key, metadata=metadata)
 
 
-@asset_check(asset=DOCX, blocking=False, partitions_def=assessment_months,
-             description="The rendered 月报.docx has no 【待补充：…】 placeholder left. A WARN, not a failure: the "
-                         "draft is expected until the analyst fills in the text (notes.md '## 补充：<key>', or "
-                         "the DOCX itself), but nobody should send it before.")
+@asset_check(
+    asset=DOCX,
+    blocking=False,
+    partitions_def=assessment_months,
+    description="The rendered 月报.docx has no 【待补充：…】 placeholder left. A WARN, not a failure: the "
+    "draft is expected until the analyst fills in the text (notes.md '## 补充：<key>', or "
+    "the DOCX itself), but nobody should send it before.",
+)
 def report_has_no_placeholders(context: AssetCheckExecutionContext, paths: HotlinePaths) -> AssetCheckResult:
     remaining: dict[str, list[str]] = {}
     for month in months_of(context):
@@ -110,8 +155,13 @@ def report_has_no_placeholders(context: AssetCheckExecutionContext, paths: Hotli
     return AssetCheckResult(
         passed=total == 0,
         severity=AssetCheckSeverity.WARN,
-        description=("no placeholder left: the report can be sent" if total == 0 else
-                     f"{total} placeholder(s) 【待补充】 left: a draft, do not send it yet.\n" + "\n".join(lines[:50])),
-        metadata={"placeholders": MetadataValue.int(total),
-                  "per month": MetadataValue.json({m: len(v) for m, v in remaining.items()})},
+        description=(
+            "no placeholder left: the report can be sent"
+            if total == 0
+            else f"{total} placeholder(s) 【待补充】 left: a draft, do not send it yet.\n" + "\n".join(lines[:50])
+        ),
+        metadata={
+            "placeholders": MetadataValue.int(total),
+            "per month": MetadataValue.json({m: len(v) for m, v in remaining.items()}),
+        },
     )

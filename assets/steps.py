@@ -9,8 +9,9 @@ CLI can still materialize any one table.
 A blocking check failing on a table stops the tables of the step that depend on it (and, as
 Dagster fails the step, everything downstream of the step), exactly as separate steps would."""
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import duckdb
 from dagster import (
@@ -37,7 +38,9 @@ class Check:
     """A check of a table, evaluated right after the table is written."""
 
     spec: AssetCheckSpec
-    evaluate: Callable[[AssetCheckExecutionContext | AssetExecutionContext, duckdb.DuckDBPyConnection], AssetCheckResult]
+    evaluate: Callable[
+        [AssetCheckExecutionContext | AssetExecutionContext, duckdb.DuckDBPyConnection], AssetCheckResult
+    ]
 
 
 @dataclass(frozen=True)
@@ -86,10 +89,21 @@ def tables_step(name: str, tables: list[Table], description: str) -> AssetsDefin
                     if check.spec.key not in selected_checks:
                         continue
                     evaluation = check.evaluate(context, con)
-                    results.append(AssetCheckResult(asset_key=key, check_name=check.spec.name, passed=evaluation.passed,
-                                                    severity=evaluation.severity, description=evaluation.description,
-                                                    metadata=evaluation.metadata))
-                    if check.spec.blocking and not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR:
+                    results.append(
+                        AssetCheckResult(
+                            asset_key=key,
+                            check_name=check.spec.name,
+                            passed=evaluation.passed,
+                            severity=evaluation.severity,
+                            description=evaluation.description,
+                            metadata=evaluation.metadata,
+                        )
+                    )
+                    if (
+                        check.spec.blocking
+                        and not evaluation.passed
+                        and evaluation.severity == AssetCheckSeverity.ERROR
+                    ):
                         blocked |= _closure(tables, key)
         yield from results
 

@@ -34,8 +34,14 @@ def aspect_rules(context: AssetExecutionContext, con, paths: HotlinePaths) -> Ma
     except (FileFault, RowFaults) as exc:
         raise input_failure(exc) from None
     store_aspects(con, rules, months_of(context))
-    return MaterializeResult(metadata={"rows": rules.height, "aspects": MetadataValue.md(
-        markdown_table(rules.with_columns(pl.col("keywords").list.join("|")), 50) if rules.height else "none")})
+    return MaterializeResult(
+        metadata={
+            "rows": rules.height,
+            "aspects": MetadataValue.md(
+                markdown_table(rules.with_columns(pl.col("keywords").list.join("|")), 50) if rules.height else "none"
+            ),
+        }
+    )
 
 
 def _materialize(context: AssetExecutionContext, con, table: str, sql_name: str) -> MaterializeResult:
@@ -56,30 +62,57 @@ def place_clusters(context: AssetExecutionContext, con) -> MaterializeResult:
 
 def _spec(key: AssetKey, description: str, compares_months: bool = False) -> AssetSpec:
     reads = [*COMPARED_MONTHS, ASSIGNMENTS] if compares_months else [ASSIGNMENTS]
-    return AssetSpec(key, deps=[*reads, HOTSPOT_TAXONOMY, ASPECT_RULES, RULES], group_name="hotspots",
-                     kinds={"duckdb"}, description=description)
+    return AssetSpec(
+        key,
+        deps=[*reads, HOTSPOT_TAXONOMY, ASPECT_RULES, RULES],
+        group_name="hotspots",
+        kinds={"duckdb"},
+        description=description,
+    )
 
 
 TEXT_TABLES = [
-    Table(AssetSpec(ASPECT_RULES, group_name="reference", kinds={"duckdb"},
-                    description="reference/aspects.csv (optional) for the months of the run: the aspects (方面) of the "
-                                "hotspots it names, each with its 诉求分类 prefix and keywords (empty = any), in file "
-                                "order. An order of such a hotspot belongs to the first matching row."),
-          aspect_rules, needs_paths=True),
-    Table(_spec(HOTSPOT_ASPECTS,
-                "Section 三: each named hotspot's aspects (方面: reference/aspects.csv's for the hotspots it "
-                "names, else its sub-hotspots, else the 诉求分类 level right below its prefix), distinct "
-                "orders, share of the hotspot (share_pct) and of the month, rank within the hotspot, the "
-                "places most named (text.places_per_aspect), and 同比/环比 with the base months re-mapped "
-                "with this month's taxonomy. " + _DELTAS, compares_months=True), hotspot_aspects),
-    Table(_spec(HOTSPOT_TERMS,
-                "The words people use: per hotspot (aspect '') and aspect, the terms of 诉求内容 most "
-                "distinctive against the rest of the month (z-score of the log-odds ratio with an "
-                "informative Dirichlet prior, over orders), each used by at least text.min_orders orders "
-                "from text.min_callers distinct callers of the group; the best text.terms_per_aspect."),
-          hotspot_terms),
-    Table(_spec(PLACE_CLUSTERS,
-                "聚集性诉求: a place (诉求地址, else a place named in the text) with at least "
-                "text.cluster_min_orders orders about one aspect within text.cluster_days days; its densest "
-                "window with orders, distinct callers, first and last receipt."), place_clusters),
+    Table(
+        AssetSpec(
+            ASPECT_RULES,
+            group_name="reference",
+            kinds={"duckdb"},
+            description="reference/aspects.csv (optional) for the months of the run: the aspects (方面) of the "
+            "hotspots it names, each with its 诉求分类 prefix and keywords (empty = any), in file "
+            "order. An order of such a hotspot belongs to the first matching row.",
+        ),
+        aspect_rules,
+        needs_paths=True,
+    ),
+    Table(
+        _spec(
+            HOTSPOT_ASPECTS,
+            "Section 三: each named hotspot's aspects (方面: reference/aspects.csv's for the hotspots it "
+            "names, else its sub-hotspots, else the 诉求分类 level right below its prefix), distinct "
+            "orders, share of the hotspot (share_pct) and of the month, rank within the hotspot, the "
+            "places most named (text.places_per_aspect), and 同比/环比 with the base months re-mapped "
+            "with this month's taxonomy. " + _DELTAS,
+            compares_months=True,
+        ),
+        hotspot_aspects,
+    ),
+    Table(
+        _spec(
+            HOTSPOT_TERMS,
+            "The words people use: per hotspot (aspect '') and aspect, the terms of 诉求内容 most "
+            "distinctive against the rest of the month (z-score of the log-odds ratio with an "
+            "informative Dirichlet prior, over orders), each used by at least text.min_orders orders "
+            "from text.min_callers distinct callers of the group; the best text.terms_per_aspect.",
+        ),
+        hotspot_terms,
+    ),
+    Table(
+        _spec(
+            PLACE_CLUSTERS,
+            "聚集性诉求: a place (诉求地址, else a place named in the text) with at least "
+            "text.cluster_min_orders orders about one aspect within text.cluster_days days; its densest "
+            "window with orders, distinct callers, first and last receipt.",
+        ),
+        place_clusters,
+    ),
 ]

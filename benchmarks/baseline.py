@@ -20,8 +20,12 @@ def script(data: Path, month: str) -> str:
 
     points = yaml.safe_load(DEFAULT_RULES_FILE.read_text(encoding="utf-8"))["scores"]["points"]
     return SQL.read_text(encoding="utf-8").format(
-        data=data.resolve().as_posix(), month=month, last_month=shift(month, -1), last_year=shift(month, -12),
-        **{f"points_{k}": v for k, v in points.items()})
+        data=data.resolve().as_posix(),
+        month=month,
+        last_month=shift(month, -1),
+        last_year=shift(month, -12),
+        **{f"points_{k}": v for k, v in points.items()},
+    )
 
 
 def main(argv: list[str]) -> int:

@@ -29,7 +29,7 @@ def _tree_rss_kib(root: int) -> int:
                 stat = handle.read()
         except OSError:  # the process ended while we looked
             continue
-        fields = stat[stat.rindex(b")") + 2:].split()  # fields 3.. of proc(5): state, ppid, …, rss (24)
+        fields = stat[stat.rindex(b")") + 2 :].split()  # fields 3.. of proc(5): state, ppid, …, rss (24)
         parent_of[int(entry.name)] = int(fields[1])
         rss[int(entry.name)] = int(fields[21]) * PAGE_KIB
     total = 0
@@ -56,8 +56,15 @@ def main(argv: list[str]) -> int:
     wall = time.perf_counter() - start
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
     with open(out, "w", encoding="utf-8") as handle:
-        json.dump({"wall_s": wall, "peak_mib": peak_kib / 1024, "tree_peak_mib": max(tree_peak_kib, peak_kib) / 1024,
-                   "returncode": code}, handle)
+        json.dump(
+            {
+                "wall_s": wall,
+                "peak_mib": peak_kib / 1024,
+                "tree_peak_mib": max(tree_peak_kib, peak_kib) / 1024,
+                "returncode": code,
+            },
+            handle,
+        )
     return 0
 
 

@@ -87,10 +87,16 @@ def env_for(data: Path, run_dir: Path) -> dict[str, str]:
     if run_dir.exists():
         shutil.rmtree(run_dir)
     run_dir.mkdir(parents=True)
-    return dict(os.environ, HOTLINE_DATA_DIR=str(data), HOTLINE_WAREHOUSE=str(run_dir / "warehouse.duckdb"),
-                HOTLINE_REPORTS_DIR=str(run_dir / "reports"), DAGSTER_HOME=str(run_dir / "dagster"),
-                HOTLINE_PHONE_KEY_FILE=str(run_dir.parent / "phone_hash.key"), HOTLINE_WAREHOUSE_WAIT_SECONDS="5",
-                PYTHONPATH=str(PROJECT))
+    return dict(
+        os.environ,
+        HOTLINE_DATA_DIR=str(data),
+        HOTLINE_WAREHOUSE=str(run_dir / "warehouse.duckdb"),
+        HOTLINE_REPORTS_DIR=str(run_dir / "reports"),
+        DAGSTER_HOME=str(run_dir / "dagster"),
+        HOTLINE_PHONE_KEY_FILE=str(run_dir.parent / "phone_hash.key"),
+        HOTLINE_WAREHOUSE_WAIT_SECONDS="5",
+        PYTHONPATH=str(PROJECT),
+    )
 
 
 def generate(data: Path, size: int, first: str = MONTH, last: str = MONTH) -> Path:
@@ -101,8 +107,12 @@ def generate(data: Path, size: int, first: str = MONTH, last: str = MONTH) -> Pa
         return data
     if data.exists():
         shutil.rmtree(data)
-    subprocess.run([*HOTLINE, "generate", "--out", str(data), "--from", first, "--to", last,
-                    "--assignments", str(size)], cwd=PROJECT, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [*HOTLINE, "generate", "--out", str(data), "--from", first, "--to", last, "--assignments", str(size)],
+        cwd=PROJECT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     marker.write_text(wanted)
     return data
 
@@ -130,7 +140,8 @@ def step_seconds(dagster_home: Path) -> dict[str, float]:
         if event is None:
             continue
         key = getattr(event, "asset_key", None) or (
-            event.event_specific_data.asset_key if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION else None)
+            event.event_specific_data.asset_key if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION else None
+        )
         if key is not None and event.step_key not in step_stage:
             step_stage[event.step_key] = GROUP_STAGE.get(graph.get(key).group_name, "report")
     for record in records:
@@ -160,11 +171,18 @@ def run_size(size: int, repeat: int, work: Path, echo) -> SizeResult:
         echo(f"  {size:>9,}: whole {whole.wall_s:.1f} s, {whole.peak_mib:.0f} MiB; stages one by one")
         stage_dir = work / f"stages-{size}"
         env = env_for(data, stage_dir)
-        result.stages.append({stage: measure([PYTHON, "-m", "benchmarks.stage", MONTH, ",".join(groups)], env,
-                                             stage_dir, stage.replace("/", "-"))
-                              for stage, groups in STAGES.items()})
+        result.stages.append(
+            {
+                stage: measure(
+                    [PYTHON, "-m", "benchmarks.stage", MONTH, ",".join(groups)], env, stage_dir, stage.replace("/", "-")
+                )
+                for stage, groups in STAGES.items()
+            }
+        )
         echo(f"  {size:>9,}: baseline")
-        result.baseline.append(measure([PYTHON, "-m", "benchmarks.baseline", str(data), MONTH], env, stage_dir, "baseline"))
+        result.baseline.append(
+            measure([PYTHON, "-m", "benchmarks.baseline", str(data), MONTH], env, stage_dir, "baseline")
+        )
         echo(f"  {size:>9,}: baseline {result.baseline[-1].wall_s:.2f} s")
     return result
 
@@ -187,7 +205,7 @@ def district_targets(work: Path, repeat: int, backfill_repeat: int, echo) -> dic
         out["sample 2024-02"].append(measure([*HOTLINE, "run", MONTH], env, run_dir, f"sample-{i}"))
         echo(f"  sample 2024-02: {out['sample 2024-02'][-1].wall_s:.1f} s")
     data = generate(work / "data-district-24", DISTRICT_ASSIGNMENTS, *BACKFILL)
-    for i in range(backfill_repeat):
+    for _ in range(backfill_repeat):
         run_dir = work / "run-backfill"
         env = env_for(data, run_dir)
         env["HOTLINE_FIRST_MONTH"] = BACKFILL[0]
@@ -197,16 +215,29 @@ def district_targets(work: Path, repeat: int, backfill_repeat: int, echo) -> dic
 
 
 def machine() -> dict[str, str]:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem_kib = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem_kib = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
     os_name = platform.platform()
     release = Path("/etc/os-release")
     if release.exists():
         fields = dict(line.split("=", 1) for line in release.read_text().splitlines() if "=" in line)
         os_name = f"{fields.get('PRETTY_NAME', '').strip(chr(34))} ({platform.release()})"
-    return {"nproc": str(os.cpu_count()), "memory": f"{mem_kib / 1024 / 1024:.1f} GiB", "cpu": cpu, "os": os_name,
-            "python": platform.python_version()}
+    return {
+        "nproc": str(os.cpu_count()),
+        "memory": f"{mem_kib / 1024 / 1024:.1f} GiB",
+        "cpu": cpu,
+        "os": os_name,
+        "python": platform.python_version(),
+    }
 
 
 def load() -> str:
@@ -222,8 +253,10 @@ def table(results: list[SizeResult]) -> list[str]:
     fixed = results[0].median("whole")
     step_names = [*STAGES, "dagster start-up and orchestration"]
     lines = [
-        "| assignments | whole run | whole peak RSS (largest process / all at once) | " + " | ".join(f"{s} (in run)" for s in step_names)
-        + " | " + " | ".join(f"{s} alone (wall / peak)" for s in STAGES)
+        "| assignments | whole run | whole peak RSS (largest process / all at once) | "
+        + " | ".join(f"{s} (in run)" for s in step_names)
+        + " | "
+        + " | ".join(f"{s} alone (wall / peak)" for s in STAGES)
         + " | baseline (wall / peak) | marginal ratio | whole run / 10× fewer rows |",
         "|" + "---:|" * (3 + len(step_names) + len(STAGES) + 3),
     ]
@@ -233,41 +266,70 @@ def table(results: list[SizeResult]) -> list[str]:
         marginal = (r.median("whole") - fixed) / base if r.size != results[0].size else None
         tenth = by_size.get(r.size // 10)
         growth = r.median("whole") / tenth.median("whole") if tenth else None
-        cells = [f"{r.size:,}", f"{r.median('whole'):.1f} s",
-                 f"{fmt_mib(r.median('whole', key='peak_mib'))} / {fmt_mib(r.median('whole', key='tree_peak_mib'))}"]
+        cells = [
+            f"{r.size:,}",
+            f"{r.median('whole'):.1f} s",
+            f"{fmt_mib(r.median('whole', key='peak_mib'))} / {fmt_mib(r.median('whole', key='tree_peak_mib'))}",
+        ]
         cells += [f"{r.median('steps', s):.1f} s" for s in step_names]
         cells += [f"{r.median('stages', s):.1f} s / {fmt_mib(r.median('stages', s, 'peak_mib'))}" for s in STAGES]
-        cells += [f"{base:.2f} s / {fmt_mib(r.median('baseline', key='peak_mib'))}",
-                  "— (fixed cost)" if marginal is None else f"{marginal:.2f}",
-                  "" if growth is None else f"{growth:.1f}×"]
+        cells += [
+            f"{base:.2f} s / {fmt_mib(r.median('baseline', key='peak_mib'))}",
+            "— (fixed cost)" if marginal is None else f"{marginal:.2f}",
+            "" if growth is None else f"{growth:.1f}×",
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
 
 def as_json(results: list[SizeResult], district: dict[str, list[Measure]]) -> dict:
-    return {"sizes": {str(r.size): {
-        "whole_wall_s": r.median("whole"), "whole_peak_mib": r.median("whole", key="peak_mib"),
-        "whole_tree_peak_mib": r.median("whole", key="tree_peak_mib"),
-        "steps_s": {s: r.median("steps", s) for s in r.steps[0]},
-        "stages": {s: {"wall_s": r.median("stages", s), "peak_mib": r.median("stages", s, "peak_mib")} for s in STAGES},
-        "baseline_wall_s": r.median("baseline"), "baseline_peak_mib": r.median("baseline", key="peak_mib"),
-        "repeats": len(r.whole), "whole_wall_s_all": [m.wall_s for m in r.whole]} for r in results},
-        "district": {k: {"wall_s": statistics.median(m.wall_s for m in v), "peak_mib": statistics.median(m.peak_mib for m in v),
-                         "tree_peak_mib": statistics.median(m.tree_peak_mib for m in v),
-                         "all_s": [m.wall_s for m in v]} for k, v in district.items() if v}}
+    return {
+        "sizes": {
+            str(r.size): {
+                "whole_wall_s": r.median("whole"),
+                "whole_peak_mib": r.median("whole", key="peak_mib"),
+                "whole_tree_peak_mib": r.median("whole", key="tree_peak_mib"),
+                "steps_s": {s: r.median("steps", s) for s in r.steps[0]},
+                "stages": {
+                    s: {"wall_s": r.median("stages", s), "peak_mib": r.median("stages", s, "peak_mib")} for s in STAGES
+                },
+                "baseline_wall_s": r.median("baseline"),
+                "baseline_peak_mib": r.median("baseline", key="peak_mib"),
+                "repeats": len(r.whole),
+                "whole_wall_s_all": [m.wall_s for m in r.whole],
+            }
+            for r in results
+        },
+        "district": {
+            k: {
+                "wall_s": statistics.median(m.wall_s for m in v),
+                "peak_mib": statistics.median(m.peak_mib for m in v),
+                "tree_peak_mib": statistics.median(m.tree_peak_mib for m in v),
+                "all_s": [m.wall_s for m in v],
+            }
+            for k, v in district.items()
+            if v
+        },
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="10000,100000,1000000,3000000",
-                        help="assignments per month, comma-separated; the first is the fixed-cost size")
+    parser.add_argument(
+        "--sizes",
+        default="10000,100000,1000000,3000000",
+        help="assignments per month, comma-separated; the first is the fixed-cost size",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs per size; the tables show medians")
-    parser.add_argument("--large-repeat", type=int, default=None,
-                        help="runs for sizes of 3,000,000 and more (default: --repeat)")
-    parser.add_argument("--district", action="store_true",
-                        help="also measure the sample's 2024-02 and a 24-month district backfill")
-    parser.add_argument("--district-repeat", type=int, default=None,
-                        help="runs of the 24-month backfill (default: --repeat)")
+    parser.add_argument(
+        "--large-repeat", type=int, default=None, help="runs for sizes of 3,000,000 and more (default: --repeat)"
+    )
+    parser.add_argument(
+        "--district", action="store_true", help="also measure the sample's 2024-02 and a 24-month district backfill"
+    )
+    parser.add_argument(
+        "--district-repeat", type=int, default=None, help="runs of the 24-month backfill (default: --repeat)"
+    )
     parser.add_argument("--work", default=None, help="working folder for data and runs (default: a folder under /tmp)")
     parser.add_argument("--out", default=None, help="write the results as Markdown here (and JSON next to it)")
     args = parser.parse_args(argv)
@@ -295,16 +357,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         out = Path(args.out)
         info = machine()
-        text = [f"<!-- generated by: {command} -->",
-                f"Run {started} .. {time.strftime('%H:%M:%S')}; load average (1, 5, 15 min) before {load_before}, "
-                f"after {load_after}.",
-                f"Machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory']} RAM, {info['os']}, Python {info['python']}.",
-                "", *lines, ""]
+        text = [
+            f"<!-- generated by: {command} -->",
+            f"Run {started} .. {time.strftime('%H:%M:%S')}; load average (1, 5, 15 min) before {load_before}, "
+            f"after {load_after}.",
+            f"Machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory']} RAM, {info['os']}, Python "
+            f"{info['python']}.",
+            "",
+            *lines,
+            "",
+        ]
         for name, values in district.items():
-            text.append(f"- {name}: median {statistics.median(m.wall_s for m in values):.1f} s over {len(values)} run(s) "
-                        f"({', '.join(f'{m.wall_s:.1f}' for m in values)}), peak "
-                        f"{fmt_mib(statistics.median(m.peak_mib for m in values))} (largest process), "
-                        f"{fmt_mib(statistics.median(m.tree_peak_mib for m in values))} (all processes at once)")
+            text.append(
+                f"- {name}: median {statistics.median(m.wall_s for m in values):.1f} s over {len(values)} run(s) "
+                f"({', '.join(f'{m.wall_s:.1f}' for m in values)}), peak "
+                f"{fmt_mib(statistics.median(m.peak_mib for m in values))} (largest process), "
+                f"{fmt_mib(statistics.median(m.tree_peak_mib for m in values))} (all processes at once)"
+            )
         block = "\n".join([BEGIN, *text, END])
         previous = out.read_text(encoding="utf-8") if out.exists() else ""
         if BEGIN in previous and END in previous:

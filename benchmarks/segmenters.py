@@ -41,12 +41,14 @@ def main() -> None:
     start = time.perf_counter()
     import jieba
     import jieba.posseg
+
     jieba.setLogLevel(60)
     jieba.initialize()
     jieba.posseg.lcut("初始化")
     print(f"jieba load {time.perf_counter() - start:.2f} s")
     start = time.perf_counter()
     import rjieba
+
     rjieba.tag("初始化")
     print(f"rjieba load {time.perf_counter() - start:.2f} s")
     timed("jieba.lcut", jieba.lcut, texts)

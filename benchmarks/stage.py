@@ -12,8 +12,7 @@ def main(argv: list[str]) -> int:
     from pipelines.cli import _instance
     from pipelines.execution import execute_months
 
-    ok = execute_months(_instance(), month, month, refresh_dependents=False,
-                        selection=AssetSelection.groups(*groups))
+    ok = execute_months(_instance(), month, month, refresh_dependents=False, selection=AssetSelection.groups(*groups))
     return 0 if ok else 1
 
 

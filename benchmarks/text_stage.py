@@ -28,17 +28,25 @@ def main() -> None:
     places = vocab.COMMUNITIES + vocab.ROADS + [f"沙镇镇{v}村" for v in vocab.VILLAGE_ROOTS]
     names = [s + g for s in vocab.SURNAMES for g in vocab.GIVEN_NAMES]
     start = time.perf_counter()
-    frame = pl.DataFrame({
-        "order_id": [f"GD{i:08d}" for i in range(n)],
-        "content": contents(3, [paths[i] for i in rng.integers(0, len(paths), n)],
-                            [places[i] for i in rng.integers(0, len(places), n)],
-                            callers := [names[i] for i in rng.integers(0, len(names), n)]),
-        "caller_name": callers,
-    })
+    frame = pl.DataFrame(
+        {
+            "order_id": [f"GD{i:08d}" for i in range(n)],
+            "content": contents(
+                3,
+                [paths[i] for i in rng.integers(0, len(paths), n)],
+                [places[i] for i in rng.integers(0, len(places), n)],
+                callers := [names[i] for i in rng.integers(0, len(names), n)],
+            ),
+            "caller_name": callers,
+        }
+    )
     content = frame["content"]
-    print(f"{n} orders generated in {time.perf_counter() - start:.1f} s; "
-          f"{content.n_unique()} distinct texts, mean {content.str.len_chars().mean():.0f} characters")
+    print(
+        f"{n} orders generated in {time.perf_counter() - start:.1f} s; "
+        f"{content.n_unique()} distinct texts, mean {content.str.len_chars().mean():.0f} characters"
+    )
     import rjieba
+
     rjieba.tag("预热")  # the dictionary, once per process
     start, cpu = time.perf_counter(), time.process_time()
     distinct = mask_contents(frame["content"], frame["caller_name"]).unique()
@@ -49,9 +57,11 @@ def main() -> None:
     start, cpu = time.perf_counter(), time.process_time()
     terms = order_terms(frame)
     total_s, total_cpu = time.perf_counter() - start, time.process_time() - cpu
-    print(f"(wall / CPU) mask + distinct {mask_s:.2f} / {mask_cpu:.2f} s ({distinct.len()} distinct masked texts); "
-          f"segment {segment_s:.2f} / {segment_cpu:.2f} s; order_terms end to end {total_s:.2f} / {total_cpu:.2f} s "
-          f"→ {terms.height} (order, term) rows")
+    print(
+        f"(wall / CPU) mask + distinct {mask_s:.2f} / {mask_cpu:.2f} s ({distinct.len()} distinct masked texts); "
+        f"segment {segment_s:.2f} / {segment_cpu:.2f} s; order_terms end to end {total_s:.2f} / {total_cpu:.2f} s "
+        f"→ {terms.height} (order, term) rows"
+    )
 
 
 if __name__ == "__main__":

@@ -71,7 +71,7 @@ class Calendar:
         self._check()
 
     @classmethod
-    def load(cls, reference_dir: Path, rules: dict[str, Any]) -> "Calendar":
+    def load(cls, reference_dir: Path, rules: dict[str, Any]) -> Calendar:
         path = reference_dir / "calendar.csv"
         listed: dict[str, Window] = {}
         if path.exists():
@@ -79,7 +79,10 @@ class Calendar:
             reader = csv.DictReader(text.splitlines())
             missing = {"考核月", "开始日期", "结束日期"} - set(reader.fieldnames or [])
             if missing:
-                raise CalendarError(f"{path}: missing column(s) {', '.join(sorted(missing))}; the header must be 考核月,开始日期,结束日期")
+                raise CalendarError(
+                    f"{path}: missing column(s) {', '.join(sorted(missing))}; "
+                    "the header must be 考核月,开始日期,结束日期"
+                )
             for row_number, row in enumerate(reader, start=2):
                 where = f"{path} row {row_number}"
                 month = _parse_month(row["考核月"] or "", where)

@@ -9,10 +9,11 @@ and only when no blocking fault is found are its core tables written."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import polars as pl
 
@@ -41,10 +42,31 @@ from hotline.text import text_terms
 from hotline.warehouse import fetch, month_rules, registered, sql_text, transaction
 
 STAGED_COLUMNS = [
-    "order_id", "unit", "unit_group", "received_at", "channel", "request_type", "category_path", "address",
-    "dispatched_at", "signed_at", "completed_at", "responded_on_time", "completed_on_time", "resolution_result",
-    "satisfaction_result", "city_rework", "city_overdue", "enterprise_source", "fast_track", "arrived_at",
-    "onsite_meeting", "source_file", "source_row", "unit_as_written", "caller_phone",
+    "order_id",
+    "unit",
+    "unit_group",
+    "received_at",
+    "channel",
+    "request_type",
+    "category_path",
+    "address",
+    "dispatched_at",
+    "signed_at",
+    "completed_at",
+    "responded_on_time",
+    "completed_on_time",
+    "resolution_result",
+    "satisfaction_result",
+    "city_rework",
+    "city_overdue",
+    "enterprise_source",
+    "fast_track",
+    "arrived_at",
+    "onsite_meeting",
+    "source_file",
+    "source_row",
+    "unit_as_written",
+    "caller_phone",
 ]
 FLAGS = {
     "flag_signed_before_dispatch": "签收时间 before 派单时间",
@@ -63,8 +85,10 @@ def phone_key(key_file: Path, data_dir: Path) -> str:
     folder: whoever has a copy of the data must not also have the key."""
     key_file, data_dir = key_file.resolve(), data_dir.resolve()
     if key_file.is_relative_to(data_dir):
-        raise PhoneKeyInDataFolder(f"The phone-hash key file {key_file} is inside the data folder {data_dir}. "
-                                   "Set HOTLINE_PHONE_KEY_FILE to a path outside it.")
+        raise PhoneKeyInDataFolder(
+            f"The phone-hash key file {key_file} is inside the data folder {data_dir}. "
+            "Set HOTLINE_PHONE_KEY_FILE to a path outside it."
+        )
     if not key_file.exists():
         key_file.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -81,14 +105,20 @@ def read_month(con, month: str, exports_dir: Path, reference_dir: Path) -> Month
         # A month is read whole or not at all: a file that cannot be read stops it.
         raise discovery.fault()
     if not discovery.files:
-        raise FileFault(exports_dir, "holds no export files (.xlsx, .xls, .csv, .tsv, .txt)",
-                        f"Put the work-order exports of {month} in this folder")
+        raise FileFault(
+            exports_dir,
+            "holds no export files (.xlsx, .xls, .csv, .tsv, .txt)",
+            f"Put the work-order exports of {month} in this folder",
+        )
     rules = month_rules(con, month)
     window = fetch(con, "SELECT window_start, window_end FROM ref.months WHERE month = $month", {"month": month})
     if window.height == 0:
         raise LookupError(f"no window stored for {month}: materialize ref/months for {month} first")
-    roster = fetch(con, "SELECT unit, unit_group, aliases FROM ref.units WHERE month = $month ORDER BY roster_order",
-                   {"month": month})
+    roster = fetch(
+        con,
+        "SELECT unit, unit_group, aliases FROM ref.units WHERE month = $month ORDER BY roster_order",
+        {"month": month},
+    )
     aliases = load_column_aliases(reference_dir)
     exports = [read_export(path, discovery.name_of(path), aliases) for path in discovery.files]
     require_callback_columns(exports, month, rules, exports_dir, aliases)
@@ -119,36 +149,55 @@ def rejected_per_row(faults: pl.DataFrame) -> pl.DataFrame:
 def file_stats(month_rows: MonthRows, rejected: pl.DataFrame) -> pl.DataFrame:
     stored = month_rows.rows.group_by("source_file").len("rows_stored")
     per_kind = rejected.group_by("source_file").agg(
-        pl.col("fault").sum().alias("rows_rejected"), (~pl.col("fault")).sum().alias("rows_replaced"))
-    files = pl.DataFrame({
-        "source_file": [f.name for f in month_rows.files],
-        "encoding": [f.encoding for f in month_rows.files],
-        "sha256": [f.sha256 or file_sha256(f.path) for f in month_rows.files],
-        "rows_in": [f.rows.height for f in month_rows.files],
-        "extra_columns": [f.extra_columns for f in month_rows.files],
-    }, schema_overrides={"extra_columns": pl.List(pl.String)})
+        pl.col("fault").sum().alias("rows_rejected"), (~pl.col("fault")).sum().alias("rows_replaced")
+    )
+    files = pl.DataFrame(
+        {
+            "source_file": [f.name for f in month_rows.files],
+            "encoding": [f.encoding for f in month_rows.files],
+            "sha256": [f.sha256 or file_sha256(f.path) for f in month_rows.files],
+            "rows_in": [f.rows.height for f in month_rows.files],
+            "extra_columns": [f.extra_columns for f in month_rows.files],
+        },
+        schema_overrides={"extra_columns": pl.List(pl.String)},
+    )
     replacements = month_rows.replacements
     replacing = replacements.group_by(pl.col("kept_file").alias("source_file")).len("rows_replacing")
     conflicts = month_rows.conflicts
-    in_conflict = pl.concat([
-        conflicts.select("source_file", pl.col("row_number").alias("row")),
-        conflicts.select(pl.col("kept_file").alias("source_file"), pl.col("kept_row").alias("row")),
-    ]).unique().group_by("source_file").len("rows_in_conflict")
+    in_conflict = (
+        pl.concat(
+            [
+                conflicts.select("source_file", pl.col("row_number").alias("row")),
+                conflicts.select(pl.col("kept_file").alias("source_file"), pl.col("kept_row").alias("row")),
+            ]
+        )
+        .unique()
+        .group_by("source_file")
+        .len("rows_in_conflict")
+    )
     counts = ["rows_stored", "rows_rejected", "rows_replaced", "rows_replacing", "rows_in_conflict"]
-    return (files.join(stored, on="source_file", how="left").join(per_kind, on="source_file", how="left")
-            .join(replacing, on="source_file", how="left").join(in_conflict, on="source_file", how="left")
-            .with_columns(pl.col(counts).fill_null(0).cast(pl.Int64)))
+    return (
+        files.join(stored, on="source_file", how="left")
+        .join(per_kind, on="source_file", how="left")
+        .join(replacing, on="source_file", how="left")
+        .join(in_conflict, on="source_file", how="left")
+        .with_columns(pl.col(counts).fill_null(0).cast(pl.Int64))
+    )
 
 
 def _order_texts(rows: pl.DataFrame) -> pl.DataFrame:
     """One row per order with 诉求内容: order_id, content, caller_name (a co-handled order's rows
     carry the same text; the first is taken)."""
-    return (rows.select("order_id", "content", "caller_name").filter(pl.col("content").is_not_null())
-            .unique(subset="order_id", keep="first"))
+    return (
+        rows.select("order_id", "content", "caller_name")
+        .filter(pl.col("content").is_not_null())
+        .unique(subset="order_id", keep="first")
+    )
 
 
-def store_month(con, month: str, month_rows: MonthRows, rules: dict[str, Any], key: str,
-                keywords: Sequence[str] = (), also=None) -> dict[str, Any]:
+def store_month(
+    con, month: str, month_rows: MonthRows, rules: dict[str, Any], key: str, keywords: Sequence[str] = (), also=None
+) -> dict[str, Any]:
     """Replace the month in core.assignments, core.orders, core.rejected_rows, core.export_files
     and core.order_terms at once; ``also(con)`` writes the month's other tables inside the same
     transaction. 诉求内容 and 来电人 go no further than this function: only the terms that pass the
@@ -166,25 +215,42 @@ def store_month(con, month: str, month_rows: MonthRows, rules: dict[str, Any], k
     }
     texts = _order_texts(month_rows.rows)
     order_texts, terms = text_terms(texts, keywords)
-    frames = dict(staged_rows=staged, credit_map=_credit_map(rules), rejected_rows_new=rejected, export_files_new=files,
-                  order_texts=order_texts, text_terms=terms, order_callers=texts.select("order_id", "caller_name"))
-    term_params = {"month": month, "phone_key": key, "min_orders": rules["text"]["min_orders"],
-                   "min_callers": rules["text"]["min_callers"]}
+    frames = dict(
+        staged_rows=staged,
+        credit_map=_credit_map(rules),
+        rejected_rows_new=rejected,
+        export_files_new=files,
+        order_texts=order_texts,
+        text_terms=terms,
+        order_callers=texts.select("order_id", "caller_name"),
+    )
+    term_params = {
+        "month": month,
+        "phone_key": key,
+        "min_orders": rules["text"]["min_orders"],
+        "min_callers": rules["text"]["min_callers"],
+    }
     with registered(con, **frames), transaction(con):
-        for table in ("core.assignments", "core.orders", "core.rejected_rows", "core.export_files",
-                      "core.order_terms"):
+        for table in ("core.assignments", "core.orders", "core.rejected_rows", "core.export_files", "core.order_terms"):
             con.execute(f"DELETE FROM {table} WHERE month = $month", {"month": month})
         con.execute(f"INSERT INTO core.assignments BY NAME {sql_text('core_assignments')}", params)
         con.execute(f"INSERT INTO core.orders BY NAME {sql_text('core_orders')}", {"months": [month]})
         con.execute(f"INSERT INTO core.order_terms BY NAME {sql_text('core_order_terms')}", term_params)
-        con.execute("INSERT INTO core.rejected_rows BY NAME SELECT $month AS month, * FROM rejected_rows_new",
-                    {"month": month})
-        con.execute("INSERT INTO core.export_files BY NAME SELECT $month AS month, * FROM export_files_new",
-                    {"month": month})
+        con.execute(
+            "INSERT INTO core.rejected_rows BY NAME SELECT $month AS month, * FROM rejected_rows_new", {"month": month}
+        )
+        con.execute(
+            "INSERT INTO core.export_files BY NAME SELECT $month AS month, * FROM export_files_new", {"month": month}
+        )
         if also is not None:
             also(con)
-    flags = fetch(con, "SELECT " + ", ".join(f"count(*) FILTER ({f}) AS {f}" for f in FLAGS)
-                  + " FROM core.assignments WHERE month = $month", {"month": month}).row(0, named=True)
+    flags = fetch(
+        con,
+        "SELECT "
+        + ", ".join(f"count(*) FILTER ({f}) AS {f}" for f in FLAGS)
+        + " FROM core.assignments WHERE month = $month",
+        {"month": month},
+    ).row(0, named=True)
     return {"files": files, "flags": flags, "rejected": rejected}
 
 
@@ -193,11 +259,13 @@ def export_faults(rejected: pl.DataFrame) -> pl.DataFrame:
 
 
 def blocked_reason(month: str, rejected_rows: int, side: SideFiles, ranks: pl.DataFrame) -> str:
-    parts = [f"{rejected_rows} rejected row(s)" if rejected_rows else "",
-             f"{side.file_faults.height} fault(s) in its side files" if side.file_faults.height else "",
-             f"{side.unknown_units.height} unknown unit(s) in adjustments.csv" if side.unknown_units.height else "",
-             f"{side.invalid.height} invalid adjustment(s)" if side.invalid.height else "",
-             f"{ranks.height} ranked unit(s) without 抽测排名" if ranks.height else ""]
+    parts = [
+        f"{rejected_rows} rejected row(s)" if rejected_rows else "",
+        f"{side.file_faults.height} fault(s) in its side files" if side.file_faults.height else "",
+        f"{side.unknown_units.height} unknown unit(s) in adjustments.csv" if side.unknown_units.height else "",
+        f"{side.invalid.height} invalid adjustment(s)" if side.invalid.height else "",
+        f"{ranks.height} ranked unit(s) without 抽测排名" if ranks.height else "",
+    ]
     return f"{month} is blocked (" + ", ".join(p for p in parts if p) + ")"
 
 
@@ -234,11 +302,27 @@ def judge_month(con, month: str, month_rows: MonthRows, side: SideFiles, judge_r
     rejected = rejected_per_row(pl.concat([month_rows.faults, month_rows.superseded]))
     files = file_stats(month_rows, rejected)
     counts = {c: int(files[c].sum()) for c in COUNTED}
-    ranks = (missing_sampling_ranks(month_rows.rows, side, fetch(
-        con, "SELECT unit, roster_order FROM ref.units WHERE month = $month", {"month": month}), month,
-        int(rules["groups"]["dept_large_threshold"])) if judge_ranks else no_problems())
-    faults = pl.concat([export_faults(rejected), side.file_faults, problem_faults(side.unknown_units),
-                        problem_faults(side.invalid), problem_faults(ranks)], how="vertical_relaxed")
+    ranks = (
+        missing_sampling_ranks(
+            month_rows.rows,
+            side,
+            fetch(con, "SELECT unit, roster_order FROM ref.units WHERE month = $month", {"month": month}),
+            month,
+            int(rules["groups"]["dept_large_threshold"]),
+        )
+        if judge_ranks
+        else no_problems()
+    )
+    faults = pl.concat(
+        [
+            export_faults(rejected),
+            side.file_faults,
+            problem_faults(side.unknown_units),
+            problem_faults(side.invalid),
+            problem_faults(ranks),
+        ],
+        how="vertical_relaxed",
+    )
     return JudgedMonth(month, month_rows, side, rules, files, counts, ranks, faults)
 
 
@@ -254,9 +338,9 @@ def record_blocked(con, judged: JudgedMonth) -> str:
 def store_judged_month(con, judged: JudgedMonth, key: str, keywords: Sequence[str] = ()) -> dict[str, Any]:
     """Store a month nothing blocks: its core tables, its side files and its 'loaded' state, in one
     transaction (``store_month``)."""
+
     def also(con):
         store_side_files(con, judged.month, judged.side)
         record_attempt(con, judged.month, LOADED, judged.counts, None)
 
     return store_month(con, judged.month, judged.rows, judged.rules, key, keywords, also=also)
-

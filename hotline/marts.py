@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 import polars as pl
 
@@ -77,8 +78,9 @@ def month_params(con, month: str) -> dict[str, Any]:
 MonthWriter = Callable[..., dict[str, Any]]
 
 
-def replace_months(con, table: str, sql_name: str, months: list[str],
-                   write: MonthWriter | None = None) -> dict[str, int]:
+def replace_months(
+    con, table: str, sql_name: str, months: list[str], write: MonthWriter | None = None
+) -> dict[str, int]:
     """Replace each of ``months`` in ``table`` with ``sql/<sql_name>.sql``, oldest month first
     (a backfill's later months compare with its earlier ones); the rows written per month."""
     query = sql_text(sql_name)
@@ -158,9 +160,12 @@ def per_day_change_pct(count: int | None, base: int | None, days: int | None, ba
 
 def flag_surges(candidates: pl.DataFrame, significance: float, min_rise_pct: float, bases: str = "any") -> pl.DataFrame:
     """Add the p-values, the per-day changes and the verdicts to the SQL candidates."""
+
     def per_row(fn, base: str, base_days: str) -> pl.Series:
-        return pl.Series([fn(r["count"], r[base], r["days"], r[base_days]) for r in candidates.iter_rows(named=True)],
-                         dtype=pl.Float64)
+        return pl.Series(
+            [fn(r["count"], r[base], r["days"], r[base_days]) for r in candidates.iter_rows(named=True)],
+            dtype=pl.Float64,
+        )
 
     frame = candidates.with_columns(
         p_value_mom=per_row(poisson_rise_p, "count_last_month", "days_last_month"),
@@ -173,12 +178,20 @@ def flag_surges(candidates: pl.DataFrame, significance: float, min_rise_pct: flo
         # NULL when the base is absent (month not loaded, or a count of 0). Risen: significant,
         # and at least min_rise_pct up both as printed and per day of the window, so that neither
         # a large-but-flat series nor a longer window alone can raise an alarm.
-        return pl.when(pl.col(p).is_null()).then(None).otherwise(
-            (pl.col(p) < significance) & (pl.col(pct).cast(pl.Float64) >= min_rise_pct)
-            & (pl.col(per_day) >= min_rise_pct))
+        return (
+            pl.when(pl.col(p).is_null())
+            .then(None)
+            .otherwise(
+                (pl.col(p) < significance)
+                & (pl.col(pct).cast(pl.Float64) >= min_rise_pct)
+                & (pl.col(per_day) >= min_rise_pct)
+            )
+        )
 
-    frame = frame.with_columns(rise_mom=verdict("mom_pct", "mom_per_day_pct", "p_value_mom"),
-                               rise_yoy=verdict("yoy_pct", "yoy_per_day_pct", "p_value_yoy"))
+    frame = frame.with_columns(
+        rise_mom=verdict("mom_pct", "mom_per_day_pct", "p_value_mom"),
+        rise_yoy=verdict("yoy_pct", "yoy_per_day_pct", "p_value_yoy"),
+    )
     # a surge: at least one base present, and a significant rise against any (rules: or every)
     # present base
     present = pl.col("rise_mom").is_not_null().cast(pl.Int32) + pl.col("rise_yoy").is_not_null().cast(pl.Int32)
@@ -198,8 +211,13 @@ def write_anomalies(con, query: str, params: dict[str, Any], ensure: bool) -> di
     candidates = fetch(con, query, bind(query, params))
     flagged = flag_surges(candidates, float(rules["significance"]), float(rules["min_rise_pct"]), rules["bases"])
     with registered(con, anomaly_rows=flagged):
-        return replace_month(con, "mart.anomalies", "SELECT * FROM anomaly_rows WHERE month = $month",
-                             {"month": params["month"]}, ensure=ensure)
+        return replace_month(
+            con,
+            "mart.anomalies",
+            "SELECT * FROM anomaly_rows WHERE month = $month",
+            {"month": params["month"]},
+            ensure=ensure,
+        )
 
 
 # --------------------------------------------------------------------------- assessment (tables 1–5)
@@ -257,8 +275,9 @@ def highlights_params(rules: dict[str, Any], month: str) -> dict[str, Any]:
 ParamsOf = Callable[[dict[str, Any], str], dict[str, Any]]  # (month's rules, month) -> SQL parameters
 
 
-def replace_assessment_months(con, table: str, sql_name: str, params_of: ParamsOf, months: list[str],
-                              summary: str | None = None) -> tuple[dict[str, int], dict[str, Any], str]:
+def replace_assessment_months(
+    con, table: str, sql_name: str, params_of: ParamsOf, months: list[str], summary: str | None = None
+) -> tuple[dict[str, int], dict[str, Any], str]:
     """Run ``sql/<sql_name>.sql`` for each of ``months`` into ``table``: the rows per month, the
     ``summary`` query's pairs per month, and the last month's table as Markdown."""
     rows: dict[str, int] = {}
@@ -271,8 +290,9 @@ def replace_assessment_months(con, table: str, sql_name: str, params_of: ParamsO
         if summary:
             summaries[month] = dict(fetch(con, summary, {"month": month}).rows())
     # the full table of the run's last month (the generic preview stops at 10 rows)
-    preview = markdown_table(fetch(con, f"SELECT * FROM {table} WHERE month = $month", {"month": months[-1]}),
-                             PREVIEW_ROWS)
+    preview = markdown_table(
+        fetch(con, f"SELECT * FROM {table} WHERE month = $month", {"month": months[-1]}), PREVIEW_ROWS
+    )
     return rows, summaries, preview
 
 
@@ -303,31 +323,45 @@ def month_order_aspects(con, params: dict[str, Any]) -> None:
     (sql/month_order_aspects.sql), computed once per transaction, month and rule labels: the text marts
     of one step share it. Rows of another transaction are recomputed, so a table written since
     (core.orders, core.order_terms, ref.aspects) is never read stale."""
-    key = {"transaction": scalar(con, "SELECT txid_current()"), "month": params["month"],
-           "other_aspect": params["other_aspect"], "unmatched_label": params["unmatched_label"]}
+    key = {
+        "transaction": scalar(con, "SELECT txid_current()"),
+        "month": params["month"],
+        "other_aspect": params["other_aspect"],
+        "unmatched_label": params["unmatched_label"],
+    }
     query = sql_text(MONTH_ORDER_ASPECTS)
-    if not scalar(con, "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = $name",
-                  {"name": MONTH_ORDER_ASPECTS}):
-        con.execute(f"CREATE TEMP TABLE {_MONTH_ORDER_ASPECTS_KEYS} (transaction UBIGINT, month VARCHAR, "
-                    "other_aspect VARCHAR, unmatched_label VARCHAR)")
+    if not scalar(
+        con,
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = $name",
+        {"name": MONTH_ORDER_ASPECTS},
+    ):
+        con.execute(
+            f"CREATE TEMP TABLE {_MONTH_ORDER_ASPECTS_KEYS} (transaction UBIGINT, month VARCHAR, "
+            "other_aspect VARCHAR, unmatched_label VARCHAR)"
+        )
         con.execute(f"CREATE TEMP TABLE {MONTH_ORDER_ASPECTS} AS {query} WITH NO DATA", bind(query, params))
-    where = ("transaction = $transaction AND month = $month AND other_aspect = $other_aspect "
-             "AND unmatched_label = $unmatched_label")
+    where = (
+        "transaction = $transaction AND month = $month AND other_aspect = $other_aspect "
+        "AND unmatched_label = $unmatched_label"
+    )
     if scalar(con, f"SELECT count(*) FROM {_MONTH_ORDER_ASPECTS_KEYS} WHERE {where}", key):
         return
-    outdated = (f"month = $month OR month IN (SELECT month FROM {_MONTH_ORDER_ASPECTS_KEYS} "
-                "WHERE transaction <> $transaction)")
+    outdated = (
+        f"month = $month OR month IN (SELECT month FROM {_MONTH_ORDER_ASPECTS_KEYS} WHERE transaction <> $transaction)"
+    )
     scope = {"month": key["month"], "transaction": key["transaction"]}
     con.execute(f"DELETE FROM {MONTH_ORDER_ASPECTS} WHERE {outdated}", scope)
     con.execute(f"DELETE FROM {_MONTH_ORDER_ASPECTS_KEYS} WHERE month = $month OR transaction <> $transaction", scope)
     con.execute(f"INSERT INTO {MONTH_ORDER_ASPECTS} {query}", bind(query, params))
-    con.execute(f"INSERT INTO {_MONTH_ORDER_ASPECTS_KEYS} VALUES ($transaction, $month, $other_aspect, "
-                "$unmatched_label)", key)
+    con.execute(
+        f"INSERT INTO {_MONTH_ORDER_ASPECTS_KEYS} VALUES ($transaction, $month, $other_aspect, $unmatched_label)", key
+    )
 
 
 def text_writer(table: str) -> MonthWriter:
     """How a month of a text mart is written: the marts' parameters and the text rules bound, the
     month's order aspects computed once for the step's text marts (``month_order_aspects``)."""
+
     def write(con, query: str, params: dict[str, Any], ensure: bool) -> dict[str, Any]:
         params = {**params, **text_params(month_rules(con, params["month"]))}
         month_order_aspects(con, params)

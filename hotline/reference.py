@@ -27,10 +27,23 @@ from schemas.reference import (
 )
 
 ASPECTS_FILE = "aspects.csv"
-_ASPECT_COLUMNS = {"hotspot": pl.String, "aspect": pl.String, "prefix": pl.String, "keywords": pl.List(pl.String),
-                   "aspect_order": pl.Int32}
-ROSTER_COLUMNS = ["roster_order", "unit", "short_name", "roster_group", "unit_group", "primary_leader",
-                  "deputy_leader", "aliases"]
+_ASPECT_COLUMNS = {
+    "hotspot": pl.String,
+    "aspect": pl.String,
+    "prefix": pl.String,
+    "keywords": pl.List(pl.String),
+    "aspect_order": pl.Int32,
+}
+ROSTER_COLUMNS = [
+    "roster_order",
+    "unit",
+    "short_name",
+    "roster_group",
+    "unit_group",
+    "primary_leader",
+    "deputy_leader",
+    "aliases",
+]
 
 
 def load_roster(reference_dir: Path, rules: dict[str, Any]) -> pl.DataFrame:
@@ -44,20 +57,32 @@ def load_roster(reference_dir: Path, rules: dict[str, Any]) -> pl.DataFrame:
     frame = frame.with_columns(
         pl.col("short_name").fill_null(pl.col("unit")),
         pl.col("roster_group").replace_strict(roster_groups, return_dtype=pl.String).alias("unit_group"),
-        pl.col("aliases").fill_null("").str.replace_all("；", ";").str.split(";")
-        .list.eval(pl.element().str.strip_chars(" \u3000")).list.eval(pl.element().filter(pl.element() != "")),
+        pl.col("aliases")
+        .fill_null("")
+        .str.replace_all("；", ";")
+        .str.split(";")
+        .list.eval(pl.element().str.strip_chars(" \u3000"))
+        .list.eval(pl.element().filter(pl.element() != "")),
         (pl.col("source_row") - 1).cast(pl.Int32).alias("roster_order"),
     )
     # A name (or alias) must lead to one unit only.
-    names = pl.concat([
-        frame.select("source_row", pl.col("unit").alias("name"), "unit"),
-        frame.select("source_row", pl.col("aliases").alias("name"), "unit").explode("name").drop_nulls("name"),
-    ])
+    names = pl.concat(
+        [
+            frame.select("source_row", pl.col("unit").alias("name"), "unit"),
+            frame.select("source_row", pl.col("aliases").alias("name"), "unit").explode("name").drop_nulls("name"),
+        ]
+    )
     clashes = names.filter(pl.col("name").is_duplicated() & pl.struct("name", "unit").is_unique())
     if clashes.height:
-        faults = [(r["source_row"], "别名", r["name"],
-                   "this name also leads to another unit; a name or alias may belong to one unit only")
-                  for r in clashes.iter_rows(named=True)]
+        faults = [
+            (
+                r["source_row"],
+                "别名",
+                r["name"],
+                "this name also leads to another unit; a name or alias may belong to one unit only",
+            )
+            for r in clashes.iter_rows(named=True)
+        ]
         raise RowFaults(path, sorted(faults))
     return frame
 
@@ -71,10 +96,14 @@ def roster_of_month(roster: pl.DataFrame, month: str) -> pl.DataFrame:
 
 def unit_names(roster_month: pl.DataFrame) -> pl.DataFrame:
     """Every name that resolves to a unit this month: the unit's own name and its aliases."""
-    return pl.concat([
-        roster_month.select(pl.col("unit").alias("name"), "unit", "unit_group"),
-        roster_month.select(pl.col("aliases").alias("name"), "unit", "unit_group").explode("name").drop_nulls("name"),
-    ]).unique(subset="name", keep="first")
+    return pl.concat(
+        [
+            roster_month.select(pl.col("unit").alias("name"), "unit", "unit_group"),
+            roster_month.select(pl.col("aliases").alias("name"), "unit", "unit_group")
+            .explode("name")
+            .drop_nulls("name"),
+        ]
+    ).unique(subset="name", keep="first")
 
 
 def load_hotspots(reference_dir: Path) -> pl.DataFrame:
@@ -89,8 +118,12 @@ def load_hotspots(reference_dir: Path) -> pl.DataFrame:
 
 def load_adjustments(path: Path) -> pl.DataFrame:
     frame = read_csv_with_headers(path, ADJUSTMENTS_HEADERS, ADJUSTMENTS_REQUIRED)
-    return cast_numbers(frame, {"deduction": pl.Float64, "quality_bonus": pl.Float64, "sampling_rank": pl.Int64},
-                        path, ADJUSTMENTS_HEADERS)
+    return cast_numbers(
+        frame,
+        {"deduction": pl.Float64, "quality_bonus": pl.Float64, "sampling_rank": pl.Int64},
+        path,
+        ADJUSTMENTS_HEADERS,
+    )
 
 
 def load_aspects(reference_dir: Path) -> pl.DataFrame:
@@ -102,9 +135,15 @@ def load_aspects(reference_dir: Path) -> pl.DataFrame:
     frame = read_csv_with_headers(path, ASPECTS_HEADERS, ASPECTS_REQUIRED)
     frame = validate_reference(frame, ASPECTS_SCHEMA, path, ASPECTS_HEADERS)
     return frame.select(
-        "hotspot", "aspect", pl.col("prefix").str.strip_chars("/"),
-        pl.col("keywords").fill_null("").str.replace_all("｜", "|").str.split("|")
-        .list.eval(pl.element().str.strip_chars(" \u3000")).list.eval(pl.element().filter(pl.element() != "")),
+        "hotspot",
+        "aspect",
+        pl.col("prefix").str.strip_chars("/"),
+        pl.col("keywords")
+        .fill_null("")
+        .str.replace_all("｜", "|")
+        .str.split("|")
+        .list.eval(pl.element().str.strip_chars(" \u3000"))
+        .list.eval(pl.element().filter(pl.element() != "")),
         (pl.col("source_row") - 1).cast(pl.Int32).alias("aspect_order"),
     )
 
@@ -125,8 +164,10 @@ def store_rules(con, months: list[str], effective: dict[str, Any], source: str) 
     with transaction(con):
         for month in months:
             con.execute("DELETE FROM ref.rules WHERE month = $month", {"month": month})
-            con.execute("INSERT INTO ref.rules VALUES ($month, $rules, $source)",
-                        {"month": month, "rules": rules_json(effective), "source": source})
+            con.execute(
+                "INSERT INTO ref.rules VALUES ($month, $rules, $source)",
+                {"month": month, "rules": rules_json(effective), "source": source},
+            )
 
 
 def store_windows(con, windows: list[Window]) -> None:
@@ -134,8 +175,10 @@ def store_windows(con, windows: list[Window]) -> None:
     with transaction(con):
         for w in windows:
             con.execute("DELETE FROM ref.months WHERE month = $month", {"month": w.month})
-            con.execute("INSERT INTO ref.months VALUES ($month, $start, $end, $days, $source)",
-                        {"month": w.month, "start": w.start, "end": w.end, "days": w.days, "source": w.source})
+            con.execute(
+                "INSERT INTO ref.months VALUES ($month, $start, $end, $days, $source)",
+                {"month": w.month, "start": w.start, "end": w.end, "days": w.days, "source": w.source},
+            )
 
 
 def store_units(con, roster: pl.DataFrame, months: list[str]) -> dict[str, list[tuple[str, int]]]:
@@ -144,8 +187,13 @@ def store_units(con, roster: pl.DataFrame, months: list[str]) -> dict[str, list[
     for month in months:
         month_roster = roster_of_month(roster, month).select(ROSTER_COLUMNS)
         with registered(con, month_roster=month_roster):
-            replace_month(con, "ref.units", "SELECT $month AS month, * FROM month_roster", {"month": month},
-                          ensure=month == months[0])
+            replace_month(
+                con,
+                "ref.units",
+                "SELECT $month AS month, * FROM month_roster",
+                {"month": month},
+                ensure=month == months[0],
+            )
         counts[month] = month_roster.group_by("unit_group").len().sort("unit_group").rows()
     return counts
 
@@ -154,13 +202,23 @@ def store_hotspots(con, taxonomy: pl.DataFrame, months: list[str]) -> None:
     """ref.hotspots: the taxonomy in force for each month."""
     with registered(con, taxonomy=taxonomy.select("hotspot", "sub_hotspot", "prefix", "hotspot_order")):
         for month in months:
-            replace_month(con, "ref.hotspots", "SELECT $month AS month, * FROM taxonomy", {"month": month},
-                          ensure=month == months[0])
+            replace_month(
+                con,
+                "ref.hotspots",
+                "SELECT $month AS month, * FROM taxonomy",
+                {"month": month},
+                ensure=month == months[0],
+            )
 
 
 def store_aspects(con, aspects: pl.DataFrame, months: list[str]) -> None:
     """ref.aspects: reference/aspects.csv for each month."""
     with registered(con, aspect_rows=aspects):
         for month in months:
-            replace_month(con, "ref.aspects", "SELECT $month AS month, * FROM aspect_rows", {"month": month},
-                          ensure=month == months[0])
+            replace_month(
+                con,
+                "ref.aspects",
+                "SELECT $month AS month, * FROM aspect_rows",
+                {"month": month},
+                ensure=month == months[0],
+            )

@@ -61,11 +61,14 @@ def load_rules(reference_dir: Path) -> dict[str, Any]:
         try:
             override = yaml.safe_load(_rules_text(override_file)) or {}
         except yaml.YAMLError as exc:
-            raise RulesError(f"{override_file}: not valid YAML ({exc}). "
-                             "Fix the file or remove it to use the defaults.") from None
+            raise RulesError(
+                f"{override_file}: not valid YAML ({exc}). Fix the file or remove it to use the defaults."
+            ) from None
         except ValueError as exc:  # YAML read an impossible date such as 2024-13-01 unquoted
-            raise RulesError(f"{override_file}: a value is not what it looks like ({exc}); quote dates as "
-                             "'2024-02-26' and check the numbers") from None
+            raise RulesError(
+                f"{override_file}: a value is not what it looks like ({exc}); quote dates as "
+                "'2024-02-26' and check the numbers"
+            ) from None
         if not isinstance(override, dict):
             raise RulesError(f"{override_file}: must be a mapping of rule settings")
         rules = _merge(rules, override, "", override_file)
@@ -85,11 +88,13 @@ def _rules_text(path: Path) -> str:
     except UnicodeDecodeError as exc:
         try:
             raw.decode("gb18030")
-            looks = "it looks saved as GBK/GB18030 (\"ANSI\" on a Chinese Windows)"
+            looks = 'it looks saved as GBK/GB18030 ("ANSI" on a Chinese Windows)'
         except UnicodeDecodeError:
             looks = f"the byte at offset {exc.start} is not UTF-8"
-        raise RulesError(f"{path}: not UTF-8 text ({looks}). Save it again with the encoding UTF-8 "
-                         "(Notepad: 另存为 → 编码 UTF-8) and run again.") from None
+        raise RulesError(
+            f"{path}: not UTF-8 text ({looks}). Save it again with the encoding UTF-8 "
+            "(Notepad: 另存为 → 编码 UTF-8) and run again."
+        ) from None
 
 
 def _check(rules: dict[str, Any], source: Path) -> None:
@@ -98,8 +103,10 @@ def _check(rules: dict[str, Any], source: Path) -> None:
 
     problems = rule_problems(rules)
     if problems:
-        raise RulesError(f"{source}: {len(problems)} problem(s) with the rule settings\n"
-                         + "\n".join(f"  rules.yaml: {p}" for p in problems))
+        raise RulesError(
+            f"{source}: {len(problems)} problem(s) with the rule settings\n"
+            + "\n".join(f"  rules.yaml: {p}" for p in problems)
+        )
 
 
 def rules_json(rules: dict[str, Any]) -> str:

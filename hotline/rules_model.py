@@ -27,25 +27,34 @@ Label = Annotated[str, Field(min_length=1, description="a non-empty text")]
 
 class Window(BaseModel):
     model_config = STRICT
-    default_start_day: Annotated[int, Field(ge=1, le=28, description=(
-        "a day of the month from 1 to 28 (every month has it), the day after default_end_day"))]
+    default_start_day: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=28,
+            description=("a day of the month from 1 to 28 (every month has it), the day after default_end_day"),
+        ),
+    ]
     default_end_day: Annotated[int, Field(ge=1, le=28, description="a day of the month from 1 to 28")]
 
     @model_validator(mode="after")
-    def windows_follow_each_other(self) -> "Window":
+    def windows_follow_each_other(self) -> Window:
         # The default window runs from the start day of the previous month to the end day of the
         # month: unless it starts the day after the previous month's window ends, days are lost
         # between months, or counted twice.
         if self.default_start_day != self.default_end_day + 1:
-            raise ValueError(f"default_start_day ({self.default_start_day}) must be the day after default_end_day "
-                             f"({self.default_end_day}), so that every day belongs to exactly one month")
+            raise ValueError(
+                f"default_start_day ({self.default_start_day}) must be the day after default_end_day "
+                f"({self.default_end_day}), so that every day belongs to exactly one month"
+            )
         return self
 
 
 class Groups(BaseModel):
     model_config = STRICT
     roster_groups: dict[Label, Literal["town", "dept"]] = Field(
-        description="units.csv 分组 → town or dept", min_length=1)
+        description="units.csv 分组 → town or dept", min_length=1
+    )
     dept_large_threshold: Annotated[int, Field(ge=1, description="a whole number of assignments, 1 or more")]
     labels: dict[Literal["town", "dept_large", "dept_small"], Label]
 
@@ -64,7 +73,7 @@ class RankWeights(BaseModel):
     sampling_rank: Annotated[float, Field(ge=0, description="a weight, 0 or more")]
 
     @model_validator(mode="after")
-    def not_both_zero(self) -> "RankWeights":
+    def not_both_zero(self) -> RankWeights:
         if self.handling_rank + self.sampling_rank <= 0:
             raise ValueError("handling_rank and sampling_rank cannot both be 0")
         return self
@@ -154,7 +163,7 @@ class Report(BaseModel):
     copies: str
 
     @model_validator(mode="after")
-    def date_is_a_date(self) -> "Report":
+    def date_is_a_date(self) -> Report:
         if isinstance(self.date, str) and self.date:
             try:
                 date.fromisoformat(self.date)
@@ -206,9 +215,14 @@ class Rules(BaseModel):
 
 # What a value of each kind must be, as the messages say it (pydantic's own words are for programmers).
 _EXPECTED = {
-    "int_type": "a whole number", "int_from_float": "a whole number", "float_type": "a number",
-    "string_type": "a text", "dict_type": "a mapping of keys to values", "bool_type": "true or false",
-    "missing": "a value (the key is missing)", "extra_forbidden": "no such key here",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "string_type": "a text",
+    "dict_type": "a mapping of keys to values",
+    "bool_type": "true or false",
+    "missing": "a value (the key is missing)",
+    "extra_forbidden": "no such key here",
 }
 
 
@@ -221,8 +235,9 @@ def _field_description(model: type[BaseModel], loc: tuple) -> str | None:
     for part in loc:
         if typing.get_origin(current) is dict:  # a map's value: its Annotated Field says what it is
             value_type = typing.get_args(current)[1]
-            described = [m.description for m in getattr(value_type, "__metadata__", ())
-                         if getattr(m, "description", None)]
+            described = [
+                m.description for m in getattr(value_type, "__metadata__", ()) if getattr(m, "description", None)
+            ]
             description, current = (described[0] if described else None), value_type
             continue
         if not (isinstance(current, type) and issubclass(current, BaseModel)) or part not in current.model_fields:

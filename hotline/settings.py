@@ -24,7 +24,9 @@ def report_workers() -> int:
     try:
         workers = int(value)
     except ValueError:
-        raise ValueError(f"{REPORT_WORKERS_ENV}={value!r}: expected a whole number of worker processes (0 = none)") from None
+        raise ValueError(
+            f"{REPORT_WORKERS_ENV}={value!r}: expected a whole number of worker processes (0 = none)"
+        ) from None
     if workers < 0:
         raise ValueError(f"{REPORT_WORKERS_ENV}={value!r}: expected 0 or more worker processes")
     return workers
@@ -40,7 +42,7 @@ class Settings:
     report_workers: int
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         data_dir = Path(os.environ.get("HOTLINE_DATA_DIR", "data")).resolve()
         warehouse = Path(os.environ.get("HOTLINE_WAREHOUSE", data_dir / "warehouse.duckdb")).resolve()
         reports_dir = Path(os.environ.get("HOTLINE_REPORTS_DIR", "reports")).resolve()

@@ -3,8 +3,9 @@ reading SQL files from ``sql/``, and writing one month of a table atomically."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -29,8 +30,12 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
 def _fill_orders_of_older_months(con: duckdb.DuckDBPyConnection) -> None:
     """core.orders for the months a warehouse stored before the table existed: the marts read
     their base months from it, and a base month missing there would count as 0 orders."""
-    missing = [r[0] for r in con.execute(
-        "SELECT DISTINCT month FROM core.assignments EXCEPT SELECT DISTINCT month FROM core.orders").fetchall()]
+    missing = [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT month FROM core.assignments EXCEPT SELECT DISTINCT month FROM core.orders"
+        ).fetchall()
+    ]
     if missing:
         with transaction(con):
             con.execute(f"INSERT INTO core.orders BY NAME {sql_text('core_orders')}", {"months": sorted(missing)})
@@ -91,22 +96,30 @@ def _ensure_table(con: duckdb.DuckDBPyConnection, table: str, query: str, params
     gained since, so that the SQL file stays the one place that says what a mart holds."""
     shape = f"SELECT * FROM ({query}) AS q LIMIT 0"
     schema, name = table.split(".")
-    exists = scalar(con, "SELECT count(*) FROM information_schema.tables WHERE table_schema = $s AND table_name = $t",
-                    {"s": schema, "t": name})
+    exists = scalar(
+        con,
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = $s AND table_name = $t",
+        {"s": schema, "t": name},
+    )
     if not exists:
         con.execute(f"CREATE TABLE {table} AS {shape}", params)
         return
-    have = {r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = $s AND table_name = $t",
-        {"s": schema, "t": name}).fetchall()}
+    have = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = $s AND table_name = $t",
+            {"s": schema, "t": name},
+        ).fetchall()
+    }
     described = con.execute(f"DESCRIBE {shape}", params).fetchall()
     for column, column_type, *_ in described:
         if column not in have:
             con.execute(f'ALTER TABLE {table} ADD COLUMN "{column}" {column_type}')
 
 
-def replace_month(con: duckdb.DuckDBPyConnection, table: str, query: str, params: dict[str, Any], *,
-                  ensure: bool = True) -> dict[str, Any]:
+def replace_month(
+    con: duckdb.DuckDBPyConnection, table: str, query: str, params: dict[str, Any], *, ensure: bool = True
+) -> dict[str, Any]:
     """Replace the rows of ``params['month']`` in ``table`` with the result of ``query``, in one
     transaction. Returns metadata: the table and the rows written. ``ensure=False`` skips the
     check of the table's columns against the query's (done once per step, not once per month of
@@ -178,12 +191,16 @@ def _held_by(database: str, exc: Exception) -> tuple[str, str]:
     is_run, who = lock_holder(exc)
     if is_run:
         return "held by another run", "is still held by another run"
-    return (f"it is open in another program (a DuckDB session? {who}); close it there (.exit in the duckdb shell, "
-            "con.close() in Python)", f"is still open in another program (a DuckDB session? {who})")
+    return (
+        f"it is open in another program (a DuckDB session? {who}); close it there (.exit in the duckdb shell, "
+        "con.close() in Python)",
+        f"is still open in another program (a DuckDB session? {who})",
+    )
 
 
-def connect_waiting(database: str, config: dict[str, Any], *, wait_seconds: float | None = None,
-                    echo=None) -> duckdb.DuckDBPyConnection:
+def connect_waiting(
+    database: str, config: dict[str, Any], *, wait_seconds: float | None = None, echo=None
+) -> duckdb.DuckDBPyConnection:
     """``duckdb.connect`` for writing, waiting (with backoff) while another process holds the file."""
     import os
     import sys
@@ -203,8 +220,11 @@ def connect_waiting(database: str, config: dict[str, Any], *, wait_seconds: floa
             remaining = deadline - time.monotonic()
             waiting, still = _held_by(database, exc)
             if remaining <= 0:
-                what = ("Wait for that run to finish (or stop it)" if still.endswith("another run")
-                        else "Close that session (a read-only session blocks writing too)")
+                what = (
+                    "Wait for that run to finish (or stop it)"
+                    if still.endswith("another run")
+                    else "Close that session (a read-only session blocks writing too)"
+                )
                 raise WarehouseBusy(
                     f"the warehouse {database} {still} after {wait_seconds:g} s ({exc}). "
                     f"{what}, then run again; {WAIT_SECONDS_ENV} sets how long to wait."

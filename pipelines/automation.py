@@ -58,7 +58,8 @@ def loaded_months(months: list[str]) -> set[str]:
                 "SELECT m.month, l.state, o.month IS NOT NULL FROM (SELECT unnest($months::VARCHAR[]) AS month) AS m "
                 "LEFT JOIN core.month_loads AS l USING (month) "
                 "LEFT JOIN (SELECT DISTINCT month FROM core.orders) AS o USING (month)",
-                {"months": months}).fetchall()
+                {"months": months},
+            ).fetchall()
     except WarehouseUnavailable as exc:
         log.info("months not judged now: %s", exc)
         return set()
@@ -107,6 +108,6 @@ month_refresh_sensor = AutomationConditionSensorDefinition(
     minimum_interval_seconds=int(os.environ.get(INTERVAL_ENV, DEFAULT_INTERVAL)),
     emit_backfills=False,
     description="Refreshes the marts and report of loaded months whose inputs changed: the month after a "
-                "reloaded month (环比) and the month a year after it (同比), whoever started the reload. A "
-                "blocked or failed month is left as it is.",
+    "reloaded month (环比) and the month a year after it (同比), whoever started the reload. A "
+    "blocked or failed month is left as it is.",
 )

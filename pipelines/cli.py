@@ -13,7 +13,11 @@ PLAIN_WIDTH_TRACE = 160  # off a terminal, wide enough for a trace row with its 
 def _apply_paths(args: argparse.Namespace) -> None:
     """--data / --warehouse / --reports win over the environment, for this process and the
     Dagster code it loads."""
-    for flag, env in (("data", "HOTLINE_DATA_DIR"), ("warehouse", "HOTLINE_WAREHOUSE"), ("reports", "HOTLINE_REPORTS_DIR")):
+    for flag, env in (
+        ("data", "HOTLINE_DATA_DIR"),
+        ("warehouse", "HOTLINE_WAREHOUSE"),
+        ("reports", "HOTLINE_REPORTS_DIR"),
+    ):
         value = getattr(args, flag, None)
         if value:
             os.environ[env] = str(Path(value).resolve())
@@ -73,8 +77,8 @@ def _with_console(args, work) -> int:
 
 
 def _statuses(months: list[str] | None):
-    from pipelines.readonly import read_warehouse
     from hotline.settings import Settings
+    from pipelines.readonly import read_warehouse
     from pipelines.status import month_statuses
 
     settings = Settings.from_env()
@@ -115,8 +119,9 @@ def cmd_status(args) -> int:
         print("hotline status: no month loaded yet")
         return 0
     terminal = sys.stdout.isatty()
-    print_status_table(Console() if terminal else Console(width=PLAIN_WIDTH, no_color=True), statuses,
-                       plain=not terminal)
+    print_status_table(
+        Console() if terminal else Console(width=PLAIN_WIDTH, no_color=True), statuses, plain=not terminal
+    )
     for status in statuses:
         if status.reason:
             print(f"{status.month} {status.state}: {status.reason}")
@@ -126,8 +131,8 @@ def cmd_status(args) -> int:
 def cmd_trace(args) -> int:
     from rich.console import Console
 
-    from pipelines.readonly import WarehouseUnavailable, read_warehouse
     from hotline.settings import Settings
+    from pipelines.readonly import WarehouseUnavailable, read_warehouse
     from pipelines.trace import UnknownUnit, render_table, to_csv, trace_unit
 
     month = _check_month(args.month)
@@ -140,8 +145,9 @@ def cmd_trace(args) -> int:
     if args.csv:
         sys.stdout.write(to_csv(frame))
     else:
-        render_table(frame, Console() if sys.stdout.isatty() else Console(width=PLAIN_WIDTH_TRACE, no_color=True),
-                     args.orders)
+        render_table(
+            frame, Console() if sys.stdout.isatty() else Console(width=PLAIN_WIDTH_TRACE, no_color=True), args.orders
+        )
     return 0
 
 
@@ -156,8 +162,15 @@ def cmd_generate(args) -> int:
     from hotline.generator.synth import generate
 
     out = Path(args.out).resolve()
-    generate(out, args.first, args.last, assignments_per_month=args.assignments, districts=args.districts,
-             seed=args.seed, formats=tuple(args.format))
+    generate(
+        out,
+        args.first,
+        args.last,
+        assignments_per_month=args.assignments,
+        districts=args.districts,
+        seed=args.seed,
+        formats=tuple(args.format),
+    )
     print(f"wrote synthetic data to {out}")
     return 0
 
@@ -179,14 +192,26 @@ def _demo_refuses(args) -> bool:
 
 
 def cmd_ui(args) -> int:
-    from pipelines.instance import ensure_dagster_home
     from hotline.settings import PROJECT_ROOT
+    from pipelines.instance import ensure_dagster_home
 
     env = dict(os.environ, DAGSTER_HOME=str(ensure_dagster_home()))
-    command = [sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
-               "-h", args.host, "-p", str(args.port)]
-    print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={env['DAGSTER_HOME']}); Ctrl-C stops it",
-          flush=True)
+    command = [
+        sys.executable,
+        "-m",
+        "dagster",
+        "dev",
+        "-w",
+        str(PROJECT_ROOT / "workspace.yaml"),
+        "-h",
+        args.host,
+        "-p",
+        str(args.port),
+    ]
+    print(
+        f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={env['DAGSTER_HOME']}); Ctrl-C stops it",
+        flush=True,
+    )
     from pipelines.processes import run_until_signalled
 
     return run_until_signalled(command, env=env, cwd=PROJECT_ROOT)
@@ -203,8 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     output = argparse.ArgumentParser(add_help=False)
     output.add_argument("--json", action="store_true", help="print one JSON document at the end, nothing while it runs")
     output.add_argument("--verbose", action="store_true", help="show Dagster's log lines and every warning in full")
-    p = sub.add_parser("demo", parents=[common, output],
-                       help="write the bundled sample, materialize it and render the 2024-02 report")
+    p = sub.add_parser(
+        "demo", parents=[common, output], help="write the bundled sample, materialize it and render the 2024-02 report"
+    )
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("run", parents=[common, output], help="materialize one month end to end, report included")
     p.add_argument("month", help=MONTH_HELP)
@@ -213,13 +239,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("first", help=MONTH_HELP)
     p.add_argument("last", help=MONTH_HELP)
     p.set_defaults(func=cmd_backfill)
-    p = sub.add_parser("status", parents=[common],
-                       help="what each month holds (rows, checks, report, stale); runs nothing")
+    p = sub.add_parser(
+        "status", parents=[common], help="what each month holds (rows, checks, report, stale); runs nothing"
+    )
     p.add_argument("months", nargs="*", help="months to show (default: every loaded month)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_status)
-    p = sub.add_parser("trace", parents=[common],
-                       help="why a unit scored what it did: counts and the orders that lost points")
+    p = sub.add_parser(
+        "trace", parents=[common], help="why a unit scored what it did: counts and the orders that lost points"
+    )
     p.add_argument("month", help=MONTH_HELP)
     p.add_argument("unit", help="the unit: its name, 简称 or an alias")
     p.add_argument("--csv", action="store_true", help="print CSV with every order number")
@@ -236,8 +264,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--assignments", type=int, default=11000, help="assignments per month (default 11000)")
     p.add_argument("--districts", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--format", action="append", choices=["csv", "gbk", "xlsx"], default=None,
-                   help="export file format(s) (repeatable; default csv)")
+    p.add_argument(
+        "--format",
+        action="append",
+        choices=["csv", "gbk", "xlsx"],
+        default=None,
+        help="export file format(s) (repeatable; default csv)",
+    )
     p.set_defaults(func=cmd_generate)
     p = sub.add_parser("ui", parents=[common], help="start the Dagster UI on this project")
     p.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1: this machine only)")

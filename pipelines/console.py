@@ -21,13 +21,13 @@ import sys
 import time
 import warnings
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 # The run's steps as an operator names them; check steps (``asset__check``) are "checks".
-STAGE_LABELS = {"reference_data": "reference", "ingest_exports": "ingest", "marts": "marts",
-                "monthly_report": "report"}
+STAGE_LABELS = {"reference_data": "reference", "ingest_exports": "ingest", "marts": "marts", "monthly_report": "report"}
 CHECK_STAGE = "checks"
 STAGE_ORDER = ("reference", "ingest", "marts", "report", CHECK_STAGE)
 PLAIN_WIDTH = 200  # wide enough for a status row on one line (rich wraps at 80 off a terminal)
@@ -62,13 +62,16 @@ class RunConsole:
             raise ValueError(f"console mode {mode!r}")
         self.mode, self.verbose = mode, verbose
         self.out = out or sys.stdout
-        self.rich = (Console(file=self.out) if mode == "live"
-                     else Console(file=self.out, width=PLAIN_WIDTH, no_color=True, highlight=False, soft_wrap=True))
+        self.rich = (
+            Console(file=self.out)
+            if mode == "live"
+            else Console(file=self.out, width=PLAIN_WIDTH, no_color=True, highlight=False, soft_wrap=True)
+        )
         self.runs: list[RunRecord] = []
         self.messages: list[str] = []
         self.warning_kinds: Counter[str] = Counter()
         self.warning_details: dict[str, list[str]] = defaultdict(list)
-        self._done: dict[tuple[str, str], str] = {}   # (month, stage) -> ✓ / ✗
+        self._done: dict[tuple[str, str], str] = {}  # (month, stage) -> ✓ / ✗
         self._running: set[str] = set()
         self._stages: list[str] = []
         self._started = 0.0
@@ -168,16 +171,23 @@ class RunConsole:
                     self._done.setdefault((month, stage), "✗")
             if self.mode == "plain" and (stage != CHECK_STAGE or not ok):
                 done = f"done: {months} month(s)" if months else "done"
-                self.echo(f"  {stage:<10} {done if ok else 'FAILED'}"
-                          + (f" ({event.step_key})" if stage == CHECK_STAGE else ""))
+                self.echo(
+                    f"  {stage:<10} {done if ok else 'FAILED'}"
+                    + (f" ({event.step_key})" if stage == CHECK_STAGE else "")
+                )
         if self._live is not None:
             self._live.update(self._progress(self.runs[-1]))
 
     def _progress(self, record: RunRecord):
         from rich.table import Table
 
-        table = Table(title=f"hotline: {record.first}" + ("" if record.first == record.last else f" .. {record.last}")
-                      + f"  {time.monotonic() - self._started:.0f} s", title_justify="left", box=None)
+        table = Table(
+            title=f"hotline: {record.first}"
+            + ("" if record.first == record.last else f" .. {record.last}")
+            + f"  {time.monotonic() - self._started:.0f} s",
+            title_justify="left",
+            box=None,
+        )
         stages = [s for s in STAGE_ORDER if s in self._stages or s != CHECK_STAGE]
         table.add_column("month")
         for stage in stages:
@@ -196,9 +206,13 @@ class RunConsole:
         for event in result.all_events:
             if event.event_type == DagsterEventType.STEP_FAILURE:
                 data = event.step_failure_data
-                message = (data.user_failure_data.description if data.user_failure_data
-                           and data.user_failure_data.description
-                           else root_cause(data.error) if data.error else "failed")
+                message = (
+                    data.user_failure_data.description
+                    if data.user_failure_data and data.user_failure_data.description
+                    else root_cause(data.error)
+                    if data.error
+                    else "failed"
+                )
                 record.failures.append(f"FAILED {event.step_key}: {message}")
             elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
                 evaluation = event.event_specific_data
@@ -211,15 +225,21 @@ class RunConsole:
                         lines = (evaluation.description or "").splitlines()
                         for month, count in per_month.value.items():
                             if count:  # the month's count, then the description's lines about that month
-                                self.warn(f"check {evaluation.check_name}", "\n".join(
-                                    [f"{month}: {count} — {lines[0] if lines else ''}"]
-                                    + [line for line in lines[1:] if line.startswith(f"- {month}: ")]))
+                                self.warn(
+                                    f"check {evaluation.check_name}",
+                                    "\n".join(
+                                        [f"{month}: {count} — {lines[0] if lines else ''}"]
+                                        + [line for line in lines[1:] if line.startswith(f"- {month}: ")]
+                                    ),
+                                )
                     else:
                         self.warn(f"check {evaluation.check_name}", evaluation.description or "")
                 else:
                     faults = evaluation.metadata.get("faults")
-                    record.failures.append(f"CHECK FAILED {name}: {evaluation.description or ''}"
-                                           + (f"\n{faults.value}" if faults is not None else ""))
+                    record.failures.append(
+                        f"CHECK FAILED {name}: {evaluation.description or ''}"
+                        + (f"\n{faults.value}" if faults is not None else "")
+                    )
         for failure in record.failures:
             self.echo(failure)
         if self.mode != "json":
@@ -240,10 +260,16 @@ class RunConsole:
     def summary(self, statuses, ok: bool, note: str | None = None) -> None:
         """The last thing printed: the status table of the run's months (or the JSON document)."""
         if self.mode == "json":
-            document = {"ok": ok, "runs": [r.__dict__ for r in self.runs],
-                        "warnings": [{"kind": k, "count": c, "details": self.warning_details[k]}
-                                     for k, c in sorted(self.warning_kinds.items())],
-                        "months": [s.as_json() for s in statuses or []], "messages": self.messages}
+            document = {
+                "ok": ok,
+                "runs": [r.__dict__ for r in self.runs],
+                "warnings": [
+                    {"kind": k, "count": c, "details": self.warning_details[k]}
+                    for k, c in sorted(self.warning_kinds.items())
+                ],
+                "months": [s.as_json() for s in statuses or []],
+                "messages": self.messages,
+            }
             if note:
                 document["note"] = note
             print(json.dumps(document, ensure_ascii=False, default=str, indent=1), file=self.out)
@@ -273,8 +299,12 @@ def print_status_table(console, statuses, plain: bool) -> None:
     table = Table(box=None if plain else box.SIMPLE_HEAD, pad_edge=False, show_edge=not plain)
     for column in COLUMNS:
         # off a terminal one line per month; on a narrow terminal the cells wrap rather than be cut
-        table.add_column(column, justify="right" if column in ("stored", "rejected", "replaced") else "left",
-                         no_wrap=plain or column == "month", min_width=7 if column == "month" else None)
+        table.add_column(
+            column,
+            justify="right" if column in ("stored", "rejected", "replaced") else "left",
+            no_wrap=plain or column == "month",
+            min_width=7 if column == "month" else None,
+        )
     for row in table_rows(statuses):
         table.add_row(*row)
     console.print(table)

@@ -42,8 +42,9 @@ def _with_automation(spec):
     return spec.replace_attributes(automation_condition=refresh_condition())
 
 
-all_assets = map_asset_specs(lambda spec: _with_automation(spec.replace_attributes(owners=OWNERS)),
-                             load_assets_from_modules(ASSET_MODULES))
+all_assets = map_asset_specs(
+    lambda spec: _with_automation(spec.replace_attributes(owners=OWNERS)), load_assets_from_modules(ASSET_MODULES)
+)
 all_checks = load_asset_checks_from_modules(ASSET_MODULES)
 
 

@@ -14,8 +14,10 @@ def refuse_reason() -> str | None:
     if (data / SAMPLE_MARKER).exists():
         return None
     if data.exists() and any(p for p in data.iterdir() if p.name not in (".dagster",)):
-        return (f"hotline demo: {data} already holds data and is not the demo's; the sample is never written over an "
-                "analyst's data. Point --data (or HOTLINE_DATA_DIR) at an empty folder.")
+        return (
+            f"hotline demo: {data} already holds data and is not the demo's; the sample is never written over an "
+            "analyst's data. Point --data (or HOTLINE_DATA_DIR) at an empty folder."
+        )
     return None
 
 
@@ -34,8 +36,10 @@ def run_demo(get_instance, echo=None) -> int:
         echo(reason)
         return 2
     if marker.exists():
-        echo(f"hotline demo: the sample is already in {data}; materializing it again "
-             "(months are replaced, not duplicated)")
+        echo(
+            f"hotline demo: the sample is already in {data}; materializing it again "
+            "(months are replaced, not duplicated)"
+        )
     else:
         echo(f"hotline demo: writing the bundled sample to {data}")
         write_sample(data)
@@ -49,6 +53,8 @@ def run_demo(get_instance, echo=None) -> int:
     documents = [name for name in files if not name.endswith(".png")]
     charts = len(files) - len(documents)
     # one line: the summary table is what the demo ends with
-    echo(f"hotline demo: report     {report_dir}/ {', '.join(documents)}"
-         + (f" and {charts} charts (PNG)" if charts else ""))
+    echo(
+        f"hotline demo: report     {report_dir}/ {', '.join(documents)}"
+        + (f" and {charts} charts (PNG)" if charts else "")
+    )
     return 0

@@ -26,8 +26,9 @@ import inspect
 import textwrap
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
@@ -82,9 +83,14 @@ class KeptEngineSqliteEventLogStorage(SqliteEventLogStorage):
         with self._engines_lock:
             engine = self._engines.pop(shard, None)
             if engine is None:
-                engine = create_engine(self.conn_string_for_shard(shard), poolclass=QueuePool, pool_size=1,
-                                       max_overflow=POOL_OVERFLOW, pool_pre_ping=False,
-                                       connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False})
+                engine = create_engine(
+                    self.conn_string_for_shard(shard),
+                    poolclass=QueuePool,
+                    pool_size=1,
+                    max_overflow=POOL_OVERFLOW,
+                    pool_pre_ping=False,
+                    connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+                )
                 event.listen(engine, "connect", _wal_commits_without_fsync)
             self._engines[shard] = engine  # most recently used last
             while len(self._engines) > MAX_ENGINES:

@@ -17,8 +17,15 @@ def _tags(first: str, last: str) -> dict[str, str]:
     return {RANGE_START: first, RANGE_END: last}
 
 
-def execute_months(instance: DagsterInstance, first: str, last: str, *, refresh_dependents: bool = True,
-                   selection: AssetSelection | None = None, echo=print) -> bool:
+def execute_months(
+    instance: DagsterInstance,
+    first: str,
+    last: str,
+    *,
+    refresh_dependents: bool = True,
+    selection: AssetSelection | None = None,
+    echo=print,
+) -> bool:
     from pipelines.console import active_console
     from pipelines.definitions import build_definitions
 
@@ -31,7 +38,10 @@ def execute_months(instance: DagsterInstance, first: str, last: str, *, refresh_
     keys = assessment_months.get_partition_keys()
     for month in (first, last):
         if month not in keys:
-            echo(f"hotline: {month} is not an offered month ({keys[0]} .. {keys[-1]}); set HOTLINE_FIRST_MONTH for older months")
+            echo(
+                f"hotline: {month} is not an offered month ({keys[0]} .. {keys[-1]}); set HOTLINE_FIRST_MONTH for "
+                "older months"
+            )
             return False
     # The automation's state before the run: after it, the conditions see what the run changed.
     before = refresh_cursor(defs, instance) if refresh_dependents else None
@@ -40,8 +50,9 @@ def execute_months(instance: DagsterInstance, first: str, last: str, *, refresh_
         job = job.get_subset(asset_selection=set(selection.resolve(defs.resolve_asset_graph())))
     echo(f"hotline: materializing {first}" + ("" if first == last else f" .. {last} in one run"))
     if console is None:
-        result = job.execute_in_process(instance=instance, tags=_tags(first, last), run_config=RUN_CONFIG,
-                                        raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance, tags=_tags(first, last), run_config=RUN_CONFIG, raise_on_error=False
+        )
         _summarise(result, echo)
     else:
         import uuid
@@ -49,8 +60,13 @@ def execute_months(instance: DagsterInstance, first: str, last: str, *, refresh_
         run_id = str(uuid.uuid4())  # known before the run starts, so the console can listen to it
         months = [m for m in keys if first <= m <= last]
         with console.run(instance, run_id, first, last, months):
-            result = job.execute_in_process(instance=instance, tags=_tags(first, last), run_id=run_id,
-                                            run_config=console.run_config(RUN_CONFIG), raise_on_error=False)
+            result = job.execute_in_process(
+                instance=instance,
+                tags=_tags(first, last),
+                run_id=run_id,
+                run_config=console.run_config(RUN_CONFIG),
+                raise_on_error=False,
+            )
         console.run_finished(result)
     ok = result.success
     if ok and refresh_dependents:
@@ -58,8 +74,12 @@ def execute_months(instance: DagsterInstance, first: str, last: str, *, refresh_
         left_as_they_are(first, last, set(refreshes), echo)
         for month, keys in refreshes.items():
             echo(f"hotline: {month} compares against the months just loaded; refreshing its marts and report")
-            ok = execute_months(instance, month, month, refresh_dependents=False,
-                                selection=AssetSelection.assets(*keys), echo=echo) and ok
+            ok = (
+                execute_months(
+                    instance, month, month, refresh_dependents=False, selection=AssetSelection.assets(*keys), echo=echo
+                )
+                and ok
+            )
     return ok
 
 
@@ -91,8 +111,8 @@ def left_as_they_are(first: str, last: str, refreshed: set[str], echo) -> None:
     """Say which months comparing with first..last the refresh leaves alone because their own last
     load was blocked or failed (core.month_loads): they keep their previous marts and report."""
     from hotline.calendar import shift_month
-    from hotline.month_load import LOADED, month_states
     from hotline.marts import dependent_months
+    from hotline.month_load import LOADED, month_states
     from pipelines.readonly import WarehouseUnavailable, read_warehouse
     from pipelines.resources import build_resources
 
@@ -120,15 +140,23 @@ def _summarise(result, echo) -> None:
     for event in result.all_events:
         if event.event_type == DagsterEventType.STEP_FAILURE:
             data = event.step_failure_data
-            message = (data.user_failure_data.description if data.user_failure_data and data.user_failure_data.description
-                       else data.error.message.strip() if data.error else "failed")
+            message = (
+                data.user_failure_data.description
+                if data.user_failure_data and data.user_failure_data.description
+                else data.error.message.strip()
+                if data.error
+                else "failed"
+            )
             echo(f"FAILED {event.step_key}: {message}")
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
             if not evaluation.passed:
                 # a WARN check informs (e.g. placeholders left in the draft); an ERROR one blocks
                 verdict = "CHECK WARNING" if evaluation.severity == AssetCheckSeverity.WARN else "CHECK FAILED"
-                echo(f"{verdict} {evaluation.asset_key.to_user_string()} {evaluation.check_name}: {evaluation.description or ''}")
+                echo(
+                    f"{verdict} {evaluation.asset_key.to_user_string()} {evaluation.check_name}: "
+                    f"{evaluation.description or ''}"
+                )
                 faults = evaluation.metadata.get("faults")
                 if faults is not None and verdict == "CHECK FAILED":  # a warning's details stay in the UI
                     echo(str(faults.value))

@@ -25,9 +25,7 @@ FIRST_MONTH = os.environ.get("HOTLINE_FIRST_MONTH", "2022-01")
 
 # end_offset=1 offers the current calendar month too: its window closes on the 22nd, before the
 # calendar month ends.
-assessment_months = MonthlyPartitionsDefinition(
-    start_date=FIRST_MONTH, fmt="%Y-%m", end_offset=1
-)
+assessment_months = MonthlyPartitionsDefinition(start_date=FIRST_MONTH, fmt="%Y-%m", end_offset=1)
 
 # Every month-partitioned asset: a range of months runs as one run, each asset looping over the
 # months in order (later months compare with earlier ones). Writers of the warehouse take turns
@@ -40,6 +38,7 @@ MONTHLY = dict(partitions_def=assessment_months, backfill_policy=BackfillPolicy.
 # on two keys the ingest writes in one transaction (core/orders for M-1..M, core/export_files for
 # M-12), which keeps staleness precise: a change of M makes M+1 and M+12 stale, not M+2..M+11.
 # The first months have no base partition: allowed (their bases are NULL, as in the SQL).
-MONTH_AND_PREVIOUS = TimeWindowPartitionMapping(start_offset=-1, end_offset=0,
-                                                allow_nonexistent_upstream_partitions=True)
+MONTH_AND_PREVIOUS = TimeWindowPartitionMapping(
+    start_offset=-1, end_offset=0, allow_nonexistent_upstream_partitions=True
+)
 YEAR_BEFORE = TimeWindowPartitionMapping(start_offset=-12, end_offset=-12, allow_nonexistent_upstream_partitions=True)

@@ -5,9 +5,9 @@ run writes the warehouse these commands say so instead of waiting or failing wit
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 
@@ -27,8 +27,9 @@ def read_warehouse(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         con = duckdb.connect(str(path), read_only=True, config={"python_enable_replacements": False})
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
-            raise WarehouseUnavailable(f"the warehouse {path} is being written by a run right now; "
-                                       "try again when it has finished") from None
+            raise WarehouseUnavailable(
+                f"the warehouse {path} is being written by a run right now; try again when it has finished"
+            ) from None
         raise
     try:
         con.execute(sql_text("macros"))
@@ -39,5 +40,9 @@ def read_warehouse(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     schema, name = table.split(".")
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables "
-                            "WHERE table_schema = $s AND table_name = $t", {"s": schema, "t": name}).fetchall()[0][0])
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = $s AND table_name = $t",
+            {"s": schema, "t": name},
+        ).fetchall()[0][0]
+    )

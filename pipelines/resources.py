@@ -4,10 +4,11 @@ all from settings."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from dagster import ConfigurableResource, InitResourceContext
 from dagster_duckdb import DuckDBResource
@@ -56,7 +57,7 @@ class _PooledTask:
     """A task sent to the renderer's pool; if the pool breaks (a worker killed, or the parent's
     ``__main__`` unable to start one), the task runs again in this process instead."""
 
-    def __init__(self, executor: "RendererExecutor", fn: Callable[..., Any], args: tuple):
+    def __init__(self, executor: RendererExecutor, fn: Callable[..., Any], args: tuple):
         self._executor, self._fn, self._args = executor, fn, args
         self._future = executor.pool_submit(fn, args)
 

@@ -40,7 +40,7 @@ class ScheduleSettings:
     timezone: str = "Asia/Shanghai"
 
     @classmethod
-    def from_env(cls) -> "ScheduleSettings":
+    def from_env(cls) -> ScheduleSettings:
         days_after = int(os.environ.get(DAYS_AFTER_ENV, cls.days_after))
         hour = int(os.environ.get(HOUR_ENV, cls.hour))
         if days_after < 0:
@@ -78,9 +78,11 @@ def month_to_run(calendar, tick_day: date, days_after: int) -> tuple[str | None,
     if month is None:
         current = calendar.month_of(closing_day)
         window = calendar.window(current)
-        return None, (f"{closing_day} ({days_after} day(s) before {tick_day}) is not the last day of an assessment "
-                      f"window: it lies in {current} ({window.start}..{window.end}, {window.source}), which closes on "
-                      f"{window.end}; its run is due on {window.end + timedelta(days=days_after)}")
+        return None, (
+            f"{closing_day} ({days_after} day(s) before {tick_day}) is not the last day of an assessment "
+            f"window: it lies in {current} ({window.start}..{window.end}, {window.source}), which closes on "
+            f"{window.end}; its run is due on {window.end + timedelta(days=days_after)}"
+        )
     window = calendar.window(month)
     return month, f"the window of {month} ({window.start}..{window.end}, {window.source}) closed on {closing_day}"
 
@@ -93,10 +95,12 @@ SETTINGS = ScheduleSettings.from_env()
     cron_schedule=SETTINGS.cron,
     execution_timezone=SETTINGS.timezone,
     default_status=DefaultScheduleStatus.RUNNING,
-    description=(f"Every day at {SETTINGS.hour:02d}:00 ({SETTINGS.timezone}): if the assessment window of a month "
-                 f"closed {SETTINGS.days_after} day(s) before, materialize that month end to end (once per month: "
-                 f"run_key = month). The calendar decides the windows. Settings: {DAYS_AFTER_ENV}, {HOUR_ENV}, "
-                 f"{TIMEZONE_ENV}."),
+    description=(
+        f"Every day at {SETTINGS.hour:02d}:00 ({SETTINGS.timezone}): if the assessment window of a month "
+        f"closed {SETTINGS.days_after} day(s) before, materialize that month end to end (once per month: "
+        f"run_key = month). The calendar decides the windows. Settings: {DAYS_AFTER_ENV}, {HOUR_ENV}, "
+        f"{TIMEZONE_ENV}."
+    ),
 )
 def monthly_report_schedule(context: ScheduleEvaluationContext):
     settings = ScheduleSettings.from_env()
@@ -109,8 +113,7 @@ def monthly_report_schedule(context: ScheduleEvaluationContext):
     if month is None:
         return SkipReason(why)
     context.log.info(f"requesting {month}: {why}")
-    return RunRequest(run_key=month, partition_key=month,
-                      tags={"hotline/trigger": "schedule", "hotline/reason": why})
+    return RunRequest(run_key=month, partition_key=month, tags={"hotline/trigger": "schedule", "hotline/reason": why})
 
 
 all_schedules = [monthly_report_schedule]

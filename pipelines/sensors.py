@@ -9,7 +9,6 @@ or copying the same bytes again, starts nothing; a changed byte or a new file st
 (run_key = month + content hash, so the same content never runs twice).
 """
 
-
 import hashlib
 import json
 import os
@@ -32,11 +31,11 @@ from dagster import (
 )
 
 from assets.keys import ASSIGNMENTS
+from hotline.contract.discovery import discover_exports
+from hotline.lookups import file_sha256, is_month
 from pipelines.jobs import month_job
 from pipelines.partitions import assessment_months
 from pipelines.resources import HotlinePaths
-from hotline.contract.discovery import discover_exports
-from hotline.lookups import file_sha256, is_month
 
 SIDE_FILES = ("adjustments.csv", "city_assessment.csv", "notes.md")
 SENSOR_INTERVAL_ENV = "HOTLINE_SENSOR_INTERVAL_SECONDS"
@@ -64,12 +63,15 @@ def month_content_hash(month_dir: Path) -> str | None:
     files = month_input_files(month_dir)
     if not files:
         return None
-    listing = [[p.relative_to(month_dir).as_posix(), file_sha256(p) if p.is_file() else "(not a readable file)"]
-               for p in files]
+    listing = [
+        [p.relative_to(month_dir).as_posix(), file_sha256(p) if p.is_file() else "(not a readable file)"] for p in files
+    ]
     return hashlib.sha256(json.dumps(listing, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def scan_months(data_dir: Path, settle_seconds: float = 0.0, now: float | None = None) -> tuple[dict[str, str], list[str]]:
+def scan_months(
+    data_dir: Path, settle_seconds: float = 0.0, now: float | None = None
+) -> tuple[dict[str, str], list[str]]:
     """({month: content hash}, months still being written). A month with a file modified within the
     last ``settle_seconds`` is left for a later tick (a copy in progress is not a new content)."""
     now = time.time() if now is None else now
@@ -97,8 +99,10 @@ def ignored_month_folders(data_dir: Path) -> str:
     names = [p.name for p in impossible_month_folders(data_dir)]
     if not names:
         return ""
-    return (f"ignored month folder(s) {', '.join(names)}: not a month like 2024-02 (YYYY-MM, month 01-12); "
-            "rename the folder to start its month's run")
+    return (
+        f"ignored month folder(s) {', '.join(names)}: not a month like 2024-02 (YYYY-MM, month 01-12); "
+        "rename the folder to start its month's run"
+    )
 
 
 def run_key(month: str, content: str) -> str:
@@ -110,8 +114,8 @@ def run_key(month: str, content: str) -> str:
     minimum_interval_seconds=int(os.environ.get(SENSOR_INTERVAL_ENV, DEFAULT_INTERVAL)),
     default_status=DefaultSensorStatus.RUNNING,
     description="Starts a month's run when the files under data/months/YYYY-MM/ (exports, adjustments.csv, "
-                "city_assessment.csv, notes.md) change content: once per content (run_key = month + sha256 of the "
-                "sorted (name, file sha256) list). Its first tick records what is there without starting runs.",
+    "city_assessment.csv, notes.md) change content: once per content (run_key = month + sha256 of the "
+    "sorted (name, file sha256) list). Its first tick records what is there without starting runs.",
 )
 def month_files_sensor(context: SensorEvaluationContext):
     from hotline.settings import Settings
@@ -127,9 +131,13 @@ def month_files_sensor(context: SensorEvaluationContext):
     # Keep the cursor's entry of a month still being written: it is judged once it settles.
     cursor = {**{m: seen[m] for m in settling if m in seen}, **current}
     if context.cursor is None:
-        return SensorResult(skip_reason=SkipReason(
-            f"first tick: recorded the content of {len(current)} month folder(s); a later change starts that month's run"),
-            cursor=json.dumps(cursor, sort_keys=True))
+        return SensorResult(
+            skip_reason=SkipReason(
+                f"first tick: recorded the content of {len(current)} month folder(s); a later change starts that "
+                "month's run"
+            ),
+            cursor=json.dumps(cursor, sort_keys=True),
+        )
     requests, notes = [], [ignored] if ignored else []
     for month, content in sorted(current.items()):
         if seen.get(month) == content:
@@ -138,9 +146,13 @@ def month_files_sensor(context: SensorEvaluationContext):
             notes.append(f"{month} changed but is not an offered partition")
             continue
         what = "new month folder" if month not in seen else "files changed"
-        requests.append(RunRequest(run_key=run_key(month, content), partition_key=month,
-                                   tags={"hotline/trigger": "sensor", "hotline/content_sha256": content,
-                                         "hotline/reason": what}))
+        requests.append(
+            RunRequest(
+                run_key=run_key(month, content),
+                partition_key=month,
+                tags={"hotline/trigger": "sensor", "hotline/content_sha256": content, "hotline/reason": what},
+            )
+        )
         context.log.info(f"{month}: {what} (content {content[:16]}); requesting a run")
     if requests:
         return SensorResult(run_requests=requests, cursor=json.dumps(cursor, sort_keys=True))
@@ -151,6 +163,7 @@ def month_files_sensor(context: SensorEvaluationContext):
 
 
 # --------------------------------------------------------------------------- freshness check
+
 
 def freshness_problems(data_dir: Path, month: str) -> list[str]:
     """Why the month's inputs may be incomplete: exports written before the window closed (so they
@@ -170,17 +183,23 @@ def freshness_problems(data_dir: Path, month: str) -> list[str]:
         newest = max(exports, key=lambda p: p.stat().st_mtime)
         written = datetime.fromtimestamp(newest.stat().st_mtime)
         if written < closed:
-            problems.append(f"{month}: the newest export ({newest.name}, written {written:%Y-%m-%d %H:%M}) predates the "
-                            f"end of the window ({window.end}); export the month again after the window closed")
+            problems.append(
+                f"{month}: the newest export ({newest.name}, written {written:%Y-%m-%d %H:%M}) predates the "
+                f"end of the window ({window.end}); export the month again after the window closed"
+            )
     if not (month_dir / "adjustments.csv").exists():
         problems.append(f"{month}: adjustments.csv is missing (减分项, 质效, 抽测排名)")
     return problems
 
 
-@asset_check(asset=ASSIGNMENTS, partitions_def=assessment_months, blocking=False,
-             description="The month's inputs look complete: an export written after the window closed (an earlier "
-                         "one cannot hold the window's last days) and an adjustments.csv. WARN only: the month is "
-                         "still computed; re-export and run the month again when the late files arrive.")
+@asset_check(
+    asset=ASSIGNMENTS,
+    partitions_def=assessment_months,
+    blocking=False,
+    description="The month's inputs look complete: an export written after the window closed (an earlier "
+    "one cannot hold the window's last days) and an adjustments.csv. WARN only: the month is "
+    "still computed; re-export and run the month again when the late files arrive.",
+)
 def month_inputs_fresh(context: AssetCheckExecutionContext, paths: HotlinePaths) -> AssetCheckResult:
     from hotline.warehouse import months_of
 
@@ -190,8 +209,10 @@ def month_inputs_fresh(context: AssetCheckExecutionContext, paths: HotlinePaths)
         passed=not problems,
         severity=AssetCheckSeverity.WARN,
         description="inputs complete and exported after the window closed" if not problems else "\n".join(problems),
-        metadata={"problems": MetadataValue.int(len(problems)),
-                  "details": MetadataValue.md("\n".join(f"- {p}" for p in problems) or "none")},
+        metadata={
+            "problems": MetadataValue.int(len(problems)),
+            "details": MetadataValue.md("\n".join(f"- {p}" for p in problems) or "none"),
+        },
     )
 
 

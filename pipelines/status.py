@@ -17,7 +17,7 @@ MONTH`` (or a backfill over the base) refreshes it."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,17 +37,17 @@ RUNS_LOOKED_AT = 200
 @dataclass
 class MonthStatus:
     month: str
-    state: str                       # loaded | blocked | failed
+    state: str  # loaded | blocked | failed
     rows_stored: int | None = None
     rows_rejected: int | None = None
     rows_replaced: int | None = None
     checks_passed: int = 0
-    checks_failed: list[str] = field(default_factory=list)   # ERROR checks that did not pass
-    checks_warned: list[str] = field(default_factory=list)   # WARN checks that did not pass
-    report: str = "none"             # final | draft | none
+    checks_failed: list[str] = field(default_factory=list)  # ERROR checks that did not pass
+    checks_warned: list[str] = field(default_factory=list)  # WARN checks that did not pass
+    report: str = "none"  # final | draft | none
     placeholders: int | None = None  # 【待补充】 spots left in the DOCX
-    stale_bases: list[str] = field(default_factory=list)     # e.g. ["2024-01 环比"]
-    reason: str | None = None        # why a month is blocked or failed (core.month_loads)
+    stale_bases: list[str] = field(default_factory=list)  # e.g. ["2024-01 环比"]
+    reason: str | None = None  # why a month is blocked or failed (core.month_loads)
 
     @property
     def checks(self) -> str:
@@ -81,20 +81,45 @@ def _loads(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
     if table_exists(con, "core.month_loads"):
         rows = con.execute(
             "SELECT month, state, rows_stored, rows_rejected, rows_replaced, loaded_at, reason FROM core.month_loads "
-            "QUALIFY row_number() OVER (PARTITION BY month ORDER BY attempted_at DESC) = 1").fetchall()
-        return {r[0]: {"state": r[1], "rows_stored": r[2], "rows_rejected": r[3], "rows_replaced": r[4],
-                       "loaded_at": r[5], "reason": r[6]} for r in rows}
+            "QUALIFY row_number() OVER (PARTITION BY month ORDER BY attempted_at DESC) = 1"
+        ).fetchall()
+        return {
+            r[0]: {
+                "state": r[1],
+                "rows_stored": r[2],
+                "rows_rejected": r[3],
+                "rows_replaced": r[4],
+                "loaded_at": r[5],
+                "reason": r[6],
+            }
+            for r in rows
+        }
     loads: dict[str, dict[str, Any]] = {}
     if not table_exists(con, "core.export_files"):
         return loads  # a warehouse no run has written yet
     for month, stored, rejected, replaced in con.execute(
-            "SELECT month, sum(rows_stored), sum(rows_rejected), sum(rows_replaced) FROM core.export_files "
-            "GROUP BY month").fetchall():
-        loads[month] = {"state": "loaded", "rows_stored": int(stored), "rows_rejected": int(rejected),
-                        "rows_replaced": int(replaced), "loaded_at": None, "reason": None}
+        "SELECT month, sum(rows_stored), sum(rows_rejected), sum(rows_replaced) FROM core.export_files GROUP BY month"
+    ).fetchall():
+        loads[month] = {
+            "state": "loaded",
+            "rows_stored": int(stored),
+            "rows_rejected": int(rejected),
+            "rows_replaced": int(replaced),
+            "loaded_at": None,
+            "reason": None,
+        }
     for (month,) in con.execute("SELECT DISTINCT month FROM core.assignments").fetchall():
-        loads.setdefault(month, {"state": "loaded", "rows_stored": None, "rows_rejected": None,
-                                 "rows_replaced": None, "loaded_at": None, "reason": None})
+        loads.setdefault(
+            month,
+            {
+                "state": "loaded",
+                "rows_stored": None,
+                "rows_rejected": None,
+                "rows_replaced": None,
+                "loaded_at": None,
+                "reason": None,
+            },
+        )
     return loads
 
 
@@ -157,8 +182,10 @@ def _last_run_checks(instance, months: list[str]) -> dict[str, list]:
         covered = {m for m in wanted - set(found) if span[0] <= m <= span[1]}
         if not covered:
             continue
-        evaluations = [e.dagster_event.event_specific_data for e in
-                       instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)]
+        evaluations = [
+            e.dagster_event.event_specific_data
+            for e in instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
+        ]
         if not evaluations:
             continue  # a refresh of the marts only, or a run that stopped before its checks
         for month in covered:
@@ -172,7 +199,7 @@ def _timestamp(value) -> float | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).timestamp()
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
     return float(value)
 
 
@@ -191,8 +218,9 @@ def stale_bases(month: str, marts_at: float | None, loaded_at: dict[str, float])
 
 
 # ------------------------------------------------------------------------------------ the table
-def month_statuses(con: duckdb.DuckDBPyConnection, instance, reports_dir: Path,
-                   months: list[str] | None = None) -> list[MonthStatus]:
+def month_statuses(
+    con: duckdb.DuckDBPyConnection, instance, reports_dir: Path, months: list[str] | None = None
+) -> list[MonthStatus]:
     """The status of ``months`` (default: every month the warehouse knows), oldest first."""
     from hotline.report.render import DOCX_NAME, docx_placeholders
 
@@ -212,7 +240,10 @@ def month_statuses(con: duckdb.DuckDBPyConnection, instance, reports_dir: Path,
         status = MonthStatus(month=month, state=load["state"] if load else "not loaded")
         if load:
             status.rows_stored, status.rows_rejected, status.rows_replaced = (
-                load["rows_stored"], load["rows_rejected"], load["rows_replaced"])
+                load["rows_stored"],
+                load["rows_rejected"],
+                load["rows_replaced"],
+            )
             status.reason = load["reason"]
         if month in checks:
             status.checks_passed, status.checks_failed, status.checks_warned = check_outcomes(checks[month], month)
@@ -234,5 +265,16 @@ def table_rows(statuses: list[MonthStatus]) -> list[tuple[str, ...]]:
     def number(value):
         return "-" if value is None else f"{value:,}"
 
-    return [(s.month, s.state, number(s.rows_stored), number(s.rows_rejected), number(s.rows_replaced), s.checks,
-             s.report_label, s.stale) for s in statuses]
+    return [
+        (
+            s.month,
+            s.state,
+            number(s.rows_stored),
+            number(s.rows_rejected),
+            number(s.rows_replaced),
+            s.checks,
+            s.report_label,
+            s.stale,
+        )
+        for s in statuses
+    ]

@@ -16,8 +16,20 @@ import duckdb
 import polars as pl
 
 SCOPE_LABELS = {"unit": "表1–3", "enterprise": "表4 企业"}
-CSV_COLUMNS = ("month", "unit", "scope", "indicator", "numerator", "denominator", "no_callback", "rate", "max_points",
-               "points", "lost_count", "lost_orders")
+CSV_COLUMNS = (
+    "month",
+    "unit",
+    "scope",
+    "indicator",
+    "numerator",
+    "denominator",
+    "no_callback",
+    "rate",
+    "max_points",
+    "points",
+    "lost_count",
+    "lost_orders",
+)
 
 
 class UnknownUnit(LookupError):
@@ -26,9 +38,11 @@ class UnknownUnit(LookupError):
 
 def resolve_unit(con: duckdb.DuckDBPyConnection, month: str, name: str) -> str:
     """The roster name of ``name`` (the name itself, its 简称 or one of its 别名) in ``month``."""
-    rows = con.execute("SELECT DISTINCT unit FROM ref.units WHERE month = $month "
-                       "AND (unit = $name OR short_name = $name OR list_contains(aliases, $name)) ORDER BY unit",
-                       {"month": month, "name": name}).fetchall()
+    rows = con.execute(
+        "SELECT DISTINCT unit FROM ref.units WHERE month = $month "
+        "AND (unit = $name OR short_name = $name OR list_contains(aliases, $name)) ORDER BY unit",
+        {"month": month, "name": name},
+    ).fetchall()
     if len(rows) == 1:
         return rows[0][0]
     if not rows:
@@ -47,10 +61,20 @@ def trace_params(con: duckdb.DuckDBPyConnection, month: str, unit: str) -> dict[
     rules = month_rules(con, month)
     params = unit_scores_params(rules, month)
     enterprise = enterprise_params(rules, month)
-    params = {k: params[k] for k in ("month", "points_response", "points_ontime", "points_resolution",
-                                     "points_satisfaction", "no_callback_rate")}
-    params.update({f"enterprise_{k}": enterprise[k] for k in ("points_ontime", "points_resolution",
-                                                              "points_satisfaction")})
+    params = {
+        k: params[k]
+        for k in (
+            "month",
+            "points_response",
+            "points_ontime",
+            "points_resolution",
+            "points_satisfaction",
+            "no_callback_rate",
+        )
+    }
+    params.update(
+        {f"enterprise_{k}": enterprise[k] for k in ("points_ontime", "points_resolution", "points_satisfaction")}
+    )
     params["unit"] = unit
     return params
 
@@ -81,17 +105,33 @@ def render_table(frame: pl.DataFrame, console, shown_orders: int) -> None:
         return
     first = frame.row(0, named=True)
     table = Table(title=f"{first['month']} {first['unit']}: why it scored what it did", title_justify="left")
-    for column, justify in (("表", "left"), ("指标", "left"), ("分子", "right"), ("分母", "right"),
-                            ("率", "right"), ("得分", "right"), ("失分工单", "right"), ("工单编号", "left")):
+    for column, justify in (
+        ("表", "left"),
+        ("指标", "left"),
+        ("分子", "right"),
+        ("分母", "right"),
+        ("率", "right"),
+        ("得分", "right"),
+        ("失分工单", "right"),
+        ("工单编号", "left"),
+    ):
         table.add_column(column, justify=justify, overflow="fold")
     for row in frame.iter_rows(named=True):
         orders = row["lost_orders"]
-        listed = " ".join(orders[:shown_orders]) + (f" … (+{len(orders) - shown_orders}, --csv lists all)"
-                                                    if len(orders) > shown_orders else "")
+        listed = " ".join(orders[:shown_orders]) + (
+            f" … (+{len(orders) - shown_orders}, --csv lists all)" if len(orders) > shown_orders else ""
+        )
         denominator = "无回访，按满分" if row["no_callback"] else str(row["denominator"])
-        table.add_row(SCOPE_LABELS[row["scope"]], row["indicator"], _plain(row["numerator"]), denominator,
-                      f"{row['rate'] * 100:.2f}%", f"{row['points']} / {row['max_points']}",
-                      str(row["lost_count"]), listed)
+        table.add_row(
+            SCOPE_LABELS[row["scope"]],
+            row["indicator"],
+            _plain(row["numerator"]),
+            denominator,
+            f"{row['rate'] * 100:.2f}%",
+            f"{row['points']} / {row['max_points']}",
+            str(row["lost_count"]),
+            listed,
+        )
     console.print(table)
 
 

@@ -8,7 +8,7 @@ failure (``ignore_na=False``), and each check says explicitly what an empty cell
 
 from __future__ import annotations
 
-from typing import Callable, Collection
+from collections.abc import Callable, Collection
 
 import pandera.polars as pa
 import polars as pl

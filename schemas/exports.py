@@ -54,13 +54,22 @@ EXPORT_COLUMNS: tuple[ExportColumn, ...] = (
 # nothing else; a district adds its own in reference/columns.csv (别名, 列名). Matched after
 # ``header_key`` (width, spaces and brackets folded), so 解决情况(回访) is 解决情况（回访）.
 COLUMN_ALIASES: dict[str, str] = {
-    "工单号": "工单编号", "工单编码": "工单编号",
-    "来电时间": "受理时间", "登记时间": "受理时间",
-    "来源渠道": "受理渠道", "受理方式": "受理渠道",
-    "诉求分类名称": "诉求分类", "问题分类": "诉求分类",
-    "承办部门": "承办单位", "办理单位": "承办单位",
-    "回访解决情况": "解决情况", "解决情况（回访）": "解决情况", "是否解决": "解决情况",
-    "回访满意度": "满意度", "满意度（回访）": "满意度", "满意程度": "满意度",
+    "工单号": "工单编号",
+    "工单编码": "工单编号",
+    "来电时间": "受理时间",
+    "登记时间": "受理时间",
+    "来源渠道": "受理渠道",
+    "受理方式": "受理渠道",
+    "诉求分类名称": "诉求分类",
+    "问题分类": "诉求分类",
+    "承办部门": "承办单位",
+    "办理单位": "承办单位",
+    "回访解决情况": "解决情况",
+    "解决情况（回访）": "解决情况",
+    "是否解决": "解决情况",
+    "回访满意度": "满意度",
+    "满意度（回访）": "满意度",
+    "满意程度": "满意度",
 }
 # Bracket pairs folded to ( ) by ``header_key``, beyond what NFKC already folds (（）→ ()).
 _HEADER_BRACKETS = str.maketrans({"【": "(", "】": ")", "〔": "(", "〕": ")", "[": "(", "]": ")"})
@@ -92,21 +101,48 @@ YES, NO = "是", "否"
 
 # Unambiguous spellings of 是/否 that spreadsheets produce; anything else is a row fault.
 FLAG_SPELLINGS = {
-    "是": YES, "否": NO, "Y": YES, "N": NO, "YES": YES, "NO": NO,
-    "1": YES, "0": NO, "TRUE": YES, "FALSE": NO, "√": YES, "×": NO,
+    "是": YES,
+    "否": NO,
+    "Y": YES,
+    "N": NO,
+    "YES": YES,
+    "NO": NO,
+    "1": YES,
+    "0": NO,
+    "TRUE": YES,
+    "FALSE": NO,
+    "√": YES,
+    "×": NO,
 }
 
 # Accepted datetime spellings, tried in order. Excel serial numbers are handled separately.
 # Month, day and hour need not be zero-padded (2024/2/1 8:30); full-width digits and
 # punctuation are folded (NFKC) before parsing.
 DATETIME_FORMATS = (
-    "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
-    "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S%.f",
-    "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日%H:%M:%S", "%Y年%m月%d日%H:%M",
-    "%Y%m%d %H%M%S", "%Y%m%d%H%M%S", "%Y%m%d %H:%M:%S", "%Y%m%d %H:%M",
-    "%Y-%m-%d %H:%M:%S%.f", "%Y/%m/%d %H:%M:%S%.f", "%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y年%m月%d日 %H:%M:%S",
+    "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日%H:%M:%S",
+    "%Y年%m月%d日%H:%M",
+    "%Y%m%d %H%M%S",
+    "%Y%m%d%H%M%S",
+    "%Y%m%d %H:%M:%S",
+    "%Y%m%d %H:%M",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y/%m/%d %H:%M:%S%.f",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%Y年%m月%d日",
     # Dotted days (2024.02.01), as WPS and many offices write them: the year first, so unambiguous.
-    "%Y.%m.%d %H:%M:%S", "%Y.%m.%d %H:%M", "%Y.%m.%d",
+    "%Y.%m.%d %H:%M:%S",
+    "%Y.%m.%d %H:%M",
+    "%Y.%m.%d",
 )
 EXCEL_EPOCH = datetime(1899, 12, 30)
 
@@ -162,19 +198,34 @@ def assignment_schema(rules: dict[str, Any], window_start: date, window_end: dat
     text = {"dtype": pl.String}
     return pa.DataFrameSchema(
         {
-            "order_id": pa.Column(pl.String, value_check(lambda v: v.str.len_chars() >= 1, "工单编号 must not be empty",
-                                                         EMPTY_IS_NOT_NULLABLE_FAULT), nullable=False),
+            "order_id": pa.Column(
+                pl.String,
+                value_check(
+                    lambda v: v.str.len_chars() >= 1, "工单编号 must not be empty", EMPTY_IS_NOT_NULLABLE_FAULT
+                ),
+                nullable=False,
+            ),
             "received_at": pa.Column(
                 pl.Datetime("us"),
-                value_check(lambda v: (v >= start) & (v < end_exclusive),
-                            f"受理时间 must fall in the month's window {window_start}..{window_end}",
-                            EMPTY_IS_NOT_NULLABLE_FAULT),
+                value_check(
+                    lambda v: (v >= start) & (v < end_exclusive),
+                    f"受理时间 must fall in the month's window {window_start}..{window_end}",
+                    EMPTY_IS_NOT_NULLABLE_FAULT,
+                ),
                 nullable=False,
             ),
             "channel": pa.Column(nullable=False, **text),
-            "request_type": pa.Column(pl.String, one_of(
-                request_types, "诉求类型 must be one of " + "/".join(request_types)
-                + how_to_add.format(key="values.request_types", what=""), EMPTY_IS_NOT_NULLABLE_FAULT), nullable=False),
+            "request_type": pa.Column(
+                pl.String,
+                one_of(
+                    request_types,
+                    "诉求类型 must be one of "
+                    + "/".join(request_types)
+                    + how_to_add.format(key="values.request_types", what=""),
+                    EMPTY_IS_NOT_NULLABLE_FAULT,
+                ),
+                nullable=False,
+            ),
             "category_path": pa.Column(nullable=False, **text),
             "address": pa.Column(nullable=True, **text),
             "unit_as_written": pa.Column(nullable=False, **text),
@@ -183,24 +234,46 @@ def assignment_schema(rules: dict[str, Any], window_start: date, window_end: dat
             "completed_at": pa.Column(pl.Datetime("us"), nullable=True),
             "responded_on_time": pa.Column(pl.String, yes_no_check("是否按时签收"), nullable=False),
             "completed_on_time": pa.Column(pl.String, yes_no_check("是否按时办结"), nullable=False),
-            "resolution_result": pa.Column(pl.String, one_of(
-                resolution_labels, "解决情况 must be one of " + "/".join(resolution_labels) + " or empty"
-                + how_to_add.format(key="credit.resolution", what=" with its credit") + no_callback, EMPTY_ALLOWED),
-                nullable=True),
-            "satisfaction_result": pa.Column(pl.String, value_check(
-                satisfaction_ok, f"满意度 must be one of {'/'.join(satisfaction_labels)} or a number 0–{numeric_max:g}"
-                + how_to_add.format(key="credit.satisfaction", what=" with its credit") + no_callback, EMPTY_ALLOWED),
-                nullable=True),
+            "resolution_result": pa.Column(
+                pl.String,
+                one_of(
+                    resolution_labels,
+                    "解决情况 must be one of "
+                    + "/".join(resolution_labels)
+                    + " or empty"
+                    + how_to_add.format(key="credit.resolution", what=" with its credit")
+                    + no_callback,
+                    EMPTY_ALLOWED,
+                ),
+                nullable=True,
+            ),
+            "satisfaction_result": pa.Column(
+                pl.String,
+                value_check(
+                    satisfaction_ok,
+                    f"满意度 must be one of {'/'.join(satisfaction_labels)} or a number 0–{numeric_max:g}"
+                    + how_to_add.format(key="credit.satisfaction", what=" with its credit")
+                    + no_callback,
+                    EMPTY_ALLOWED,
+                ),
+                nullable=True,
+            ),
             "city_rework": pa.Column(pl.String, yes_no_check("是否市重办"), nullable=False),
             "city_overdue": pa.Column(pl.String, yes_no_check("是否市到期未按时回复"), nullable=False),
-            "enterprise_source": pa.Column(pl.String, one_of(
-                ENTERPRISE_SOURCES, "企业诉求来源 must be empty or " + "/".join(ENTERPRISE_SOURCES), EMPTY_ALLOWED),
-                nullable=True),
+            "enterprise_source": pa.Column(
+                pl.String,
+                one_of(
+                    ENTERPRISE_SOURCES, "企业诉求来源 must be empty or " + "/".join(ENTERPRISE_SOURCES), EMPTY_ALLOWED
+                ),
+                nullable=True,
+            ),
             "fast_track": pa.Column(pl.String, yes_no_check("是否省接诉即办"), nullable=False),
             "arrived_at": pa.Column(pl.Datetime("us"), nullable=True),
-            "onsite_meeting": pa.Column(pl.String, one_of(
-                ONSITE_MEETINGS, "现场见面情况 must be empty or " + "/".join(ONSITE_MEETINGS), EMPTY_ALLOWED),
-                nullable=True),
+            "onsite_meeting": pa.Column(
+                pl.String,
+                one_of(ONSITE_MEETINGS, "现场见面情况 must be empty or " + "/".join(ONSITE_MEETINGS), EMPTY_ALLOWED),
+                nullable=True,
+            ),
         },
         strict=False,
         name="assignment export rows",

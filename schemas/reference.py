@@ -10,15 +10,26 @@ from hotline.lookups import MONTH_PATTERN
 from schemas.checks import EMPTY_ALLOWED, EMPTY_IS_NOT_NULLABLE_FAULT, one_of, value_check
 
 UNITS_HEADERS = {
-    "单位名称": "unit", "简称": "short_name", "分组": "roster_group", "主要负责人": "primary_leader",
-    "分管负责人": "deputy_leader", "别名": "aliases", "起始月": "valid_from", "终止月": "valid_to",
+    "单位名称": "unit",
+    "简称": "short_name",
+    "分组": "roster_group",
+    "主要负责人": "primary_leader",
+    "分管负责人": "deputy_leader",
+    "别名": "aliases",
+    "起始月": "valid_from",
+    "终止月": "valid_to",
 }
 UNITS_REQUIRED = ["单位名称", "分组"]
 
 HOTSPOTS_HEADERS = {"热点问题": "hotspot", "子类": "sub_hotspot", "诉求分类前缀": "prefix"}
 HOTSPOTS_REQUIRED = ["热点问题", "诉求分类前缀"]
 
-ADJUSTMENTS_HEADERS = {"单位名称": "unit_as_written", "减分项": "deduction", "质效": "quality_bonus", "抽测排名": "sampling_rank"}
+ADJUSTMENTS_HEADERS = {
+    "单位名称": "unit_as_written",
+    "减分项": "deduction",
+    "质效": "quality_bonus",
+    "抽测排名": "sampling_rank",
+}
 ADJUSTMENTS_REQUIRED = ["单位名称", "减分项", "质效"]
 
 CITY_HEADERS = {"指标": "indicator", "数值": "value_pct"}
@@ -42,8 +53,11 @@ def units_schema(roster_groups: list[str]) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {
             "unit": pa.Column(pl.String, _non_empty("单位名称 must not be empty"), nullable=False, unique=True),
-            "roster_group": pa.Column(pl.String, one_of(roster_groups, "分组 must be " + " or ".join(roster_groups),
-                                                        NOT_NULLABLE), nullable=False),
+            "roster_group": pa.Column(
+                pl.String,
+                one_of(roster_groups, "分组 must be " + " or ".join(roster_groups), NOT_NULLABLE),
+                nullable=False,
+            ),
             "valid_from": pa.Column(pl.String, _month_text("起始月 must be a month like 2024-02"), nullable=True),
             "valid_to": pa.Column(pl.String, _month_text("终止月 must be a month like 2024-02"), nullable=True),
         },
@@ -65,12 +79,15 @@ HOTSPOTS_SCHEMA = pa.DataFrameSchema(
 ADJUSTMENTS_SCHEMA = pa.DataFrameSchema(
     {
         "unit_as_written": pa.Column(pl.String, nullable=False, unique=True),
-        "deduction": pa.Column(pl.Float64, value_check(lambda v: v <= 0, "减分项 must be 0 or negative", NOT_NULLABLE),
-                               nullable=False),
-        "quality_bonus": pa.Column(pl.Float64, value_check(lambda v: v >= 0, "质效 must be 0 or positive", NOT_NULLABLE),
-                                   nullable=False),
-        "sampling_rank": pa.Column(pl.Int64, value_check(lambda v: v >= 1, "抽测排名 must be a rank from 1", ALLOWED),
-                                   nullable=True),
+        "deduction": pa.Column(
+            pl.Float64, value_check(lambda v: v <= 0, "减分项 must be 0 or negative", NOT_NULLABLE), nullable=False
+        ),
+        "quality_bonus": pa.Column(
+            pl.Float64, value_check(lambda v: v >= 0, "质效 must be 0 or positive", NOT_NULLABLE), nullable=False
+        ),
+        "sampling_rank": pa.Column(
+            pl.Int64, value_check(lambda v: v >= 1, "抽测排名 must be a rank from 1", ALLOWED), nullable=True
+        ),
     },
     strict=False,
     name="adjustments.csv",
@@ -78,10 +95,17 @@ ADJUSTMENTS_SCHEMA = pa.DataFrameSchema(
 
 CITY_SCHEMA = pa.DataFrameSchema(
     {
-        "indicator": pa.Column(pl.String, one_of(CITY_INDICATORS, "指标 must be one of " + "/".join(CITY_INDICATORS),
-                                                 NOT_NULLABLE), nullable=False, unique=True),
-        "value_pct": pa.Column(pl.Float64, value_check(lambda v: v.is_between(0, 100), "数值 must be a percentage 0–100",
-                                                   NOT_NULLABLE), nullable=False),
+        "indicator": pa.Column(
+            pl.String,
+            one_of(CITY_INDICATORS, "指标 must be one of " + "/".join(CITY_INDICATORS), NOT_NULLABLE),
+            nullable=False,
+            unique=True,
+        ),
+        "value_pct": pa.Column(
+            pl.Float64,
+            value_check(lambda v: v.is_between(0, 100), "数值 must be a percentage 0–100", NOT_NULLABLE),
+            nullable=False,
+        ),
     },
     strict=False,
     name="city_assessment.csv",
@@ -103,11 +127,22 @@ def columns_schema(contract_headers: list[str]) -> pa.DataFrameSchema:
 
     return pa.DataFrameSchema(
         {
-            "alias": pa.Column(pl.String, pa.Check(
-                not_a_contract_header, error="别名 is itself a contract header: it cannot mean another column"),
-                nullable=False, unique=True),
-            "header": pa.Column(pl.String, pa.Check.isin(contract_headers, error="列名 must be a header of the export "
-                                                         "contract: " + "、".join(contract_headers)), nullable=False),
+            "alias": pa.Column(
+                pl.String,
+                pa.Check(
+                    not_a_contract_header, error="别名 is itself a contract header: it cannot mean another column"
+                ),
+                nullable=False,
+                unique=True,
+            ),
+            "header": pa.Column(
+                pl.String,
+                pa.Check.isin(
+                    contract_headers,
+                    error="列名 must be a header of the export contract: " + "、".join(contract_headers),
+                ),
+                nullable=False,
+            ),
         },
         strict=False,
         name="columns.csv",

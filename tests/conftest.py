@@ -22,4 +22,3 @@ def hotline_env(tmp_path: Path, monkeypatch) -> dict[str, Path]:
     monkeypatch.setenv("HOTLINE_PHONE_KEY_FILE", str(env["key"]))
     monkeypatch.setenv("DAGSTER_HOME", str(env["dagster_home"]))
     return env
-

@@ -14,8 +14,17 @@ FEB_DAY, JAN_DAY = "2024-02-01 09:00:00", "2024-01-10 09:00:00"
 ADJ_HEADERS = ["单位名称", "减分项", "质效", "抽测排名"]
 
 # Roster order: 甲镇 乙镇 丙镇 丁镇 | 区大局 区中局 区小局 区微局 区新局
-UNITS = [town("甲镇"), town("乙镇", 简称="乙"), town("丙镇"), town("丁镇"),
-         dept("区大局"), dept("区中局"), dept("区小局"), dept("区微局"), dept("区新局")]
+UNITS = [
+    town("甲镇"),
+    town("乙镇", 简称="乙"),
+    town("丙镇"),
+    town("丁镇"),
+    dept("区大局"),
+    dept("区中局"),
+    dept("区小局"),
+    dept("区微局"),
+    dept("区新局"),
+]
 
 
 def feb_rows() -> list[dict]:
@@ -24,19 +33,44 @@ def feb_rows() -> list[dict]:
     # 乙镇, 8 orders: 7 signed on time → 7/8 × 5 = 4.375 → 4.38; all else full → 99.38
     rows += [export_row(f"B{i}", "乙镇", FEB_DAY, 是否按时签收="否" if i == 0 else "是") for i in range(8)]
     # 甲镇, the same 8 → 99.38; two of them enterprise orders, all full → table 4: 100
-    rows += [export_row(f"A{i}", "甲镇", FEB_DAY, 是否按时签收="否" if i == 0 else "是",
-                        企业诉求来源="企业直通车" if i in (1, 2) else "") for i in range(8)]
+    rows += [
+        export_row(
+            f"A{i}",
+            "甲镇",
+            FEB_DAY,
+            是否按时签收="否" if i == 0 else "是",
+            企业诉求来源="企业直通车" if i in (1, 2) else "",
+        )
+        for i in range(8)
+    ]
     # 丙镇, 4 orders: 3 of 4 solved → 30; → 90. Closed later: mean 96 h (longest).
     # One 省接诉即办 order without an arrival time (not within 2 h), citizen declined.
-    rows += [export_row(f"C{i}", "丙镇", FEB_DAY, 解决情况="未解决" if i == 0 else "已解决",
-                        办结时间="2024-02-05 09:00:00",
-                        是否省接诉即办="是" if i == 1 else "否", 现场见面情况="市民不需要见面" if i == 1 else "")
-             for i in range(4)]
+    rows += [
+        export_row(
+            f"C{i}",
+            "丙镇",
+            FEB_DAY,
+            解决情况="未解决" if i == 0 else "已解决",
+            办结时间="2024-02-05 09:00:00",
+            是否省接诉即办="是" if i == 1 else "否",
+            现场见面情况="市民不需要见面" if i == 1 else "",
+        )
+        for i in range(4)
+    ]
     # 丁镇, 4 orders: satisfaction 满意 (1) + "87" (0.87) + 基本满意 (0.8) over 3 callbacks = 0.89 → 44.5;
     # the 4th has no callback. 3 of 3 solved → 40. → 94.5. One 市重办 → rework 1/4.
     sat = ["满意", "87", "基本满意", ""]
-    rows += [export_row(f"D{i}", "丁镇", FEB_DAY, 满意度=sat[i], 解决情况="" if i == 3 else "已解决",
-                        是否市重办="是" if i == 0 else "否") for i in range(4)]
+    rows += [
+        export_row(
+            f"D{i}",
+            "丁镇",
+            FEB_DAY,
+            满意度=sat[i],
+            解决情况="" if i == 3 else "已解决",
+            是否市重办="是" if i == 0 else "否",
+        )
+        for i in range(4)
+    ]
     # 区大局, exactly 50 → dept_large; 45 of 50 solved → 36 → 96. Two 省接诉即办 orders: one
     # arrives exactly 2 h after dispatch (within), one 2 h 1 min (not within).
     for i in range(50):
@@ -57,8 +91,12 @@ def feb_rows() -> list[dict]:
     for i in range(48):
         extra = {}
         if i < 3:
-            extra = dict(企业诉求来源="企业直通车", 是否按时办结="否" if i == 0 else "是",
-                         解决情况="已解决" if i == 0 else "未解决", 满意度="满意" if i == 0 else "不满意")
+            extra = dict(
+                企业诉求来源="企业直通车",
+                是否按时办结="否" if i == 0 else "是",
+                解决情况="已解决" if i == 0 else "未解决",
+                满意度="满意" if i == 0 else "不满意",
+            )
         rows.append(export_row(f"S{i}", "区小局", FEB_DAY, **extra))
     # 区微局: X1 + 1 → 2, full → 100
     rows.append(export_row("W1", "区微局", FEB_DAY))
@@ -69,11 +107,13 @@ def feb_rows() -> list[dict]:
 
 def jan_rows() -> list[dict]:
     return [
-        export_row("JA1", "甲镇", JAN_DAY), export_row("JA2", "甲镇", JAN_DAY, 解决情况="未解决"),  # 0.5 → Feb 1.0: +0.5
-        export_row("JB1", "乙镇", JAN_DAY),                                                          # 1.0 → 1.0: 0
-        export_row("JC1", "丙镇", JAN_DAY),                                                          # 1.0 → 0.75: −0.25
-        export_row("JL1", "区大局", JAN_DAY),                                                        # 1.0 → 0.9: −0.1
-        export_row("JM1", "区中局", JAN_DAY), export_row("JM2", "区中局", JAN_DAY, 解决情况="未解决"),  # 0.5 → 1.0: +0.5
+        export_row("JA1", "甲镇", JAN_DAY),
+        export_row("JA2", "甲镇", JAN_DAY, 解决情况="未解决"),  # 0.5 → Feb 1.0: +0.5
+        export_row("JB1", "乙镇", JAN_DAY),  # 1.0 → 1.0: 0
+        export_row("JC1", "丙镇", JAN_DAY),  # 1.0 → 0.75: −0.25
+        export_row("JL1", "区大局", JAN_DAY),  # 1.0 → 0.9: −0.1
+        export_row("JM1", "区中局", JAN_DAY),
+        export_row("JM2", "区中局", JAN_DAY, 解决情况="未解决"),  # 0.5 → 1.0: +0.5
     ]
 
 
@@ -87,7 +127,9 @@ FEB_ADJUSTMENTS = [
     {"单位名称": "区中局", "减分项": "0", "质效": "0", "抽测排名": "1"},
     {"单位名称": "区小局", "减分项": "0", "质效": "0", "抽测排名": "3"},  # ignored while dept_small
 ]
-JAN_ADJUSTMENTS = [{"单位名称": n, "减分项": "0", "质效": "0", "抽测排名": str(i + 1)} for i, n in enumerate(["甲镇", "乙镇", "丙镇"])]
+JAN_ADJUSTMENTS = [
+    {"单位名称": n, "减分项": "0", "质效": "0", "抽测排名": str(i + 1)} for i, n in enumerate(["甲镇", "乙镇", "丙镇"])
+]
 
 OVERRIDE_RULES = """\
 groups:
@@ -116,12 +158,21 @@ def write_data(data: Path, rules_yaml: str | None = None, feb_adjustments=FEB_AD
     write_csv(data / "months" / FEB / "adjustments.csv", feb_adjustments, headers=ADJ_HEADERS)
 
 
-def build(tmp: Path, rules_yaml: str | None = None, feb_adjustments=FEB_ADJUSTMENTS, months=(JAN, FEB),
-          raise_on_error: bool = True):
+def build(
+    tmp: Path,
+    rules_yaml: str | None = None,
+    feb_adjustments=FEB_ADJUSTMENTS,
+    months=(JAN, FEB),
+    raise_on_error: bool = True,
+):
     """A data folder under tmp, materialized month by month with the project's definitions."""
-    env = {"HOTLINE_DATA_DIR": tmp / "data", "HOTLINE_WAREHOUSE": tmp / "data" / "warehouse.duckdb",
-           "HOTLINE_REPORTS_DIR": tmp / "reports", "HOTLINE_PHONE_KEY_FILE": tmp / "secrets" / "phone.key",
-           "DAGSTER_HOME": tmp / "dagster_home"}
+    env = {
+        "HOTLINE_DATA_DIR": tmp / "data",
+        "HOTLINE_WAREHOUSE": tmp / "data" / "warehouse.duckdb",
+        "HOTLINE_REPORTS_DIR": tmp / "reports",
+        "HOTLINE_PHONE_KEY_FILE": tmp / "secrets" / "phone.key",
+        "DAGSTER_HOME": tmp / "dagster_home",
+    }
     (tmp / "data").mkdir(parents=True)
     (tmp / "dagster_home").mkdir()
     with pytest.MonkeyPatch.context() as mp:
@@ -169,26 +220,62 @@ def test_rounding_half_away_from_zero_on_exact_values(warehouse):
 def test_groups_and_threshold_exactly_at_50(warehouse):
     s = rows_of(warehouse, "mart.unit_scores")
     groups = {u: r["group_code"] for u, r in s.items()}
-    assert groups == {"甲镇": "town", "乙镇": "town", "丙镇": "town", "丁镇": "town",
-                      "区大局": "dept_large", "区中局": "dept_large",
-                      "区小局": "dept_small", "区微局": "dept_small", "区新局": "dept_small"}
+    assert groups == {
+        "甲镇": "town",
+        "乙镇": "town",
+        "丙镇": "town",
+        "丁镇": "town",
+        "区大局": "dept_large",
+        "区中局": "dept_large",
+        "区小局": "dept_small",
+        "区微局": "dept_small",
+        "区新局": "dept_small",
+    }
     assert s["区大局"]["volume"] == 50 and s["区小局"]["volume"] == 49
 
 
 def test_co_handled_order_counts_for_both_units(warehouse):
     s = rows_of(warehouse, "mart.unit_scores")
     assert (s["区小局"]["volume"], s["区微局"]["volume"]) == (49, 2)
-    assert query(warehouse, "SELECT count(*) FROM core.assignments WHERE month = $m AND order_id = 'X1'", {"m": FEB}) == [(2,)]
+    assert query(
+        warehouse, "SELECT count(*) FROM core.assignments WHERE month = $m AND order_id = 'X1'", {"m": FEB}
+    ) == [(2,)]
 
 
 def test_town_scores_ranks_and_listing(warehouse):
     s = rows_of(warehouse, "mart.unit_scores")
-    columns = ("response_score", "ontime_score", "resolution_score", "satisfaction_score", "deduction",
-               "assessment_score", "assessment_rank", "quality_bonus", "handling_score", "handling_rank",
-               "sampling_rank", "overall_rank", "list_order")
+    columns = (
+        "response_score",
+        "ontime_score",
+        "resolution_score",
+        "satisfaction_score",
+        "deduction",
+        "assessment_score",
+        "assessment_rank",
+        "quality_bonus",
+        "handling_score",
+        "handling_rank",
+        "sampling_rank",
+        "overall_rank",
+        "list_order",
+    )
     assert cells(s["甲镇"], *columns) == (D("4.38"), 5, 40, 50, 0, D("99.38"), 1, 0, D("99.38"), 1, 1, 1, 1)
     # 乙镇 is first in the file but second in the roster: tied on every rank, listed second
-    assert cells(s["乙镇"], *columns) == (D("4.38"), 5, 40, 50, D("-0.5"), D("98.88"), 2, D("0.5"), D("99.38"), 1, 1, 1, 2)
+    assert cells(s["乙镇"], *columns) == (
+        D("4.38"),
+        5,
+        40,
+        50,
+        D("-0.5"),
+        D("98.88"),
+        2,
+        D("0.5"),
+        D("99.38"),
+        1,
+        1,
+        1,
+        2,
+    )
     # handling ranks 1, 1, 3, 4: competition ranking
     assert cells(s["丁镇"], *columns) == (5, 5, 40, D("44.50"), 0, D("94.50"), 3, 0, D("94.50"), 3, 3, 4, 4)
     assert cells(s["丙镇"], *columns) == (5, 5, 30, 50, 0, D("90.00"), 4, 0, D("90.00"), 4, 2, 3, 3)
@@ -200,8 +287,12 @@ def test_town_scores_ranks_and_listing(warehouse):
 def test_numeric_and_label_satisfaction_mixed(warehouse):
     d = rows_of(warehouse, "mart.unit_scores")["丁镇"]
     # 满意 1 + "87" 0.87 + 基本满意 0.8 = 2.67 over 3 callbacks (the 4th has none) = 0.89 → × 50 = 44.50
-    assert cells(d, "satisfaction_callbacks", "satisfaction_credit_sum", "satisfaction_rate", "satisfaction_score") == \
-        (3, D("2.67"), D("0.8900"), D("44.50"))
+    assert cells(d, "satisfaction_callbacks", "satisfaction_credit_sum", "satisfaction_rate", "satisfaction_score") == (
+        3,
+        D("2.67"),
+        D("0.8900"),
+        D("44.50"),
+    )
     assert cells(d, "resolution_callbacks", "resolution_rate", "resolution_score") == (3, D("1.0000"), D("40.00"))
 
 
@@ -210,16 +301,29 @@ def test_no_callback_gets_full_credit_and_is_marked(warehouse):
     n = s["区新局"]
     assert cells(n, "resolution_callbacks", "satisfaction_callbacks") == (0, 0)
     assert cells(n, "resolution_full_credit", "satisfaction_full_credit") == (True, True)
-    assert cells(n, "resolution_rate", "resolution_score", "satisfaction_score", "assessment_score") == \
-        (D("1.0000"), 40, 50, 100)
+    assert cells(n, "resolution_rate", "resolution_score", "satisfaction_score", "assessment_score") == (
+        D("1.0000"),
+        40,
+        50,
+        100,
+    )
     # 丁镇 lacks a callback on one order only: not marked
     assert cells(s["丁镇"], "resolution_full_credit", "satisfaction_full_credit") == (False, False)
 
 
 def test_dept_small_ranks_on_composite_score_without_sampling(warehouse):
     s = rows_of(warehouse, "mart.unit_scores")
-    columns = ("ontime_score", "resolution_score", "satisfaction_score", "assessment_score", "assessment_rank",
-               "handling_score", "sampling_rank", "overall_rank", "list_order")
+    columns = (
+        "ontime_score",
+        "resolution_score",
+        "satisfaction_score",
+        "assessment_score",
+        "assessment_rank",
+        "handling_score",
+        "sampling_rank",
+        "overall_rank",
+        "list_order",
+    )
     # 区微局 and 区新局 tie at 100: ranks 1, 1, then 区小局 3; listed in roster order
     assert cells(s["区微局"], *columns) == (5, 40, 50, 100, 1, 100, None, 1, 1)
     assert cells(s["区新局"], *columns) == (5, 40, 50, 100, 1, 100, None, 1, 2)
@@ -231,16 +335,38 @@ def test_dept_small_ranks_on_composite_score_without_sampling(warehouse):
 def test_dept_large(warehouse):
     s = rows_of(warehouse, "mart.unit_scores")
     # 区大局 45/50 solved → 36 → 96; handling 2, sampling 2 → 综合 2; 区中局 100, 1, 1 → 1
-    assert cells(s["区大局"], "resolution_score", "handling_score", "handling_rank", "sampling_rank", "overall_rank", "list_order") == \
-        (36, 96, 2, 2, 2, 2)
-    assert cells(s["区中局"], "handling_score", "handling_rank", "sampling_rank", "overall_rank", "list_order") == (100, 1, 1, 1, 1)
+    assert cells(
+        s["区大局"],
+        "resolution_score",
+        "handling_score",
+        "handling_rank",
+        "sampling_rank",
+        "overall_rank",
+        "list_order",
+    ) == (36, 96, 2, 2, 2, 2)
+    assert cells(s["区中局"], "handling_score", "handling_rank", "sampling_rank", "overall_rank", "list_order") == (
+        100,
+        1,
+        1,
+        1,
+        1,
+    )
 
 
 def test_resolution_rate_against_previous_month(warehouse):
     s = rows_of(warehouse, "mart.unit_scores")
     mom = {u: r["resolution_rate_mom"] for u, r in s.items()}
-    assert mom == {"甲镇": D("0.5"), "乙镇": D("0"), "丙镇": D("-0.25"), "丁镇": None,
-                   "区大局": D("-0.1"), "区中局": D("0.5"), "区小局": None, "区微局": None, "区新局": None}
+    assert mom == {
+        "甲镇": D("0.5"),
+        "乙镇": D("0"),
+        "丙镇": D("-0.25"),
+        "丁镇": None,
+        "区大局": D("-0.1"),
+        "区中局": D("0.5"),
+        "区小局": None,
+        "区微局": None,
+        "区新局": None,
+    }
     assert s["甲镇"]["resolution_rate_prev"] == D("0.5")
 
 
@@ -259,13 +385,33 @@ def test_units_without_assignments_are_not_ranked(tmp_path):
 # --------------------------------------------------------------------------- tables 4 and 5
 def test_enterprise_scores(warehouse):
     e = rows_of(warehouse, "mart.enterprise_scores")
-    columns = ("volume", "ontime_rate", "ontime_score", "resolution_rate", "resolution_score",
-               "satisfaction_rate", "satisfaction_score", "total_score", "rank", "list_order")
+    columns = (
+        "volume",
+        "ontime_rate",
+        "ontime_score",
+        "resolution_rate",
+        "resolution_score",
+        "satisfaction_rate",
+        "satisfaction_score",
+        "total_score",
+        "rank",
+        "list_order",
+    )
     assert cells(e["区中局"], *columns) == (3, 1, 20, 1, 40, 1, 40, 100, 1, 1)
     assert cells(e["甲镇"], *columns) == (2, 1, 20, 1, 40, 1, 40, 100, 1, 2)
     # 13.33 + 13.33 + 13.33 = 39.99, but 总得分 rounds the exact sum 40 (as the seed's 81.13)
-    assert cells(e["区小局"], *columns) == (3, D("0.6667"), D("13.33"), D("0.3333"), D("13.33"),
-                                           D("0.3333"), D("13.33"), D("40.00"), 3, 3)
+    assert cells(e["区小局"], *columns) == (
+        3,
+        D("0.6667"),
+        D("13.33"),
+        D("0.3333"),
+        D("13.33"),
+        D("0.3333"),
+        D("13.33"),
+        D("40.00"),
+        3,
+        3,
+    )
     assert set(e) == {"区中局", "甲镇", "区小局"}
 
 
@@ -282,9 +428,13 @@ def test_onsite_2h(warehouse):
 
 # --------------------------------------------------------------------------- section 二
 def test_highlights(warehouse):
-    rows = query(warehouse, """SELECT group_code, list_code, list(short_name ORDER BY position)
-                               FROM mart.unit_highlights WHERE month = $m GROUP BY ALL""", {"m": FEB})
-    lists = {(g, l): names for g, l, names in rows}
+    rows = query(
+        warehouse,
+        """SELECT group_code, list_code, list(short_name ORDER BY position)
+                               FROM mart.unit_highlights WHERE month = $m GROUP BY ALL""",
+        {"m": FEB},
+    )
+    lists = {(g, kind): names for g, kind, names in rows}
     assert lists == {
         ("town", "overall_top"): ["甲镇", "乙", "丙镇"],
         ("town", "overall_bottom"): ["乙", "丙镇", "丁镇"],
@@ -309,8 +459,14 @@ def test_highlights(warehouse):
         ("dept_small", "overall_top"): ["区微局", "区新局", "区小局"],
         ("dept_small", "overall_bottom"): ["区微局", "区新局", "区小局"],
     }
-    values = dict(((g, l, u), v) for g, l, u, v in query(
-        warehouse, "SELECT group_code, list_code, unit, value FROM mart.unit_highlights WHERE month = $m", {"m": FEB}))
+    values = dict(
+        ((g, kind, u), v)
+        for g, kind, u, v in query(
+            warehouse,
+            "SELECT group_code, list_code, unit, value FROM mart.unit_highlights WHERE month = $m",
+            {"m": FEB},
+        )
+    )
     assert values[("town", "resolution_fall", "丙镇")] == D("-0.25")
     assert values[("town", "longest_handling", "丙镇")] == 96
 
@@ -333,11 +489,13 @@ def test_changed_rules_change_the_result(overridden):
 
 # --------------------------------------------------------------------------- blocking checks
 def test_checks_block_publication_and_name_unit_and_file(tmp_path):
-    bad = [dict(FEB_ADJUSTMENTS[0], 减分项="0.3"),                        # 减分项 > 0
-           dict(FEB_ADJUSTMENTS[1], 质效="-1"),                           # 质效 < 0
-           dict(FEB_ADJUSTMENTS[2], 抽测排名=""),                          # missing 抽测排名
-           *FEB_ADJUSTMENTS[3:5],                                         # 区中局 has no row at all
-           {"单位名称": "区不存在局", "减分项": "0", "质效": "0", "抽测排名": "9"}]
+    bad = [
+        dict(FEB_ADJUSTMENTS[0], 减分项="0.3"),  # 减分项 > 0
+        dict(FEB_ADJUSTMENTS[1], 质效="-1"),  # 质效 < 0
+        dict(FEB_ADJUSTMENTS[2], 抽测排名=""),  # missing 抽测排名
+        *FEB_ADJUSTMENTS[3:5],  # 区中局 has no row at all
+        {"单位名称": "区不存在局", "减分项": "0", "质效": "0", "抽测排名": "9"},
+    ]
     _, results = build(tmp_path, feb_adjustments=bad, raise_on_error=False)
     feb = results[1]
     assert not feb.success
@@ -353,8 +511,9 @@ def test_checks_block_publication_and_name_unit_and_file(tmp_path):
     assert "甲镇: 减分项 must be 0 or negative (got 0.3) (months/2024-02/adjustments.csv row 2)" in text
     assert "乙镇: 质效 must be 0 or positive" in text
     # nothing downstream of the blocked scores was published
-    assert query(tmp_path / "data" / "warehouse.duckdb",
-                 "SELECT count(*) FROM mart.unit_highlights WHERE month = $m", {"m": FEB}) == [(0,)]
+    assert query(
+        tmp_path / "data" / "warehouse.duckdb", "SELECT count(*) FROM mart.unit_highlights WHERE month = $m", {"m": FEB}
+    ) == [(0,)]
 
 
 def test_checks_pass_on_complete_adjustments(tmp_path):

@@ -3,8 +3,6 @@ unambiguous, or fails with a message naming the file (and the row and column whe
 and saying how to fix it. The export files are judged by the functions the ingest asset and
 ``hotline validate`` both call; the ones that matter end to end also go through a Dagster run."""
 
-import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -17,10 +15,10 @@ import pytest
 from dagster import AssetSelection
 
 from hotline.contract.exports import read_export, validate_month
-from hotline.rules import load_rules
 from hotline.contract.files import FileFault
+from hotline.rules import load_rules
 from tests import helpers
-from tests.helpers import HEADERS, dept, export_row, query, town, write_reference, failure_messages
+from tests.helpers import HEADERS, dept, export_row, failure_messages, query, town, write_reference
 
 CORPUS = Path(__file__).parent / "bad_inputs"
 EXPORTS = CORPUS / "exports"
@@ -28,8 +26,13 @@ MONTH = "2024-02"
 WINDOW = (date(2024, 1, 25), date(2024, 2, 22))
 CALENDAR = [("2024-01", "2023-12-23", "2024-01-24"), ("2024-02", "2024-01-25", "2024-02-22")]
 ROSTER = [town("柳园街道"), town("新区街道"), dept("区住建局")]
-UNIT_NAMES = pl.DataFrame({"name": ["柳园街道", "新区街道", "区住建局"], "unit": ["柳园街道", "新区街道", "区住建局"],
-                           "unit_group": ["town", "town", "dept_large"]})
+UNIT_NAMES = pl.DataFrame(
+    {
+        "name": ["柳园街道", "新区街道", "区住建局"],
+        "unit": ["柳园街道", "新区街道", "区住建局"],
+        "unit_group": ["town", "town", "dept_large"],
+    }
+)
 T = datetime(2024, 2, 1, 8, 30)
 
 
@@ -47,16 +50,28 @@ FILE_FAULTS = {
     "truncated.csv": ["ends in the middle of a row", "row 4", "looks truncated", "export the file again"],
     "truncated_mid_character.csv": ["ends in the middle of a character", "looks truncated", "export the file again"],
     "truncated.xlsx": ["is not a readable XLSX workbook", "save it again as .xlsx"],
-    "utf16_without_bom.csv": ["NUL bytes", "it is UTF-16 (little-endian) text without a byte-order mark",
-                              "Save the export again as CSV UTF-8"],
+    "utf16_without_bom.csv": [
+        "NUL bytes",
+        "it is UTF-16 (little-endian) text without a byte-order mark",
+        "Save the export again as CSV UTF-8",
+    ],
     "big5.csv": ["has no header row", "another encoding", "save it as CSV UTF-8"],
-    "duplicated_header.csv": ["the column 「承办单位」 appears twice", "columns 10 and 24, J and X", "Delete one of the two columns"],
+    "duplicated_header.csv": [
+        "the column 「承办单位」 appears twice",
+        "columns 10 and 24, J and X",
+        "Delete one of the two columns",
+    ],
     "missing_column.csv": ["missing required column(s) 承办单位", "add the column(s) to the export"],
     "no_header_on_any_sheet.xlsx": ["has no header row on any of its 2 sheets (说明、备注)", "Put the header"],
-    "html_named_xls.xls": ["is a web page or XML file (HTML/XML text) with a '.xls' name, not a workbook",
-                           "save it as .xlsx"],
-    "utf16_truncated.txt": ["is UTF-16 text (it starts with the UTF-16 byte-order mark) but is broken at byte",
-                            "looks truncated", "export the file again"],
+    "html_named_xls.xls": [
+        "is a web page or XML file (HTML/XML text) with a '.xls' name, not a workbook",
+        "save it as .xlsx",
+    ],
+    "utf16_truncated.txt": [
+        "is UTF-16 text (it starts with the UTF-16 byte-order mark) but is broken at byte",
+        "looks truncated",
+        "export the file again",
+    ],
 }
 
 
@@ -73,21 +88,32 @@ def test_a_file_fault_names_the_file_and_says_how_to_fix_it(name):
 # --------------------------------------------------------------------------- row faults
 # file → every (row, column, words of the reason) rejected; the other rows load.
 ROW_FAULTS = {
-    "impossible_dates.csv": ({
-        (2, "受理时间", "2024-02-30 is not a day of the calendar; correct the date"),
-        (2, "派单时间", "2024-02-30 is not a day of the calendar"),
-        (2, "签收时间", "2024-02-30 is not a day of the calendar"),
-        (3, "签收时间", "2024-13-01 is not a day of the calendar"),
-        (4, "办结时间", "write it as YYYY-MM-DD HH:MM[:SS]"),
-    }, ["I4"]),
-    "satisfaction_120.csv": ({
-        (2, "满意度", "满意度 must be one of 非常满意/满意/基本满意/不满意/非常不满意 or a number 0–100"),
-        (4, "满意度", "or a number 0–100"),
-    }, ["S2"]),
+    "impossible_dates.csv": (
+        {
+            (2, "受理时间", "2024-02-30 is not a day of the calendar; correct the date"),
+            (2, "派单时间", "2024-02-30 is not a day of the calendar"),
+            (2, "签收时间", "2024-02-30 is not a day of the calendar"),
+            (3, "签收时间", "2024-13-01 is not a day of the calendar"),
+            (4, "办结时间", "write it as YYYY-MM-DD HH:MM[:SS]"),
+        },
+        ["I4"],
+    ),
+    "satisfaction_120.csv": (
+        {
+            (2, "满意度", "满意度 must be one of 非常满意/满意/基本满意/不满意/非常不满意 or a number 0–100"),
+            (4, "满意度", "or a number 0–100"),
+        },
+        ["S2"],
+    ),
     # A row with a cell added (an unquoted comma) or lost is rejected whole, never padded nor cut.
     "ragged_row.csv": ({(3, "(row)", "the row has 24 cells, the header 23: a cell was lost or added")}, ["A1"]),
-    "short_and_long_rows.csv": ({(3, "(row)", "the row has 21 cells, the header 23: a cell was lost or added"),
-                                 (4, "(row)", "the row has 24 cells, the header 23")}, ["V1", "V4"]),
+    "short_and_long_rows.csv": (
+        {
+            (3, "(row)", "the row has 21 cells, the header 23: a cell was lost or added"),
+            (4, "(row)", "the row has 24 cells, the header 23"),
+        },
+        ["V1", "V4"],
+    ),
 }
 
 
@@ -114,37 +140,99 @@ def _values(month, column):
 
 LOADS = {
     # file: (encoding, source rows, {column: values in row order}, extra columns, words of the notes)
-    "title_rows.xlsx": ("xlsx", [4, 5, 6], {"order_id": ["A1", "A2", "A3"], "received_at": [T] * 3},
-                        [], ["header found on row 3", "2 row(s) above it are not data"]),
-    "two_sheets.xlsx": ("xlsx", [2, 3], {"order_id": ["A1", "A2"]}, [],
-                        ["2 sheets (工单、上月工单)", "only the first, 「工单」, is read"]),
-    "merged_header.xlsx": ("xlsx", [3, 4], {"order_id": ["A1", "A2"], "received_at": [T, T],
-                                            "unit": ["柳园街道", "区住建局"]},
-                           ["(column H, no header)"], ["header found on row 1–2"]),
-    "serial_dates.xlsx": ("xlsx", [2, 3], {"received_at": [T, T], "dispatched_at": [T, T],
-                                           "responded_on_time": ["是", "是"]}, [], []),
+    "title_rows.xlsx": (
+        "xlsx",
+        [4, 5, 6],
+        {"order_id": ["A1", "A2", "A3"], "received_at": [T] * 3},
+        [],
+        ["header found on row 3", "2 row(s) above it are not data"],
+    ),
+    "two_sheets.xlsx": (
+        "xlsx",
+        [2, 3],
+        {"order_id": ["A1", "A2"]},
+        [],
+        ["2 sheets (工单、上月工单)", "only the first, 「工单」, is read"],
+    ),
+    "merged_header.xlsx": (
+        "xlsx",
+        [3, 4],
+        {"order_id": ["A1", "A2"], "received_at": [T, T], "unit": ["柳园街道", "区住建局"]},
+        ["(column H, no header)"],
+        ["header found on row 1–2"],
+    ),
+    "serial_dates.xlsx": (
+        "xlsx",
+        [2, 3],
+        {"received_at": [T, T], "dispatched_at": [T, T], "responded_on_time": ["是", "是"]},
+        [],
+        [],
+    ),
     "extra_columns.csv": ("utf-8", [2, 3], {"order_id": ["A1", "A2"]}, ["坐席工号", "备注"], []),
     "date_formats.csv": ("utf-8", [2, 3, 4, 5, 6, 7, 8], {"received_at": [T] * 7, "dispatched_at": [T] * 7}, [], []),
-    "full_width.csv": ("utf-8", [2, 3], {
-        "order_id": ["A1", "A2"], "received_at": [T, T], "dispatched_at": [T, T], "responded_on_time": ["是", "是"],
-        "completed_on_time": ["是", "是"], "satisfaction_result": ["90", "满意"], "unit": ["柳园街道", "区住建局"],
-        "address": ["幸福小区\u30003号楼", "聚鑫苑小区"]}, [], []),
-    "unit_spaces.csv": ("utf-8", [2, 3, 4], {"unit": ["柳园街道", "新区街道", "区住建局"],
-                                             "unit_as_written": ["柳园街道", "新区街道", "区住建局"]}, [], []),
-    "flag_spellings.csv": ("utf-8", list(range(2, 13)), {
-        "responded_on_time": ["是", "否", "是", "否", "是", "否", "是", "否", "是", "是", "否"],
-        "city_rework": ["是", "否", "是", "否", "是", "否", "是", "否", "是", "是", "否"]}, [], []),
+    "full_width.csv": (
+        "utf-8",
+        [2, 3],
+        {
+            "order_id": ["A1", "A2"],
+            "received_at": [T, T],
+            "dispatched_at": [T, T],
+            "responded_on_time": ["是", "是"],
+            "completed_on_time": ["是", "是"],
+            "satisfaction_result": ["90", "满意"],
+            "unit": ["柳园街道", "区住建局"],
+            "address": ["幸福小区\u30003号楼", "聚鑫苑小区"],
+        },
+        [],
+        [],
+    ),
+    "unit_spaces.csv": (
+        "utf-8",
+        [2, 3, 4],
+        {"unit": ["柳园街道", "新区街道", "区住建局"], "unit_as_written": ["柳园街道", "新区街道", "区住建局"]},
+        [],
+        [],
+    ),
+    "flag_spellings.csv": (
+        "utf-8",
+        list(range(2, 13)),
+        {
+            "responded_on_time": ["是", "否", "是", "否", "是", "否", "是", "否", "是", "是", "否"],
+            "city_rework": ["是", "否", "是", "否", "是", "否", "是", "否", "是", "是", "否"],
+        },
+        [],
+        [],
+    ),
     # the table starts at C2: the column without a header is named by its letter in Excel
-    "table_from_column_c.xlsx": ("xlsx", [3], {"order_id": ["V1"]}, ["备注", "(column AA, no header)"],
-                                 ["header found on row 2; the 1 row(s) above it are not data and were skipped"]),
+    "table_from_column_c.xlsx": (
+        "xlsx",
+        [3],
+        {"order_id": ["V1"]},
+        ["备注", "(column AA, no header)"],
+        ["header found on row 2; the 1 row(s) above it are not data and were skipped"],
+    ),
     # a hidden first sheet holds an old copy: the visible sheet is read, and said
-    "hidden_old_sheet_first.xlsx": ("xlsx", [2], {"order_id": ["V1"]}, [],
-                                    ["the workbook has 2 sheets (旧数据、工单); only 「工单」, the first visible sheet "
-                                     "that holds the header, is read"]),
+    "hidden_old_sheet_first.xlsx": (
+        "xlsx",
+        [2],
+        {"order_id": ["V1"]},
+        [],
+        [
+            "the workbook has 2 sheets (旧数据、工单); only 「工单」, the first visible sheet "
+            "that holds the header, is read"
+        ],
+    ),
     # the header is on the second sheet: that sheet is read, and said
-    "data_on_second_sheet.xlsx": ("xlsx", [2], {"order_id": ["A1"]}, [],
-                                  ["the workbook has 2 sheets (说明、工单); only 「工单」, the first visible sheet that "
-                                   "holds the header, is read"]),
+    "data_on_second_sheet.xlsx": (
+        "xlsx",
+        [2],
+        {"order_id": ["A1"]},
+        [],
+        [
+            "the workbook has 2 sheets (说明、工单); only 「工单」, the first visible sheet that "
+            "holds the header, is read"
+        ],
+    ),
 }
 
 # Readers' variants (issue 13, findings 2, 6, 10): one month (variant_clean.csv) in every format a
@@ -159,18 +247,32 @@ VARIANTS = {
     "variant_tabs_named.csv": ("utf-8", [2, 3, 4, 5], ["cells are separated by tabs"]),
     "variant_semicolons.csv": ("gb18030", [2, 3, 4, 5], ["cells are separated by semicolons"]),
     "variant_cr_only.csv": ("utf-8", [2, 3, 4, 5], ["lines end in a lone CR (carriage return); read as lines"]),
-    "variant_mixed_line_ends.csv": ("utf-8", [2, 3, 4, 5],
-                                    ["some lines end in a lone CR (carriage return); read as lines"]),
+    "variant_mixed_line_ends.csv": (
+        "utf-8",
+        [2, 3, 4, 5],
+        ["some lines end in a lone CR (carriage return); read as lines"],
+    ),
     "variant_trailing_delimiter.csv": ("utf-8", [2, 3, 4, 5], []),
-    "variant_xls_named_xlsx.xlsx": ("xls", [2, 3, 4, 5],
-                                    ["the file is an Excel 97-2003 workbook (.xls) with a '.xlsx' name; read as such"]),
-    "variant_xlsx_named_csv.csv": ("xlsx", [2, 3, 4, 5],
-                                   ["the file is an XLSX workbook with a '.csv' name; read as such"]),
+    "variant_xls_named_xlsx.xlsx": (
+        "xls",
+        [2, 3, 4, 5],
+        ["the file is an Excel 97-2003 workbook (.xls) with a '.xlsx' name; read as such"],
+    ),
+    "variant_xlsx_named_csv.csv": (
+        "xlsx",
+        [2, 3, 4, 5],
+        ["the file is an XLSX workbook with a '.csv' name; read as such"],
+    ),
     # the data sheet is first in the workbook but stored second (sheet2.xml), two empty rows and a
     # title above its header (row 4): rows are numbered as that sheet shows them
-    "variant_data_sheet_stored_second.xlsx": ("xlsx", [5, 6, 7, 8], [
-        "the workbook has 2 sheets (工单、说明); only the first, 「工单」, is read",
-        "header found on row 4; the 3 row(s) above it are not data and were skipped"]),
+    "variant_data_sheet_stored_second.xlsx": (
+        "xlsx",
+        [5, 6, 7, 8],
+        [
+            "the workbook has 2 sheets (工单、说明); only the first, 「工单」, is read",
+            "header found on row 4; the 3 row(s) above it are not data and were skipped",
+        ],
+    ),
 }
 
 
@@ -217,7 +319,6 @@ def test_every_export_in_the_corpus_has_an_expected_outcome():
 INGEST = AssetSelection.groups("reference", "ingest")
 
 
-
 def _month(env, *files: str, calendar=CALENDAR):
     write_reference(env["data"], ROSTER, calendar=calendar)
     exports = env["data"] / "months" / MONTH / "exports"
@@ -233,14 +334,18 @@ def test_title_rows_and_two_sheets_load_through_a_run_and_the_run_says_what_it_s
     assert result.success
     # Both files hold the same A1, A2: kept once, from the later file name (two_sheets.xlsx); OLD1 of
     # the second sheet is never read.
-    assert query(hotline_env["warehouse"], "SELECT order_id, source_file, source_row FROM core.assignments ORDER BY 1") == [
-        ("A1", "two_sheets.xlsx", 2), ("A2", "two_sheets.xlsx", 3), ("A3", "title_rows.xlsx", 6)]
-    assert query(hotline_env["warehouse"], "SELECT source_file, row_number, fault, reason FROM core.rejected_rows "
-                                           "ORDER BY 1, 2") == [
+    assert query(
+        hotline_env["warehouse"], "SELECT order_id, source_file, source_row FROM core.assignments ORDER BY 1"
+    ) == [("A1", "two_sheets.xlsx", 2), ("A2", "two_sheets.xlsx", 3), ("A3", "title_rows.xlsx", 6)]
+    assert query(
+        hotline_env["warehouse"], "SELECT source_file, row_number, fault, reason FROM core.rejected_rows ORDER BY 1, 2"
+    ) == [
         ("title_rows.xlsx", 4, False, "the same row again in the export two_sheets.xlsx (row 2): kept once"),
-        ("title_rows.xlsx", 5, False, "the same row again in the export two_sheets.xlsx (row 3): kept once")]
-    meta = next(e for e in result.get_asset_materialization_events()
-                if e.asset_key.path == ["core", "assignments"]).materialization.metadata
+        ("title_rows.xlsx", 5, False, "the same row again in the export two_sheets.xlsx (row 3): kept once"),
+    ]
+    meta = next(
+        e for e in result.get_asset_materialization_events() if e.asset_key.path == ["core", "assignments"]
+    ).materialization.metadata
     notes = meta["reader notes"].value
     assert "title_rows.xlsx: header found on row 3" in notes and "only the first, 「工单」, is read" in notes
 
@@ -259,8 +364,14 @@ def test_a_truncated_export_fails_the_run_and_leaves_the_month_as_it_was(hotline
 REFERENCE_FAULTS = {
     # reference file → (where it goes, words of the failure)
     "calendar_gap.csv": ("reference/calendar.csv", ["2024-01", "2024-02", "gap"]),
-    "units_duplicate_name.csv": ("reference/units.csv", ["units.csv", "row 5, column 单位名称", "appears more than once", "柳园街道"]),
-    "units_alias_two_units.csv": ("reference/units.csv", ["units.csv", "column 别名", "'柳园'", "may belong to one unit only"]),
+    "units_duplicate_name.csv": (
+        "reference/units.csv",
+        ["units.csv", "row 5, column 单位名称", "appears more than once", "柳园街道"],
+    ),
+    "units_alias_two_units.csv": (
+        "reference/units.csv",
+        ["units.csv", "column 别名", "'柳园'", "may belong to one unit only"],
+    ),
 }
 
 
@@ -278,14 +389,22 @@ def test_a_bad_reference_file_fails_the_run_naming_file_row_and_column(hotline_e
 
 def test_a_negative_quality_bonus_blocks_the_scores_and_names_the_row(hotline_env):
     _month(hotline_env, "unit_spaces.csv")
-    shutil.copy(CORPUS / "reference" / "adjustments_negative_quality.csv", hotline_env["data"] / "months" / MONTH / "adjustments.csv")
+    shutil.copy(
+        CORPUS / "reference" / "adjustments_negative_quality.csv",
+        hotline_env["data"] / "months" / MONTH / "adjustments.csv",
+    )
     result = helpers.materialize_months(MONTH, selection=AssetSelection.all(), raise_on_error=False)
     assert not result.success
-    checks = {e.event_specific_data.check_name: e.event_specific_data for e in result.all_events
-              if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    checks = {
+        e.event_specific_data.check_name: e.event_specific_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
     failed = [c for c in checks.values() if not c.passed]
     assert failed, checks
-    text = " ".join(str(m.value) for c in failed for m in c.metadata.values()) + " ".join(c.description or "" for c in failed)
+    text = " ".join(str(m.value) for c in failed for m in c.metadata.values()) + " ".join(
+        c.description or "" for c in failed
+    )
     assert "质效" in text and "柳园街道" in text and "adjustments.csv row 2" in text, text
     # A month is all or nothing: the bad adjustment blocks the month before anything of it is stored.
     assert query(hotline_env["warehouse"], "SELECT count(*) FROM core.assignments") == [(0,)]
@@ -298,13 +417,19 @@ def test_a_negative_quality_bonus_blocks_the_scores_and_names_the_row(hotline_en
 def test_an_unreadable_number_in_adjustments_is_the_one_fault_listed_for_the_file(hotline_env):
     _month(hotline_env, "unit_spaces.csv")
     path = hotline_env["data"] / "months" / MONTH / "adjustments.csv"
-    helpers.write_csv(path, [{"单位名称": "柳园街道", "减分项": "零点五", "质效": "0", "抽测排名": "1"},
-                             {"单位名称": "新区街道", "减分项": "0", "质效": "0", "抽测排名": "2"}],
-                      headers=["单位名称", "减分项", "质效", "抽测排名"])
+    helpers.write_csv(
+        path,
+        [
+            {"单位名称": "柳园街道", "减分项": "零点五", "质效": "0", "抽测排名": "1"},
+            {"单位名称": "新区街道", "减分项": "0", "质效": "0", "抽测排名": "2"},
+        ],
+        headers=["单位名称", "减分项", "质效", "抽测排名"],
+    )
     result = helpers.materialize_months(MONTH, selection=AssetSelection.all(), raise_on_error=False)
     assert not result.success
-    faults = query(hotline_env["warehouse"],
-                   "SELECT source_file, row_number, column_name, value, reason FROM core.blocked_faults")
+    faults = query(
+        hotline_env["warehouse"], "SELECT source_file, row_number, column_name, value, reason FROM core.blocked_faults"
+    )
     ours = [f for f in faults if f[0].endswith("adjustments.csv")]
     assert [(f[1], f[2], f[3]) for f in ours] == [(2, "减分项", "零点五")], faults
     # The ranks are judged once the file reads: no ranked unit is listed as missing because of it.
@@ -336,14 +461,15 @@ def test_a_50_mb_export_loads_with_bounded_memory(tmp_path):
         import polars as pl
         from hotline.contract.exports import read_export, validate_month
         from hotline.rules import load_rules
-        names = pl.DataFrame({{"name": ["柳园街道", "新区街道", "区住建局"], "unit": ["柳园街道", "新区街道", "区住建局"],
-                              "unit_group": ["town", "town", "dept_large"]}})
+        units = ["柳园街道", "新区街道", "区住建局"]
+        names = pl.DataFrame({{"name": units, "unit": units, "unit_group": ["town", "town", "dept_large"]}})
         export = read_export(Path({str(path)!r}))
         month = validate_month([export], load_rules(Path("/nonexistent")), date(2024, 1, 25), date(2024, 2, 22), names)
         print(month.rows_in, month.rows.height, month.faults.height, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600,
-                          cwd=Path(__file__).parents[1])
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=600, cwd=Path(__file__).parents[1]
+    )
     assert done.returncode == 0, done.stderr
     rows_in, stored, faults, peak_kib = map(int, done.stdout.split())
     assert (rows_in, stored, faults) == (rows, rows, 0)
@@ -357,9 +483,15 @@ _CLEAN_MONTH: list = []
 def _assignments(env) -> list[tuple]:
     """core.assignments of the month without where each row came from, and with the phone hash
     (keyed per test folder) left out."""
-    columns = [c for (c,) in query(env["warehouse"], "SELECT column_name FROM information_schema.columns WHERE "
-                                   "table_schema = 'core' AND table_name = 'assignments' ORDER BY ordinal_position")
-               if c not in ("source_file", "source_row", "caller_hash")]
+    columns = [
+        c
+        for (c,) in query(
+            env["warehouse"],
+            "SELECT column_name FROM information_schema.columns WHERE "
+            "table_schema = 'core' AND table_name = 'assignments' ORDER BY ordinal_position",
+        )
+        if c not in ("source_file", "source_row", "caller_hash")
+    ]
     return query(env["warehouse"], f"SELECT {', '.join(columns)} FROM core.assignments ORDER BY ALL")
 
 
@@ -375,8 +507,9 @@ def test_a_month_from_each_readable_variant_stores_the_clean_months_assignments(
     got = _assignments(hotline_env)
     assert len(got) == 4
     assert got == _CLEAN_MONTH[0]
-    assert query(hotline_env["warehouse"],
-                 "SELECT source_file, rows_in, rows_stored, rows_rejected FROM core.export_files") == [(name, 4, 4, 0)]
+    assert query(
+        hotline_env["warehouse"], "SELECT source_file, rows_in, rows_stored, rows_rejected FROM core.export_files"
+    ) == [(name, 4, 4, 0)]
 
 
 def test_a_short_row_is_a_row_fault_through_a_run_and_blocks_the_month(hotline_env):
@@ -384,11 +517,14 @@ def test_a_short_row_is_a_row_fault_through_a_run_and_blocks_the_month(hotline_e
     result = helpers.materialize_months(MONTH, selection=INGEST, raise_on_error=False)
     warehouse = hotline_env["warehouse"]
     assert query(warehouse, "SELECT row_number, column_name, value FROM core.blocked_faults ORDER BY 1") == [
-        (3, "(row)", "21 cells"), (4, "(row)", "24 cells")]
+        (3, "(row)", "21 cells"),
+        (4, "(row)", "24 cells"),
+    ]
     # a blocked month stores nothing: its attempt says rows in 4 = 2 acceptable + 2 rejected
     assert query(warehouse, "SELECT count(*) FROM core.assignments") == [(0,)]
     assert query(warehouse, "SELECT state, rows_in, rows_stored, rows_rejected FROM core.month_loads") == [
-        ("blocked", 4, 2, 2)]
+        ("blocked", 4, 2, 2)
+    ]
     assert not helpers.check_evaluations(result)["no_rejected_rows"].passed
 
 
@@ -447,8 +583,13 @@ def test_validate_and_run_see_the_same_files(hotline_env):
     # an export left beside exports/, not in it: a run never reads it, so validate does not judge it
     shutil.copy(EXPORTS / "short_and_long_rows.csv", exports.parent / "stray.csv")
     cli = [sys.executable, "-m", "pipelines.cli"]
-    done = subprocess.run([*cli, "validate", str(hotline_env["data"] / "months" / MONTH)], capture_output=True,
-                          text=True, timeout=300, cwd=Path(__file__).parents[1])
+    done = subprocess.run(
+        [*cli, "validate", str(hotline_env["data"] / "months" / MONTH)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).parents[1],
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     out = done.stdout
     assert f"ok      {exports / 'a_excel97.xls'} (4 rows, xls)" in out
@@ -472,11 +613,17 @@ def test_validate_and_run_see_the_same_files(hotline_env):
     assert result.success
     warehouse = hotline_env["warehouse"]
     assert query(warehouse, "SELECT source_file, encoding, rows_in FROM core.export_files ORDER BY 1") == [
-        ("a_excel97.xls", "xls", 4), ("b_unicode.txt", "utf-16-le", 4), ("batch2/c_tabs.tsv", "utf-8", 4)]
+        ("a_excel97.xls", "xls", 4),
+        ("b_unicode.txt", "utf-16-le", 4),
+        ("batch2/c_tabs.tsv", "utf-8", 4),
+    ]
     assert query(warehouse, "SELECT count(*) FROM core.assignments") == [(4,)]
     assert query(warehouse, "SELECT count(*), count(*) FILTER (fault) FROM core.rejected_rows") == [(8, 0)]
-    notes = next(e for e in result.get_asset_materialization_events()
-                 if e.asset_key.path == ["core", "assignments"]).materialization.metadata["reader notes"].value
+    notes = (
+        next(e for e in result.get_asset_materialization_events() if e.asset_key.path == ["core", "assignments"])
+        .materialization.metadata["reader notes"]
+        .value
+    )
     assert "2024-02 exports/~$a_excel97.xlsx: skipped, an Excel lock file" in notes
     assert "2024-02 exports/.DS_Store: skipped, a hidden file" in notes
 
@@ -487,7 +634,10 @@ def test_the_sensor_hashes_the_files_the_run_reads_subfolders_and_refused_links_
     month_dir = tmp_path / "months" / MONTH
     _folder_of_every_kind(month_dir / "exports")
     assert [p.relative_to(month_dir).as_posix() for p in month_input_files(month_dir)] == [
-        "exports/a_excel97.xls", "exports/b_unicode.txt", "exports/batch2/c_tabs.tsv"]
+        "exports/a_excel97.xls",
+        "exports/b_unicode.txt",
+        "exports/batch2/c_tabs.tsv",
+    ]
     before = month_content_hash(month_dir)
     (month_dir / "exports" / "~$b.xlsx").write_bytes(b"another lock")
     assert month_content_hash(month_dir) == before

@@ -10,8 +10,6 @@ import sys
 import threading
 from pathlib import Path
 
-import pytest
-
 from tests.helpers import query
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -31,8 +29,9 @@ con.close()
 
 def hold_warehouse(path: Path) -> subprocess.Popen:
     """Another process holding the DuckDB file for writing until told (a line on its stdin)."""
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     assert holder.stdout.readline().strip() == "held"
     return holder
 
@@ -66,8 +65,9 @@ def test_a_run_that_cannot_get_the_warehouse_fails_with_a_clear_message(hotline_
     holder = hold_warehouse(hotline_env["warehouse"])
     try:
         env = dict(os.environ, HOTLINE_WAREHOUSE_WAIT_SECONDS="1")
-        result = subprocess.run([HOTLINE, "run", "2024-02"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
-                                timeout=600)
+        result = subprocess.run(
+            [HOTLINE, "run", "2024-02"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600
+        )
     finally:
         holder.stdin.write("release\n")
         holder.stdin.flush()
@@ -87,8 +87,10 @@ def _snapshot(warehouse: Path, month: str) -> dict[str, list[tuple]]:
         "mart.unit_scores": "group_code, unit",
         "mart.overview": "month",
     }
-    return {t: query(warehouse, f"SELECT * FROM {t} WHERE month = $m ORDER BY {order}", {"m": month})
-            for t, order in tables.items()}
+    return {
+        t: query(warehouse, f"SELECT * FROM {t} WHERE month = $m ORDER BY {order}", {"m": month})
+        for t, order in tables.items()
+    }
 
 
 def _replace_exports(data: Path, month: str, source: Path) -> int:
@@ -125,10 +127,22 @@ def test_two_months_at_once_and_one_run_killed_mid_write(hotline_env, tmp_path):
 
     env = dict(os.environ)
     # --verbose: the ingest's own log line says when its write transaction begins
-    killed = subprocess.Popen([HOTLINE, "run", "2024-02", "--verbose"], cwd=PROJECT_ROOT, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    other = subprocess.Popen([HOTLINE, "run", "2023-12"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True)
+    killed = subprocess.Popen(
+        [HOTLINE, "run", "2024-02", "--verbose"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    other = subprocess.Popen(
+        [HOTLINE, "run", "2023-12"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     other_output = []
     reader = threading.Thread(target=lambda: other_output.extend(other.stdout), daemon=True)
     reader.start()
@@ -152,16 +166,23 @@ def test_two_months_at_once_and_one_run_killed_mid_write(hotline_env, tmp_path):
     # The killed month: exactly its previous rows, in every table the killed run was writing.
     assert _snapshot(warehouse, "2024-02") == before
     # The other month: complete, from its new exports.
-    files = query(warehouse, "SELECT sum(rows_in), sum(rows_stored), sum(rows_rejected), sum(rows_replaced) "
-                             "FROM core.export_files WHERE month = '2023-12'")[0]
+    files = query(
+        warehouse,
+        "SELECT sum(rows_in), sum(rows_stored), sum(rows_rejected), sum(rows_replaced) "
+        "FROM core.export_files WHERE month = '2023-12'",
+    )[0]
     assert files[0] == december_rows
     assert query(warehouse, "SELECT count(*) FROM core.assignments WHERE month = '2023-12'") == [(files[1],)]
     assert files[1] == 900
-    assert query(warehouse, "SELECT count(DISTINCT order_id) FROM core.assignments WHERE month = '2023-12'") == \
-        query(warehouse, "SELECT orders FROM mart.overview WHERE month = '2023-12'")
+    assert query(warehouse, "SELECT count(DISTINCT order_id) FROM core.assignments WHERE month = '2023-12'") == query(
+        warehouse, "SELECT orders FROM mart.overview WHERE month = '2023-12'"
+    )
     assert (hotline_env["reports"] / "2023-12" / "月报.docx").is_file()
     # The killed run left nothing half-written: the warehouse opens for writing and nothing else changed.
-    assert query(warehouse, "SELECT DISTINCT month FROM core.assignments ORDER BY month") == [("2023-12",), ("2024-02",)]
+    assert query(warehouse, "SELECT DISTINCT month FROM core.assignments ORDER BY month") == [
+        ("2023-12",),
+        ("2024-02",),
+    ]
 
 
 FIRST_USE = """
@@ -178,8 +199,17 @@ def test_processes_starting_together_on_a_fresh_dagster_home_all_get_the_instanc
     # Dagster creates its SQLite files on first use with no guard against a second process doing
     # the same ("table ... already exists"); the schedule and an analyst can start at once.
     env = dict(os.environ, DAGSTER_HOME=str(tmp_path / "home"))
-    starts = [subprocess.Popen([sys.executable, "-c", FIRST_USE], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True) for _ in range(4)]
+    starts = [
+        subprocess.Popen(
+            [sys.executable, "-c", FIRST_USE],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(4)
+    ]
     outputs = [p.communicate(timeout=300)[0] for p in starts]
     assert [p.returncode for p in starts] == [0] * 4, "\n".join(outputs)
     assert all(o.strip().endswith("KeptEngineSqliteEventLogStorage 0") for o in outputs), outputs

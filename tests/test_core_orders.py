@@ -7,15 +7,36 @@ from tests.test_overview import OTHER, PROPERTY, DataFolder, data, query, run_mo
 
 
 def test_a_co_handled_order_is_one_order_with_the_groups_of_its_units(data):
-    data.write_month("2024-02",
-                     data.order_rows("2024-02", units=["甲镇", "区人社局"], path=PROPERTY, channel="微信",
-                                     address="  聚鑫苑小区 ", enterprise="企业直通车", city_overdue="是")
-                     + data.order_rows("2024-02", units="乙街道", path=OTHER, count=2))
+    data.write_month(
+        "2024-02",
+        data.order_rows(
+            "2024-02",
+            units=["甲镇", "区人社局"],
+            path=PROPERTY,
+            channel="微信",
+            address="  聚鑫苑小区 ",
+            enterprise="企业直通车",
+            city_overdue="是",
+        )
+        + data.order_rows("2024-02", units="乙街道", path=OTHER, count=2),
+    )
     run_month("2024-02")
-    rows = query("SELECT order_id, channel, hotspot, sub_hotspot, enterprise_source, address, unit_groups, "
-                 "city_overdue, assignments FROM core.orders WHERE month = '2024-02' ORDER BY order_id")
-    assert [(r["channel"], r["hotspot"], r["enterprise_source"], r["address"], r["unit_groups"], r["city_overdue"],
-             r["assignments"]) for r in rows] == [
+    rows = query(
+        "SELECT order_id, channel, hotspot, sub_hotspot, enterprise_source, address, unit_groups, "
+        "city_overdue, assignments FROM core.orders WHERE month = '2024-02' ORDER BY order_id"
+    )
+    assert [
+        (
+            r["channel"],
+            r["hotspot"],
+            r["enterprise_source"],
+            r["address"],
+            r["unit_groups"],
+            r["city_overdue"],
+            r["assignments"],
+        )
+        for r in rows
+    ] == [
         ("微信", "物业管理", "企业直通车", "聚鑫苑小区", ["dept", "town"], True, 2),
         ("来电", "其他", None, None, ["town"], False, 1),
         ("来电", "其他", None, None, ["town"], False, 1),
@@ -24,8 +45,8 @@ def test_a_co_handled_order_is_one_order_with_the_groups_of_its_units(data):
 
 
 def test_a_warehouse_stored_before_core_orders_gets_them_when_opened(data):
-    from hotline.warehouse import prepare
     from hotline.settings import Settings
+    from hotline.warehouse import prepare
 
     data.write_month("2024-01", data.order_rows("2024-01", path=OTHER, count=4))
     data.write_month("2024-02", data.order_rows("2024-02", path=OTHER, count=3))

@@ -47,11 +47,15 @@ def test_a_month_is_a_base_of_exactly_the_next_month_and_the_month_a_year_on(mar
     assert list(graph.get_child_partition_keys_of_parent(BASE, files, key)) == [YEAR_ON]
     # upstream: the first offered month has no base partition, and that is no error (bases NULL)
     first = graph.get_parent_partition_keys_for_child(FIRST_MONTH, orders, key)
-    assert (first.partitions_subset.get_partition_keys(), first.required_but_nonexistent_subset.get_partition_keys()
-            ) == ([FIRST_MONTH], [])
+    assert (
+        first.partitions_subset.get_partition_keys(),
+        first.required_but_nonexistent_subset.get_partition_keys(),
+    ) == ([FIRST_MONTH], [])
     year = graph.get_parent_partition_keys_for_child(FIRST_MONTH, files, key)
-    assert (year.partitions_subset.get_partition_keys(), year.required_but_nonexistent_subset.get_partition_keys()
-            ) == ([], [])
+    assert (year.partitions_subset.get_partition_keys(), year.required_but_nonexistent_subset.get_partition_keys()) == (
+        [],
+        [],
+    )
     # the automation covers it, and the report that reads it
     assert graph.get(key).automation_condition is not None
     assert graph.get(AssetKey(["report", "docx"])).automation_condition is not None
@@ -116,14 +120,18 @@ def wait_for(what: str, probe, seconds: float = WAIT_SECONDS, log: Path | None =
 
 def overview(warehouse: Path, month: str) -> tuple:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute("SELECT orders, orders_last_month, orders_last_year FROM mart.overview WHERE month = $m",
-                           {"m": month}).fetchone()
+        return con.execute(
+            "SELECT orders, orders_last_month, orders_last_year FROM mart.overview WHERE month = $m", {"m": month}
+        ).fetchone()
 
 
 def hotspot(warehouse: Path, month: str) -> tuple:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute("SELECT orders, orders_last_month, orders_last_year FROM mart.hotspots WHERE month = $m "
-                           "AND hotspot = '物业管理' AND sub_hotspot IS NULL", {"m": month}).fetchone()
+        return con.execute(
+            "SELECT orders, orders_last_month, orders_last_year FROM mart.hotspots WHERE month = $m "
+            "AND hotspot = '物业管理' AND sub_hotspot IS NULL",
+            {"m": month},
+        ).fetchone()
 
 
 @pytest.fixture
@@ -153,14 +161,22 @@ def test_daemon_refreshes_the_next_month_and_the_next_year_after_a_reexport(dist
     warehouse = hotline_env["warehouse"]
     assert overview(warehouse, NEXT) == (3, 5, None)
     assert overview(warehouse, YEAR_ON) == (4, None, 5)
-    env = dict(os.environ, HOTLINE_SENSOR_INTERVAL_SECONDS="3", HOTLINE_SENSOR_SETTLE_SECONDS="0",
-               HOTLINE_AUTOMATION_INTERVAL_SECONDS="3")
+    env = dict(
+        os.environ,
+        HOTLINE_SENSOR_INTERVAL_SECONDS="3",
+        HOTLINE_SENSOR_SETTLE_SECONDS="0",
+        HOTLINE_AUTOMATION_INTERVAL_SECONDS="3",
+    )
     log = tmp_path / "dagster_dev.log"
     with dagster_dev(env, log) as port:
         # the arrival sensor's first tick records what the folders hold; only a later change runs
-        wait_for("the arrival sensor's first tick", lambda: graphql(
-            port, TICKS, {"s": {**SENSOR, "sensorName": "month_files_sensor"}})["data"]["sensorOrError"]
-            ["sensorState"]["ticks"], log=log)
+        wait_for(
+            "the arrival sensor's first tick",
+            lambda: graphql(port, TICKS, {"s": {**SENSOR, "sensorName": "month_files_sensor"}})["data"][
+                "sensorOrError"
+            ]["sensorState"]["ticks"],
+            log=log,
+        )
         before = {m: {r["runId"] for r in runs(port, m)} for m in ORDERS}
         district.write_month(BASE, district.order_rows(BASE, path=PROPERTY, count=RELOADED_ORDERS))
 
@@ -186,6 +202,7 @@ def test_daemon_refreshes_the_next_month_and_the_next_year_after_a_reexport(dist
             def probe():
                 look()
                 return [r for r in runs(port, month) if r["runId"] not in before[month] and r["status"] == "SUCCESS"]
+
             return probe
 
         next_runs = wait_for("the automation's refresh of 2023-02", refreshed(NEXT), log=log)

@@ -8,9 +8,15 @@ from dagster import AssetKey
 from tests.dagster_server import dagster_dev, graphql
 
 CONTRACT_TABLES = [
-    ("core", "assignments"), ("core", "rejected_rows"), ("mart", "overview"), ("mart", "channel_counts"),
-    ("mart", "request_type_shares"), ("mart", "unit_scores"), ("mart", "enterprise_scores"),
-    ("mart", "hotspots"), ("mart", "onsite_2h"),
+    ("core", "assignments"),
+    ("core", "rejected_rows"),
+    ("mart", "overview"),
+    ("mart", "channel_counts"),
+    ("mart", "request_type_shares"),
+    ("mart", "unit_scores"),
+    ("mart", "enterprise_scores"),
+    ("mart", "hotspots"),
+    ("mart", "onsite_2h"),
 ]
 
 
@@ -34,7 +40,9 @@ def test_definitions_load_with_every_contract_table_as_a_partitioned_asset():
 def test_dagster_dev_serves_the_assets_and_their_lineage(hotline_env, tmp_path):
     log = tmp_path / "dagster_dev.log"
     with dagster_dev(dict(os.environ), log) as port:
-        nodes = graphql(port, "{ assetNodes { assetKey { path } groupName dependencyKeys { path } } }")["data"]["assetNodes"]
+        nodes = graphql(port, "{ assetNodes { assetKey { path } groupName dependencyKeys { path } } }")["data"][
+            "assetNodes"
+        ]
     by_key = {tuple(n["assetKey"]["path"]): n for n in nodes}
     upstream = {k: {tuple(d["path"]) for d in n["dependencyKeys"]} for k, n in by_key.items()}
     assert ("ref", "units") in upstream[("core", "assignments")]
@@ -43,6 +51,9 @@ def test_dagster_dev_serves_the_assets_and_their_lineage(hotline_env, tmp_path):
     assert by_key[("core", "assignments")]["groupName"] == "ingest"
     output = log.read_text()
     # no warnings about the project's own code while loading it
-    project_warnings = [line for line in output.splitlines()
-                        if "Warning" in line and any(p in line for p in ("/assets/", "/pipelines/", "/schemas/"))]
+    project_warnings = [
+        line
+        for line in output.splitlines()
+        if "Warning" in line and any(p in line for p in ("/assets/", "/pipelines/", "/schemas/"))
+    ]
     assert not project_warnings, "\n".join(project_warnings)

@@ -8,17 +8,31 @@ import sys
 
 from tests.helpers import query, shared_dir
 
-TABLES = ("core.assignments", "core.rejected_rows", "mart.overview", "mart.unit_scores", "mart.hotspots",
-          "mart.enterprise_scores")
+TABLES = (
+    "core.assignments",
+    "core.rejected_rows",
+    "mart.overview",
+    "mart.unit_scores",
+    "mart.hotspots",
+    "mart.enterprise_scores",
+)
 
 
 def _demo(env) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipelines.cli", "demo"], capture_output=True, text=True,
-                          env=dict(os.environ), cwd=env["data"].parent, timeout=1500)
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "demo"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        cwd=env["data"].parent,
+        timeout=1500,
+    )
 
 
 def _counts(env) -> dict[str, list]:
-    return {t: query(env["warehouse"], f"SELECT month, count(*) FROM {t} GROUP BY month ORDER BY month") for t in TABLES}
+    return {
+        t: query(env["warehouse"], f"SELECT month, count(*) FROM {t} GROUP BY month ORDER BY month") for t in TABLES
+    }
 
 
 def test_demo_writes_materializes_and_renders_then_reruns_without_duplicates(hotline_env):
@@ -38,15 +52,26 @@ def test_demo_writes_materializes_and_renders_then_reruns_without_duplicates(hot
         assert (report_dir / name).stat().st_size > 0
         assert name in report_line  # the demo prints where everything is
     assert str(report_dir) in report_line
-    assert query(hotline_env["warehouse"], "SELECT orders, yoy_pct, mom_pct, daily_avg FROM mart.overview "
-                                           "WHERE month = '2024-02'")[0][0] == 11198
+    assert (
+        query(
+            hotline_env["warehouse"],
+            "SELECT orders, yoy_pct, mom_pct, daily_avg FROM mart.overview WHERE month = '2024-02'",
+        )[0][0]
+        == 11198
+    )
     months = [r[0] for r in query(hotline_env["warehouse"], "SELECT DISTINCT month FROM core.assignments ORDER BY 1")]
     assert months[0] == "2023-01" and months[-1] == "2024-02" and len(months) == 14
     # every table and column the contract promises is there
     for table, columns in contract_tables().items():
         schema, name = table.split(".")
-        have = {r[0] for r in query(hotline_env["warehouse"], "SELECT column_name FROM information_schema.columns "
-                                    "WHERE table_schema = $s AND table_name = $t", {"s": schema, "t": name})}
+        have = {
+            r[0]
+            for r in query(
+                hotline_env["warehouse"],
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = $s AND table_name = $t",
+                {"s": schema, "t": name},
+            )
+        }
         assert set(columns) <= have, f"{table} lacks {sorted(set(columns) - have)}"
     before = _counts(hotline_env)
     markdown = (report_dir / "月报.md").read_text(encoding="utf-8")

@@ -43,8 +43,9 @@ MASKED = [
 
 @pytest.mark.parametrize("text,masked", MASKED, ids=[m[0] for m in MASKED])
 def test_address_masking_covers_the_ways_numbers_and_names_are_written(text, masked):
-    frame = pl.DataFrame({"address": [text], "caller_name": [None]},
-                         schema={"address": pl.String, "caller_name": pl.String})
+    frame = pl.DataFrame(
+        {"address": [text], "caller_name": [None]}, schema={"address": pl.String, "caller_name": pl.String}
+    )
     assert frame.select(mask_address(pl.col("address"), pl.col("caller_name"))).item() == masked
     assert _masked_addresses(frame).to_list() == [masked]
 
@@ -75,8 +76,14 @@ def _leaks(label: str, text: str) -> list[str]:
 
 
 def _hotline(env, *args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], capture_output=True, text=True,
-                          env={**os.environ}, cwd=env["data"].parent, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+        cwd=env["data"].parent,
+        timeout=600,
+    )
 
 
 def test_fault_values_are_masked_in_the_warehouse_output_event_log_and_validate(hotline_env):
@@ -87,8 +94,9 @@ def test_fault_values_are_masked_in_the_warehouse_output_event_log_and_validate(
 
     done = _hotline(hotline_env, "run", MONTH)
     assert done.returncode == 1, done.stdout + done.stderr
-    rejected = query(hotline_env["warehouse"], "SELECT row_number, column_name, value FROM core.blocked_faults "
-                                               "ORDER BY row_number")
+    rejected = query(
+        hotline_env["warehouse"], "SELECT row_number, column_name, value FROM core.blocked_faults ORDER BY row_number"
+    )
     assert rejected == [
         (3, "满意度", "[姓名已隐去] [电话已隐去]"),
         (4, "派单时间", "[电话已隐去]"),
@@ -97,7 +105,10 @@ def test_fault_values_are_masked_in_the_warehouse_output_event_log_and_validate(
         (7, "解决情况", "已解决,[姓名已隐去] [电话已隐去]"),  # NFKC-folded, as checked
     ]
     # The command names the faults (masked) ...
-    assert "CHECK FAILED core/assignments no_rejected_rows: 5 fault(s): 2024-02 is blocked (5 rejected row(s))" in done.stdout, done.stdout
+    assert (
+        "CHECK FAILED core/assignments no_rejected_rows: 5 fault(s): 2024-02 is blocked (5 rejected row(s))"
+        in done.stdout
+    ), done.stdout
     assert "[姓名已隐去] [电话已隐去]" in done.stdout
     leaks = _leaks("run output", done.stdout + done.stderr)
     leaks += _leaks("core.blocked_faults", repr(query(hotline_env["warehouse"], "SELECT * FROM core.blocked_faults")))

@@ -11,7 +11,7 @@ import pytest
 from dagster import AssetSelection
 
 from tests import helpers
-from tests.helpers import HEADERS, dept, export_row, query, town, write_csv, write_reference, failure_messages
+from tests.helpers import HEADERS, dept, export_row, failure_messages, query, town, write_csv, write_reference
 
 MONTH = "2024-02"
 CALENDAR = [("2024-01", "2023-12-23", "2024-01-24"), ("2024-02", "2024-01-25", "2024-02-22")]
@@ -19,12 +19,13 @@ ROSTER = [town("柳园街道"), town("新区街道"), dept("区住建局")]
 INGEST = AssetSelection.groups("reference", "ingest")
 
 
-
 @contextmanager
 def small_filesystem(where: Path, size: str):
     """A real tmpfs of ``size`` mounted at ``where`` (needs root and CAP_SYS_ADMIN)."""
     where.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True, text=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True, text=True
+    )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here ({done.stderr.strip()}); the full-disk test needs root")
     try:
@@ -80,8 +81,9 @@ def test_a_full_disk_while_storing_keeps_the_previous_rows_and_says_so(hotline_e
 def _report_assets_present() -> bool:
     from pipelines.definitions import all_assets
 
-    return any(key.path[0] == "report" or "report" in "/".join(key.path)
-               for a in all_assets for key in getattr(a, "keys", []))
+    return any(
+        key.path[0] == "report" or "report" in "/".join(key.path) for a in all_assets for key in getattr(a, "keys", [])
+    )
 
 
 def test_an_unwritable_reports_folder_fails_with_a_message_naming_it(hotline_env, monkeypatch):
@@ -93,12 +95,18 @@ def test_an_unwritable_reports_folder_fails_with_a_message_naming_it(hotline_env
     reports = blocker / "reports"
     monkeypatch.setenv("HOTLINE_REPORTS_DIR", str(reports))
     write_reference(hotline_env["data"], ROSTER, calendar=CALENDAR)
-    write_csv(hotline_env["data"] / "months" / MONTH / "exports" / "export.csv",
-              [export_row("A1", "柳园街道"), export_row("A2", "新区街道"), export_row("A3", "区住建局")])
-    write_csv(hotline_env["data"] / "months" / MONTH / "adjustments.csv",
-              [{"单位名称": "柳园街道", "减分项": "0", "质效": "0", "抽测排名": "1"},
-               {"单位名称": "新区街道", "减分项": "0", "质效": "0", "抽测排名": "2"},
-               {"单位名称": "区住建局", "减分项": "0", "质效": "0", "抽测排名": ""}])
+    write_csv(
+        hotline_env["data"] / "months" / MONTH / "exports" / "export.csv",
+        [export_row("A1", "柳园街道"), export_row("A2", "新区街道"), export_row("A3", "区住建局")],
+    )
+    write_csv(
+        hotline_env["data"] / "months" / MONTH / "adjustments.csv",
+        [
+            {"单位名称": "柳园街道", "减分项": "0", "质效": "0", "抽测排名": "1"},
+            {"单位名称": "新区街道", "减分项": "0", "质效": "0", "抽测排名": "2"},
+            {"单位名称": "区住建局", "减分项": "0", "质效": "0", "抽测排名": ""},
+        ],
+    )
     result = helpers.materialize_months(MONTH, raise_on_error=False)
     assert not result.success
     message = failure_messages(result)

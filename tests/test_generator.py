@@ -24,8 +24,11 @@ DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 
 
 def folder_digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def decode(path: Path) -> str:
@@ -140,8 +143,9 @@ def test_sample_february_cross_check(sample):
     feb = read_exports(sample / "months" / "2024-02")
     assert feb.columns == EXPORT_HEADERS
     units = read_table(sample / "reference" / "units.csv")
-    aliases = pl.DataFrame([(a, u["单位名称"]) for u in units for a in u["别名"].split(";") if a],
-                           schema=["written", "unit"], orient="row")
+    aliases = pl.DataFrame(
+        [(a, u["单位名称"]) for u in units for a in u["别名"].split(";") if a], schema=["written", "unit"], orient="row"
+    )
     hotspots = pl.DataFrame(read_table(sample / "reference" / "hotspots.csv"))
     db = duckdb.connect()
     db.register("feb", feb)
@@ -156,15 +160,31 @@ def test_sample_february_cross_check(sample):
         select distinct "工单编号" as id, "受理渠道" as channel, "诉求类型" as type, "诉求分类" as path,
                "企业诉求来源" as source from rows
     """)
-    one = lambda sql: db.execute(sql).fetchone()[0]
-    pairs = lambda sql: dict(db.execute(sql).fetchall())
+
+    def one(sql):
+        return db.execute(sql).fetchone()[0]
+
+    def pairs(sql):
+        return dict(db.execute(sql).fetchall())
 
     assert one("select count(*) from orders") == 11198
     assert one("select count(distinct id) from orders") == 11198  # order-level fields agree
     channels = pairs("select channel, count(*) from orders group by 1")
-    assert {k: channels[k] for k in ("来电", "微信", "省级网站", "随手拍")} == {"来电": 10787, "微信": 209, "省级网站": 52, "随手拍": 51}
-    assert sum(channels.values()) == 11198 and all(v < 51 for k, v in channels.items() if k not in ("来电", "微信", "省级网站", "随手拍"))
-    assert pairs("select type, count(*) from orders group by 1") == {"求助": 9191, "咨询": 1713, "建议": 260, "感谢": 34}
+    assert {k: channels[k] for k in ("来电", "微信", "省级网站", "随手拍")} == {
+        "来电": 10787,
+        "微信": 209,
+        "省级网站": 52,
+        "随手拍": 51,
+    }
+    assert sum(channels.values()) == 11198 and all(
+        v < 51 for k, v in channels.items() if k not in ("来电", "微信", "省级网站", "随手拍")
+    )
+    assert pairs("select type, count(*) from orders group by 1") == {
+        "求助": 9191,
+        "咨询": 1713,
+        "建议": 260,
+        "感谢": 34,
+    }
 
     volumes = pairs("select unit, count(*) from rows group by 1")
     for name in ("table1_towns.csv", "table2_depts_ge50.csv", "table3_depts_lt50.csv"):
@@ -183,14 +203,21 @@ def test_sample_february_cross_check(sample):
         group by o.id
     """)
     hot = pairs("select hotspot, count(*) from matched group by 1")
-    assert {k: hot[k] for k in ("拖欠工资", "消费者维权", "物业管理", "用水", "市容环境")} == \
-        {"拖欠工资": 2159, "消费者维权": 1484, "物业管理": 1443, "用水": 514, "市容环境": 456}
+    assert {k: hot[k] for k in ("拖欠工资", "消费者维权", "物业管理", "用水", "市容环境")} == {
+        "拖欠工资": 2159,
+        "消费者维权": 1484,
+        "物业管理": 1443,
+        "用水": 514,
+        "市容环境": 456,
+    }
     assert all(v < 456 for k, v in hot.items() if k not in ("拖欠工资", "消费者维权", "物业管理", "用水", "市容环境"))
     sub = pairs("select sub, count(*) from matched where sub <> '' group by 1")
     assert (sub["农民工欠薪"], sub["企业欠薪"], sub["农村生活用水"]) == (1446, 713, 391)
 
-    assert pairs("select source, count(*) from orders where source is not null group by 1") == \
-        {"省企业诉求接诉即办": 6, "企业直通车": 175}
+    assert pairs("select source, count(*) from orders where source is not null group by 1") == {
+        "省企业诉求接诉即办": 6,
+        "企业直通车": 175,
+    }
     assert one("select count(*) from rows where \"是否省接诉即办\" = '是'") == 1
     assert one("select count(*) from rows where \"是否市到期未按时回复\" = '是'") == 0
 

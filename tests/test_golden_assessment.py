@@ -21,7 +21,6 @@ FEB = "2024-02"
 MY_TABLES = ("unit_scores", "enterprise_scores", "onsite_2h", "unit_highlights")
 
 
-
 def reference_file(name: str) -> Path:
     return shared_dir() / "reference" / FEB / name
 
@@ -38,14 +37,19 @@ def warehouse(tmp_path_factory) -> Path:
     from hotline.generator.sample import write_sample
 
     tmp = tmp_path_factory.mktemp("golden")
-    env = {"HOTLINE_DATA_DIR": tmp / "data", "HOTLINE_WAREHOUSE": tmp / "data" / "warehouse.duckdb",
-           "HOTLINE_REPORTS_DIR": tmp / "reports", "HOTLINE_PHONE_KEY_FILE": tmp / "secrets" / "phone.key",
-           "DAGSTER_HOME": tmp / "dagster_home"}
+    env = {
+        "HOTLINE_DATA_DIR": tmp / "data",
+        "HOTLINE_WAREHOUSE": tmp / "data" / "warehouse.duckdb",
+        "HOTLINE_REPORTS_DIR": tmp / "reports",
+        "HOTLINE_PHONE_KEY_FILE": tmp / "secrets" / "phone.key",
+        "DAGSTER_HOME": tmp / "dagster_home",
+    }
     (tmp / "dagster_home").mkdir()
     write_sample(env["HOTLINE_DATA_DIR"])
     # the assessment marts and everything they read (not the report)
-    selection = (AssetSelection.assets(*[AssetKey(["mart", t]) for t in MY_TABLES])
-                 .upstream().required_multi_asset_neighbors())
+    selection = (
+        AssetSelection.assets(*[AssetKey(["mart", t]) for t in MY_TABLES]).upstream().required_multi_asset_neighbors()
+    )
     with pytest.MonkeyPatch.context() as mp:
         for name, value in env.items():
             mp.setenv(name, str(value))
@@ -82,12 +86,16 @@ def same(printed: str, value) -> bool:
         return printed == str(value)
 
 
-def compare(label: str, expected: list[dict[str, str]], got: list[dict], columns: dict[str, str], key: str) -> list[str]:
+def compare(
+    label: str, expected: list[dict[str, str]], got: list[dict], columns: dict[str, str], key: str
+) -> list[str]:
     """Cell by cell, in printed order. Returns readable differences."""
     diffs = []
     if [e[key] for e in expected] != [g[columns[key]] for g in got]:
-        diffs.append(f"{label}: row order differs\n  printed: {[e[key] for e in expected]}\n"
-                     f"  got:     {[g[columns[key]] for g in got]}")
+        diffs.append(
+            f"{label}: row order differs\n  printed: {[e[key] for e in expected]}\n"
+            f"  got:     {[g[columns[key]] for g in got]}"
+        )
     got_by_unit = {g[columns[key]]: g for g in got}
     for position, row in enumerate(expected, start=1):
         mine = got_by_unit.get(row[key])
@@ -96,37 +104,77 @@ def compare(label: str, expected: list[dict[str, str]], got: list[dict], columns
             continue
         for header, column in columns.items():
             if not same(row[header], mine[column]):
-                diffs.append(f"{label} row {position} {row[key]} {header}: printed {row[header]!r}, got {mine[column]!r}")
+                diffs.append(
+                    f"{label} row {position} {row[key]} {header}: printed {row[header]!r}, got {mine[column]!r}"
+                )
     return diffs
 
 
 UNIT_COLUMNS = {
-    "单位": "unit", "承办量": "volume", "响应率得分(5)": "response_score", "按时办理率得分(5)": "ontime_score",
-    "解决率得分(40)": "resolution_score", "满意率得分(50)": "satisfaction_score", "减分项": "deduction",
-    "考核得分": "assessment_score", "质效": "quality_bonus", "分管负责人": "deputy_leader",
+    "单位": "unit",
+    "承办量": "volume",
+    "响应率得分(5)": "response_score",
+    "按时办理率得分(5)": "ontime_score",
+    "解决率得分(40)": "resolution_score",
+    "满意率得分(50)": "satisfaction_score",
+    "减分项": "deduction",
+    "考核得分": "assessment_score",
+    "质效": "quality_bonus",
+    "分管负责人": "deputy_leader",
 }
 TABLES_1_3 = {
-    "table1_towns.csv": ("town", {**UNIT_COLUMNS, "党委负责人": "primary_leader", "办理得分": "handling_score",
-                                  "办理排名": "handling_rank", "抽测排名": "sampling_rank", "综合排名": "overall_rank"}),
-    "table2_depts_ge50.csv": ("dept_large", {**UNIT_COLUMNS, "主要负责人": "primary_leader", "办理得分": "handling_score",
-                                             "办理排名": "handling_rank", "抽测排名": "sampling_rank", "综合排名": "overall_rank"}),
-    "table3_depts_lt50.csv": ("dept_small", {**UNIT_COLUMNS, "主要负责人": "primary_leader", "考核排名": "assessment_rank",
-                                             "综合得分": "handling_score", "综合排名": "overall_rank"}),
+    "table1_towns.csv": (
+        "town",
+        {
+            **UNIT_COLUMNS,
+            "党委负责人": "primary_leader",
+            "办理得分": "handling_score",
+            "办理排名": "handling_rank",
+            "抽测排名": "sampling_rank",
+            "综合排名": "overall_rank",
+        },
+    ),
+    "table2_depts_ge50.csv": (
+        "dept_large",
+        {
+            **UNIT_COLUMNS,
+            "主要负责人": "primary_leader",
+            "办理得分": "handling_score",
+            "办理排名": "handling_rank",
+            "抽测排名": "sampling_rank",
+            "综合排名": "overall_rank",
+        },
+    ),
+    "table3_depts_lt50.csv": (
+        "dept_small",
+        {
+            **UNIT_COLUMNS,
+            "主要负责人": "primary_leader",
+            "考核排名": "assessment_rank",
+            "综合得分": "handling_score",
+            "综合排名": "overall_rank",
+        },
+    ),
 }
 
 
 @pytest.mark.parametrize("file", list(TABLES_1_3))
 def test_tables_1_to_3_every_cell(warehouse, file):
     group, columns = TABLES_1_3[file]
-    got = fetch(warehouse, "SELECT * FROM mart.unit_scores WHERE month = $m AND group_code = $g ORDER BY list_order",
-                {"m": FEB, "g": group})
+    got = fetch(
+        warehouse,
+        "SELECT * FROM mart.unit_scores WHERE month = $m AND group_code = $g ORDER BY list_order",
+        {"m": FEB, "g": group},
+    )
     diffs = compare(file, read_reference(file), got, columns, "单位")
     assert not diffs, "\n".join(diffs)
 
 
 def test_table_4_every_cell_and_the_seeds_slips(warehouse):
-    aliases = {r["alias"]: r["unit"] for r in fetch(
-        warehouse, "SELECT unit, unnest(aliases) AS alias FROM ref.units WHERE month = $m", {"m": FEB})}
+    aliases = {
+        r["alias"]: r["unit"]
+        for r in fetch(warehouse, "SELECT unit, unnest(aliases) AS alias FROM ref.units WHERE month = $m", {"m": FEB})
+    }
     printed = [dict(r, 单位=aliases.get(r["单位"], r["单位"])) for r in read_reference("table4_enterprise.csv")]
     assert any(r["单位"] == "柳园街道" for r in printed), "the alias 区柳园街道 must resolve to 柳园街道"
     got = fetch(warehouse, "SELECT * FROM mart.enterprise_scores WHERE month = $m ORDER BY list_order", {"m": FEB})
@@ -135,18 +183,33 @@ def test_table_4_every_cell_and_the_seeds_slips(warehouse):
     assert len(extra) == 1, f"expected exactly one unit beyond the printed table 4, got {[e['unit'] for e in extra]}"
     assert extra[0]["volume"] == 2 and 35 < extra[0]["total_score"] < 52 and extra[0]["rank"] == 25, extra[0]
     assert sum(g["volume"] for g in got) == 181
-    columns = {"单位": "unit", "承办量": "volume", "按时办理率": "ontime_rate", "按时办理得分(20)": "ontime_score",
-               "解决率": "resolution_rate", "解决得分(40)": "resolution_score", "满意率": "satisfaction_rate",
-               "满意得分(40)": "satisfaction_score", "总得分": "total_score", "排名": "rank"}
+    columns = {
+        "单位": "unit",
+        "承办量": "volume",
+        "按时办理率": "ontime_rate",
+        "按时办理得分(20)": "ontime_score",
+        "解决率": "resolution_rate",
+        "解决得分(40)": "resolution_score",
+        "满意率": "satisfaction_rate",
+        "满意得分(40)": "satisfaction_score",
+        "总得分": "total_score",
+        "排名": "rank",
+    }
     diffs = compare("table4_enterprise.csv", printed, [g for g in got if g not in extra], columns, "单位")
     assert not diffs, "\n".join(diffs)
 
 
 def test_table_5_every_cell(warehouse):
     got = fetch(warehouse, "SELECT * FROM mart.onsite_2h WHERE month = $m ORDER BY list_order", {"m": FEB})
-    columns = {"承办单位": "unit", "工单数": "orders", "2小时内到现场量": "within_2h", "2小时未到现场量": "not_within_2h",
-               "与市民现场见面沟通量": "met_on_site", "因跨区域未与市民现场见面沟通量": "not_met_cross_region",
-               "因市民表示不需要现场见面沟通量": "not_met_declined"}
+    columns = {
+        "承办单位": "unit",
+        "工单数": "orders",
+        "2小时内到现场量": "within_2h",
+        "2小时未到现场量": "not_within_2h",
+        "与市民现场见面沟通量": "met_on_site",
+        "因跨区域未与市民现场见面沟通量": "not_met_cross_region",
+        "因市民表示不需要现场见面沟通量": "not_met_declined",
+    }
     diffs = compare("table5_onsite_2h.csv", read_reference("table5_onsite_2h.csv"), got, columns, "承办单位")
     assert not diffs, "\n".join(diffs)
 
@@ -162,9 +225,14 @@ OVERALL_LISTS = {
 }
 # facts.md's section 二 table: list name → list_code
 FACT_LISTS = {
-    "解决率前三名": "resolution_top", "解决率后三名": "resolution_bottom", "满意率前三名": "satisfaction_top",
-    "满意率后三名": "satisfaction_bottom", "办理时长较长": "longest_handling", "市重办率较高": "city_rework",
-    "解决率环比提高的前三名": "resolution_rise", "解决率下降幅度较大": "resolution_fall",
+    "解决率前三名": "resolution_top",
+    "解决率后三名": "resolution_bottom",
+    "满意率前三名": "satisfaction_top",
+    "满意率后三名": "satisfaction_bottom",
+    "办理时长较长": "longest_handling",
+    "市重办率较高": "city_rework",
+    "解决率环比提高的前三名": "resolution_rise",
+    "解决率下降幅度较大": "resolution_fall",
 }
 
 
@@ -181,8 +249,11 @@ def facts_lists() -> dict[tuple[str, str], list[str]]:
 
 
 def test_section_2_lists(warehouse):
-    rows = fetch(warehouse, "SELECT * FROM mart.unit_highlights WHERE month = $m ORDER BY group_code, list_code, position",
-                 {"m": FEB})
+    rows = fetch(
+        warehouse,
+        "SELECT * FROM mart.unit_highlights WHERE month = $m ORDER BY group_code, list_code, position",
+        {"m": FEB},
+    )
     got: dict[tuple[str, str], list] = {}
     for r in rows:
         got.setdefault((r["group_code"], r["list_code"]), []).append(r)
@@ -201,7 +272,14 @@ def test_section_2_lists(warehouse):
 def test_group_volumes_match_the_text(warehouse):
     """The text's 3935 town orders; departments: 7291 assignments in the tables (7263 orders in
     the text: 28 co-handled by two departments)."""
-    volumes = {r["g"]: r["v"] for r in fetch(warehouse, """
+    volumes = {
+        r["g"]: r["v"]
+        for r in fetch(
+            warehouse,
+            """
         SELECT CASE WHEN group_code = 'town' THEN 'town' ELSE 'dept' END AS g, sum(volume) AS v
-        FROM mart.unit_scores WHERE month = $m GROUP BY ALL""", {"m": FEB})}
+        FROM mart.unit_scores WHERE month = $m GROUP BY ALL""",
+            {"m": FEB},
+        )
+    }
     assert volumes == {"town": 3935, "dept": 7291}

@@ -19,9 +19,18 @@ from pipelines.resources import build_resources
 from tests.helpers import shared_dir
 
 MONTHS = ["2023-02", "2024-01", "2024-02"]
-MY_MARTS = [AssetKey(["mart", n]) for n in (
-    "overview", "channel_counts", "request_type_shares", "enterprise_summary", "hotspots", "hotspot_places", "anomalies")]
-
+MY_MARTS = [
+    AssetKey(["mart", n])
+    for n in (
+        "overview",
+        "channel_counts",
+        "request_type_shares",
+        "enterprise_summary",
+        "hotspots",
+        "hotspot_places",
+        "anomalies",
+    )
+]
 
 
 FACTS = shared_dir() / "reference" / "2024-02" / "facts.md"
@@ -40,12 +49,14 @@ def warehouse(tmp_path_factory) -> Path:
         mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
         (root / "dagster_home").mkdir()
         write_sample(root / "data")
-        ingest = AssetSelection.assets(AssetKey(["core", "export_files"]), AssetKey(["core", "rejected_rows"]),
-                                    AssetKey(["core", "adjustments"]))
+        ingest = AssetSelection.assets(
+            AssetKey(["core", "export_files"]), AssetKey(["core", "rejected_rows"]), AssetKey(["core", "adjustments"])
+        )
         selection = AssetSelection.assets(*MY_MARTS).upstream() | ingest
         for month in MONTHS:  # bases first, as a backfill would
-            result = materialize(pipelines.definitions.all_assets, partition_key=month, selection=selection,
-                                 resources=build_resources())
+            result = materialize(
+                pipelines.definitions.all_assets, partition_key=month, selection=selection, resources=build_resources()
+            )
             assert result.success, f"materializing {month} failed"
     return root / "warehouse.duckdb"
 
@@ -61,7 +72,7 @@ class Golden:
 
     def one(self, sql: str, **params):
         rows = self.con.execute(sql, params).fetchall()
-        return rows[0] if len(rows) == 1 else (None,) * 20 if not rows else ("<%d rows>" % len(rows),) * 20
+        return rows[0] if len(rows) == 1 else (None,) * 20 if not rows else (f"<{len(rows)} rows>",) * 20
 
     def check(self, figure: str, expected, got, in_facts: str | None = None) -> None:
         """``in_facts``: the text facts.md must hold for this figure (default: str(expected))."""
@@ -76,8 +87,12 @@ class Golden:
         """Fail with every difference at once (call at the end of a test)."""
         if self.rows:
             width = max(len(r[0]) for r in self.rows)
-            lines = [f"{'figure'.ljust(width)} | expected | got"] + [f"{f.ljust(width)} | {e} | {g}" for f, e, g in self.rows]
-            pytest.fail(f"{len(self.rows)} of {self.checked} figures differ from facts.md:\n" + "\n".join(lines), pytrace=False)
+            lines = [f"{'figure'.ljust(width)} | expected | got"] + [
+                f"{f.ljust(width)} | {e} | {g}" for f, e, g in self.rows
+            ]
+            pytest.fail(
+                f"{len(self.rows)} of {self.checked} figures differ from facts.md:\n" + "\n".join(lines), pytrace=False
+            )
 
 
 def same(expected, got) -> bool:
@@ -101,11 +116,32 @@ def golden(warehouse):
 
 def test_section_1_overview(golden):
     g = golden
-    o = dict(zip(["orders", "yoy", "mom", "last_month", "last_year", "daily", "resp", "ontime", "resol", "satis",
-                  "town", "town_pct", "dept", "dept_pct", "overdue"], g.one(
-        "SELECT orders, yoy_pct, mom_pct, orders_last_month, orders_last_year, daily_avg, report_response_pct, "
-        "report_ontime_pct, report_resolution_pct, report_satisfaction_pct, town_orders, town_share_pct, "
-        "dept_orders, dept_share_pct, city_overdue_orders FROM mart.overview WHERE month = '2024-02'")))
+    o = dict(
+        zip(
+            [
+                "orders",
+                "yoy",
+                "mom",
+                "last_month",
+                "last_year",
+                "daily",
+                "resp",
+                "ontime",
+                "resol",
+                "satis",
+                "town",
+                "town_pct",
+                "dept",
+                "dept_pct",
+                "overdue",
+            ],
+            g.one(
+                "SELECT orders, yoy_pct, mom_pct, orders_last_month, orders_last_year, daily_avg, report_response_pct, "
+                "report_ontime_pct, report_resolution_pct, report_satisfaction_pct, town_orders, town_share_pct, "
+                "dept_orders, dept_share_pct, city_overdue_orders FROM mart.overview WHERE month = '2024-02'"
+            ),
+        )
+    )
     g.check("orders", 11198, o["orders"])
     g.check("orders 同比 %", pct("16.08"), o["yoy"], "同比增长 16.08%")
     g.check("orders 环比 %", pct("-27.24"), o["mom"], "环比下降 27.24%")
@@ -122,17 +158,33 @@ def test_section_1_overview(golden):
     g.check("区直及国企 share %", pct("64.86"), o["dept_pct"], "64.86%")
     g.check("市到期未按时回复", 0, o["overdue"], "本月未有市到期未按时回复工单")
 
-    channels = g.con.execute("SELECT channel, orders, rank FROM mart.channel_counts WHERE month = '2024-02' "
-                             "ORDER BY rank, channel").fetchall()
+    channels = g.con.execute(
+        "SELECT channel, orders, rank FROM mart.channel_counts WHERE month = '2024-02' ORDER BY rank, channel"
+    ).fetchall()
     # the report names the channels with most orders, most first
-    for position, (label, channel, count) in enumerate([("来电受理", "来电", 10787), ("微信平台受理", "微信", 209),
-                                                        ("省级网站诉求", "省级网站", 52), ("随手拍", "随手拍", 51)]):
+    for position, (label, channel, count) in enumerate(
+        [
+            ("来电受理", "来电", 10787),
+            ("微信平台受理", "微信", 209),
+            ("省级网站诉求", "省级网站", 52),
+            ("随手拍", "随手拍", 51),
+        ]
+    ):
         got = channels[position] if position < len(channels) else (None, None, None)
         g.check(f"channel #{position + 1} ({label})", (channel, count), got[:2], f"{label} | {count}")
 
-    types = {t: (n, s) for t, n, s in g.con.execute(
-        "SELECT request_type, orders, share_pct FROM mart.request_type_shares WHERE month = '2024-02'").fetchall()}
-    for rtype, count, share in [("求助", 9191, "82.08"), ("咨询", 1713, "15.30"), ("建议", 260, "2.32"), ("感谢", 34, None)]:
+    types = {
+        t: (n, s)
+        for t, n, s in g.con.execute(
+            "SELECT request_type, orders, share_pct FROM mart.request_type_shares WHERE month = '2024-02'"
+        ).fetchall()
+    }
+    for rtype, count, share in [
+        ("求助", 9191, "82.08"),
+        ("咨询", 1713, "15.30"),
+        ("建议", 260, "2.32"),
+        ("感谢", 34, None),
+    ]:
         n, s = types.get(rtype, (None, None))
         g.check(f"{rtype} orders", count, n, f"{rtype} | {count}")
         if share:
@@ -159,9 +211,13 @@ def signed(text: str) -> Decimal:
 
 def test_section_3_hotspots(golden):
     g = golden
-    rows = {(h, s): r for h, s, *r in g.con.execute(
-        "SELECT hotspot, sub_hotspot, orders, yoy_pct, mom_pct, orders_last_month, orders_last_year, rank "
-        "FROM mart.hotspots WHERE month = '2024-02'").fetchall()}
+    rows = {
+        (h, s): r
+        for h, s, *r in g.con.execute(
+            "SELECT hotspot, sub_hotspot, orders, yoy_pct, mom_pct, orders_last_month, orders_last_year, rank "
+            "FROM mart.hotspots WHERE month = '2024-02'"
+        ).fetchall()
+    }
     for hotspot, sub, orders, yoy, mom, base_lm, base_ly, rank in HOTSPOTS:
         name = hotspot + (f"·{sub}" if sub else "")
         got = rows.get((hotspot, sub), [None] * 6)
@@ -176,20 +232,25 @@ def test_section_3_hotspots(golden):
             g.check(f"{name} base 2023-02", base_ly, got[4], f"| {base_ly} |")
         if rank:
             g.check(f"{name} rank", rank, got[5], "")
-    top_five = [h for (h, s), r in sorted(rows.items(), key=lambda kv: (kv[1][5] or 99)) if s is None and r[5] and r[5] <= 5]
+    top_five = [
+        h for (h, s), r in sorted(rows.items(), key=lambda kv: kv[1][5] or 99) if s is None and r[5] and r[5] <= 5
+    ]
     g.check("top five hotspots", ["拖欠工资", "消费者维权", "物业管理", "用水", "市容环境"], top_five, "")
 
     # Places named: 物业管理 — a, b; 用水 — …; 市容环境 — …
     named = re.search(r"Places named:(.*?)\n\n", g.facts, re.S).group(1)
-    places = {k.strip(): [p.strip().rstrip(".") for p in v.split(",")]
-              for k, v in (part.split("—") for part in named.replace("\n", " ").split(";"))}
+    places = {
+        k.strip(): [p.strip().rstrip(".") for p in v.split(",")]
+        for k, v in (part.split("—") for part in named.replace("\n", " ").split(";"))
+    }
     stored = {}
     for hotspot, sub, place in g.con.execute(
-            "SELECT hotspot, sub_hotspot, place FROM mart.hotspot_places WHERE month = '2024-02' "
-            "ORDER BY hotspot, sub_hotspot, position").fetchall():
+        "SELECT hotspot, sub_hotspot, place FROM mart.hotspot_places WHERE month = '2024-02' "
+        "ORDER BY hotspot, sub_hotspot, position"
+    ).fetchall():
         stored.setdefault((hotspot, sub), []).append(place)
     for hotspot, expected in places.items():
-        got = stored.get((hotspot, None), [])[:len(expected)]
+        got = stored.get((hotspot, None), [])[: len(expected)]
         g.check(f"{hotspot} places (top {len(expected)})", expected, got, "")
     # 用水's paragraph names each sub-hotspot's places: 农村生活用水 the first three, 城区 the rest
     g.check("用水·农村生活用水 places", places["用水"][:3], stored.get(("用水", "农村生活用水"), [])[:3], "")
@@ -197,24 +258,43 @@ def test_section_3_hotspots(golden):
 
     # the seed's surge: 拖欠工资 +108.20% 同比 before the Spring Festival is significant against
     # 2023-02; it fell 4.60% 环比, and a rise against one base is a surge (anomalies.bases: any)
-    wages = g.one("SELECT rise_yoy, rise_mom, surge, p_value_yoy < 1e-12 FROM mart.anomalies "
-                  "WHERE month = '2024-02' AND kind = 'hotspot' AND item = '拖欠工资'")
-    g.check("拖欠工资 anomaly (rise 同比, rise 环比, surge, p 同比 < 1e-12)", (True, False, True, True), tuple(wages[:4]), "")
+    wages = g.one(
+        "SELECT rise_yoy, rise_mom, surge, p_value_yoy < 1e-12 FROM mart.anomalies "
+        "WHERE month = '2024-02' AND kind = 'hotspot' AND item = '拖欠工资'"
+    )
+    g.check(
+        "拖欠工资 anomaly (rise 同比, rise 环比, surge, p 同比 < 1e-12)",
+        (True, False, True, True),
+        tuple(wages[:4]),
+        "",
+    )
     g.verdict()
 
 
 def test_section_4_enterprise(golden):
     g = golden
-    e = dict(zip(["orders", "mom", "base", "prov", "direct", "towns", "depts", "resol", "satis"], g.one(
-        "SELECT enterprise_orders, mom_pct, orders_last_month, provincial_orders, direct_orders, top_towns, top_depts, "
-        "resolution_pct, satisfaction_pct FROM mart.enterprise_summary WHERE month = '2024-02'")))
+    e = dict(
+        zip(
+            ["orders", "mom", "base", "prov", "direct", "towns", "depts", "resol", "satis"],
+            g.one(
+                "SELECT enterprise_orders, mom_pct, orders_last_month, provincial_orders, direct_orders, "
+                "top_towns, top_depts, "
+                "resolution_pct, satisfaction_pct FROM mart.enterprise_summary WHERE month = '2024-02'"
+            ),
+        )
+    )
     g.check("企业诉求 orders", 181, e["orders"], "181 orders")
     g.check("企业诉求 环比", pct("-42.90"), e["mom"], "环比下降 42.90%")
     g.check("企业诉求 base 2024-01", 317, e["base"], "317")
-    g.check("省企业诉求接诉即办", 6, e["prov"], "接诉即办\" 6")
-    g.check("企业直通车", 175, e["direct"], "企业直通车\" 175")
+    g.check("省企业诉求接诉即办", 6, e["prov"], '接诉即办" 6')
+    g.check("企业直通车", 175, e["direct"], '企业直通车" 175')
     g.check("most orders: towns", ["柳园街道", "新区街道", "古楼街道"], e["towns"], "柳园街道、新区街道、古楼街道")
-    g.check("most orders: departments", ["区市场监管局", "区人社局", "区行政审批局"], e["depts"], "区市场监管局、区人社局、区行政审批局")
+    g.check(
+        "most orders: departments",
+        ["区市场监管局", "区人社局", "区行政审批局"],
+        e["depts"],
+        "区市场监管局、区人社局、区行政审批局",
+    )
     g.check("企业诉求解决率", pct("64.12"), e["resol"], "64.12%")
     g.check("企业诉求综合满意率", pct("84.11"), e["satis"], "84.11%")
     overview_enterprise = g.one("SELECT enterprise_orders FROM mart.overview WHERE month = '2024-02'")[0]

@@ -13,15 +13,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
 from tests.helpers import shared_dir
 
 MONTH = "2024-02"
-REPORT_DATE = "2024-03-11"          # the seed's date (rules: report.date)
+REPORT_DATE = "2024-03-11"  # the seed's date (rules: report.date)
 FIRST, LAST = "2023-01", "2024-02"
 RANGE_TAGS = {"dagster/asset_partition_range_start": FIRST, "dagster/asset_partition_range_end": LAST}
 
 _BUILT: dict[str, object] = {}
-
 
 
 def build_sample_report(tmp_path_factory) -> dict:
@@ -36,8 +36,13 @@ def build_sample_report(tmp_path_factory) -> dict:
     from pipelines.resources import build_resources
 
     root = tmp_path_factory.mktemp("report_golden")
-    env = {"data": root / "data", "warehouse": root / "warehouse.duckdb", "reports": root / "reports",
-           "key": root / "keys" / "phone.key", "dagster_home": root / "dagster_home"}
+    env = {
+        "data": root / "data",
+        "warehouse": root / "warehouse.duckdb",
+        "reports": root / "reports",
+        "key": root / "keys" / "phone.key",
+        "dagster_home": root / "dagster_home",
+    }
     env["dagster_home"].mkdir()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HOTLINE_DATA_DIR", str(env["data"]))
@@ -52,8 +57,9 @@ def build_sample_report(tmp_path_factory) -> dict:
         marts = AssetSelection.all() - AssetSelection.groups("report")
         result = materialize(everything, selection=marts, resources=build_resources(), tags=RANGE_TAGS)
         assert result.success, "materializing the sample's marts failed"
-        report = materialize(everything, selection=AssetSelection.groups("report"), partition_key=MONTH,
-                             resources=build_resources())
+        report = materialize(
+            everything, selection=AssetSelection.groups("report"), partition_key=MONTH, resources=build_resources()
+        )
         assert report.success, "rendering the 2024-02 report failed"
         checks = {e.check_name: e for e in report.get_asset_check_evaluations()}
     _BUILT.update(env=env, folder=env["reports"] / MONTH, checks=checks, materialization=report)
@@ -128,7 +134,7 @@ SEED_SENTENCES = [
     "（二）消费者维权问题1484件，同比下降9.84%，环比下降24.32%。",
     "（三）物业管理问题1443件，同比增长28.50%，环比下降37.64%。",
     "（四）用水问题514件，同比增长8.44%，环比下降28.51%。",
-    "农村生活用水问题391件",          # the seed's "一是农村生活用水方面391件" (the figure in analyst prose)
+    "农村生活用水问题391件",  # the seed's "一是农村生活用水方面391件" (the figure in analyst prose)
     "（五）市容环境问题456件，同比下降33.82%，环比下降43.07%。",
     # 四、企业诉求办理情况
     "四、企业诉求办理情况",
@@ -163,9 +169,11 @@ SEED_SENTENCES = [
 # 【待补充：…（key）】 placeholder for the typical case only.
 PLACEHOLDERS_LEFT = ["企业·典型案例"]
 ANALYST_PROSE = {
-    "热点·拖欠工资": "临近春节，欠薪类工单数量有所增长，问题主要涉及：一是农民工欠薪方面，欠薪领域为高铁建设项目、…二是企业欠薪方面，…",
+    "热点·拖欠工资": "临近春节，欠薪类工单数量有所增长，问题主要涉及：一是农民工欠薪方面，欠薪领域为高铁建设项目、…"
+    "二是企业欠薪方面，…",
     "热点·消费者维权": "问题主要涉及：一是预付消费方面，…二是服务消费方面，…三是网络消费方面，…四是食品消费方面，…",
-    "热点·物业管理": "问题主要涉及：一是卫生保洁方面，…主要涉及聚鑫苑小区、管道局家属院等。二是物业服务质量方面，…三是停车管理方面，…",
+    "热点·物业管理": "问题主要涉及：一是卫生保洁方面，…主要涉及聚鑫苑小区、管道局家属院等。"
+    "二是物业服务质量方面，…三是停车管理方面，…",
     "热点·用水": "问题主要涉及：一是农村生活用水方面391件，村民反映停水频繁、…二是城区居民用水方面，…",
     "热点·市容环境": "问题主要涉及：一是占道经营方面，…二是扬尘方面，…三是暴露垃圾方面，…",
     "企业·诉求内容": "从诉求内容看，主要涉及企业纠纷、综合审批、商户用水用电、物业管理、政策咨询等。",
@@ -192,15 +200,31 @@ SEED_PLACES = {
 
 # Section 二(一)'s table: (group title, [(top unit, rank, bottom unit, rank) × 3])
 SEED_TOP_BOTTOM = [
-    ("镇（街）、园区综合排名", [("韩集镇", "1", "斗虎屯镇", "13"), ("张炉集镇", "2", "嘉明开发区", "14"), ("柳园街道", "3", "郑家镇", "15")]),
-    ("区直及国企综合排名（承办量≥50）", [("区医保局", "1", "区住建局", "14"), ("区税务局", "2", "民安公司", "15"),
-                                       ("区卫健局", "3", "东安公司", "16")]),
-    ("区直及国企综合排名（承办量<50）", [("区行政审批局", "1", "区水利局", "13"), ("区体育中心", "1", "区供销社", "14"),
-                                      ("区司法局", "1", "区发改局", "15")]),
+    (
+        "镇（街）、园区综合排名",
+        [("韩集镇", "1", "斗虎屯镇", "13"), ("张炉集镇", "2", "嘉明开发区", "14"), ("柳园街道", "3", "郑家镇", "15")],
+    ),
+    (
+        "区直及国企综合排名（承办量≥50）",
+        [("区医保局", "1", "区住建局", "14"), ("区税务局", "2", "民安公司", "15"), ("区卫健局", "3", "东安公司", "16")],
+    ),
+    (
+        "区直及国企综合排名（承办量<50）",
+        [
+            ("区行政审批局", "1", "区水利局", "13"),
+            ("区体育中心", "1", "区供销社", "14"),
+            ("区司法局", "1", "区发改局", "15"),
+        ],
+    ),
 ]
 
-TABLES = [("table1_towns.csv", 1), ("table2_depts_ge50.csv", 2), ("table3_depts_lt50.csv", 3),
-          ("table4_enterprise.csv", 4), ("table5_onsite_2h.csv", 5)]
+TABLES = [
+    ("table1_towns.csv", 1),
+    ("table2_depts_ge50.csv", 2),
+    ("table3_depts_lt50.csv", 3),
+    ("table4_enterprise.csv", 4),
+    ("table5_onsite_2h.csv", 5),
+]
 # The seed's slip: table 4 prints 区柳园街道 for 柳园街道 (an alias in units.csv).
 SEED_NAME_SLIPS = {"区柳园街道": "柳园街道"}
 
@@ -242,8 +266,9 @@ def test_section_three_names_the_seeds_aspects_terms_and_places(sample_report):
             assert paragraph.count("群众主要反映") == len(aspects), hotspot
             places = re.findall(r"，主要涉及([^。，]*?)等。", paragraph)
             assert len(places) == len(aspects)
-            assert all(_missing("、".join(SEED_PLACES[hotspot]), p.split("、")) == [] for p in places
-                       if hotspot in SEED_PLACES), hotspot
+            assert all(
+                _missing("、".join(SEED_PLACES[hotspot]), p.split("、")) == [] for p in places if hotspot in SEED_PLACES
+            ), hotspot
             if hotspot in SEED_FIRST_ASPECT_PLACES:
                 assert places[0].split("、") == SEED_FIRST_ASPECT_PLACES[hotspot]
         # section 四 from the enterprise orders' terms
@@ -316,7 +341,7 @@ def test_xlsx_sheets_hold_every_cell(sample_report, name, number):
         bad = [(h, e, g) for h, e, g in zip(header, row, got) if not _same(e, g)]
         assert bad == [], f"sheet {number}, {row[0]}: {bad}"
     if number <= 3:
-        assert [_xlsx_cell(v) for v in rows[1]] == header      # row 1: the title; row 2: the header as printed
+        assert [_xlsx_cell(v) for v in rows[1]] == header  # row 1: the title; row 2: the header as printed
 
 
 @pytest.mark.parametrize("name,number", TABLES)

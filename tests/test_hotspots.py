@@ -7,11 +7,32 @@ import pytest
 from scipy.stats import poisson
 
 try:
-    from tests.test_overview import (OTHER, PROPERTY, TAXONOMY, WAGES, WAGES_FIRM, WAGES_MIGRANT, WATER_CITY,
-                                     WATER_RURAL, data, query, run_month)
+    from tests.test_overview import (
+        OTHER,
+        PROPERTY,
+        TAXONOMY,
+        WAGES,
+        WAGES_FIRM,
+        WAGES_MIGRANT,
+        WATER_CITY,
+        WATER_RURAL,
+        data,  # noqa: F401 (the fixture)
+        query,
+        run_month,
+    )
 except ImportError:  # tests/ not a package
-    from test_overview import (OTHER, PROPERTY, TAXONOMY, WAGES, WAGES_FIRM, WAGES_MIGRANT, WATER_CITY,  # noqa: F401
-                               WATER_RURAL, data, query, run_month)
+    from test_overview import (
+        OTHER,
+        PROPERTY,
+        TAXONOMY,
+        WAGES,
+        WAGES_FIRM,
+        WAGES_MIGRANT,
+        WATER_CITY,  # noqa: F401
+        WATER_RURAL,
+        query,
+        run_month,
+    )
 
 from hotline.marts import flag_surges, poisson_rise_p
 
@@ -26,19 +47,23 @@ def test_hotspots_sub_hotspots_unmatched_and_co_handled(data):
         data.order_rows("2024-02", path=WAGES_MIGRANT, count=5)
         # co-handled by two units: one order
         + data.order_rows("2024-02", units=["区人社局", "甲镇"], path=WAGES_FIRM, count=2)
-        + data.order_rows("2024-02", path=WAGES, count=1)               # the hotspot's own prefix: no sub-hotspot
+        + data.order_rows("2024-02", path=WAGES, count=1)  # the hotspot's own prefix: no sub-hotspot
         + data.order_rows("2024-02", path=PROPERTY, count=6)
         + data.order_rows("2024-02", path=WATER_RURAL, count=2)
         + data.order_rows("2024-02", path=WATER_CITY, count=1)
-        + data.order_rows("2024-02", path=OTHER, count=9)               # matches no prefix: 其他
-        + data.order_rows("2024-02", path="城乡建设", count=1)          # a shorter path than any prefix: 其他
+        + data.order_rows("2024-02", path=OTHER, count=9)  # matches no prefix: 其他
+        + data.order_rows("2024-02", path="城乡建设", count=1)  # a shorter path than any prefix: 其他
         + data.order_rows("2024-02", path="城乡建设/物业管理费", count=1)  # not a whole-level prefix match: 其他
     )
     data.write_month("2024-02", rows)
     run_month("2024-02")
     h = hotspot_rows("2024-02")
     # 28 orders in all
-    assert (h[("拖欠工资", None)]["orders"], h[("拖欠工资", None)]["share_pct"], h[("拖欠工资", None)]["rank"]) == (8, Decimal("28.57"), 1)
+    assert (h[("拖欠工资", None)]["orders"], h[("拖欠工资", None)]["share_pct"], h[("拖欠工资", None)]["rank"]) == (
+        8,
+        Decimal("28.57"),
+        1,
+    )
     assert (h[("拖欠工资", "农民工欠薪")]["orders"], h[("拖欠工资", "农民工欠薪")]["rank"]) == (5, 1)
     assert (h[("拖欠工资", "企业欠薪")]["orders"], h[("拖欠工资", "企业欠薪")]["share_pct"]) == (2, Decimal("7.14"))
     assert (h[("物业管理", None)]["orders"], h[("物业管理", None)]["rank"]) == (6, 2)
@@ -51,13 +76,19 @@ def test_hotspots_sub_hotspots_unmatched_and_co_handled(data):
 
 
 def test_deltas_per_hotspot_and_sub_hotspot_missing_and_zero_bases(data):
-    data.write_month("2024-01", data.order_rows("2024-01", path=WAGES_MIGRANT, count=8)
-                     + data.order_rows("2024-01", path=WAGES_FIRM, count=4)
-                     + data.order_rows("2024-01", path=OTHER, count=5))
-    data.write_month("2024-02", data.order_rows("2024-02", path=WAGES_MIGRANT, count=6)
-                     + data.order_rows("2024-02", path=WAGES_FIRM, count=5)
-                     + data.order_rows("2024-02", path=PROPERTY, count=3)
-                     + data.order_rows("2024-02", path=OTHER, count=4))
+    data.write_month(
+        "2024-01",
+        data.order_rows("2024-01", path=WAGES_MIGRANT, count=8)
+        + data.order_rows("2024-01", path=WAGES_FIRM, count=4)
+        + data.order_rows("2024-01", path=OTHER, count=5),
+    )
+    data.write_month(
+        "2024-02",
+        data.order_rows("2024-02", path=WAGES_MIGRANT, count=6)
+        + data.order_rows("2024-02", path=WAGES_FIRM, count=5)
+        + data.order_rows("2024-02", path=PROPERTY, count=3)
+        + data.order_rows("2024-02", path=OTHER, count=4),
+    )
     run_month("2024-01")
     run_month("2024-02")
     h = hotspot_rows("2024-02")
@@ -75,20 +106,34 @@ def test_deltas_per_hotspot_and_sub_hotspot_missing_and_zero_bases(data):
 
 def test_taxonomy_change_compares_like_with_like(data):
     sanitation = PROPERTY  # 城乡建设/物业管理/卫生保洁
-    data.write_month("2024-01", data.order_rows("2024-01", path=sanitation, count=4)
-                     + data.order_rows("2024-01", path="城乡建设/物业管理/停车", count=3))
+    data.write_month(
+        "2024-01",
+        data.order_rows("2024-01", path=sanitation, count=4)
+        + data.order_rows("2024-01", path="城乡建设/物业管理/停车", count=3),
+    )
     run_month("2024-01")
     assert hotspot_rows("2024-01")[("物业管理", None)]["orders"] == 7
 
     # February's taxonomy splits 卫生保洁 off into a hotspot of its own
     data.set_taxonomy(TAXONOMY + [("环境卫生", "", "城乡建设/物业管理/卫生保洁")])
-    data.write_month("2024-02", data.order_rows("2024-02", path=sanitation, count=6)
-                     + data.order_rows("2024-02", path="城乡建设/物业管理/停车", count=3))
+    data.write_month(
+        "2024-02",
+        data.order_rows("2024-02", path=sanitation, count=6)
+        + data.order_rows("2024-02", path="城乡建设/物业管理/停车", count=3),
+    )
     run_month("2024-02")
     h = hotspot_rows("2024-02")
     # January re-mapped with February's taxonomy: 4 of its 7 物业管理 orders are 环境卫生 now
-    assert (h[("环境卫生", None)]["orders"], h[("环境卫生", None)]["orders_last_month"], h[("环境卫生", None)]["mom_pct"]) == (6, 4, Decimal("50.00"))
-    assert (h[("物业管理", None)]["orders"], h[("物业管理", None)]["orders_last_month"], h[("物业管理", None)]["mom_pct"]) == (3, 3, Decimal("0.00"))
+    assert (
+        h[("环境卫生", None)]["orders"],
+        h[("环境卫生", None)]["orders_last_month"],
+        h[("环境卫生", None)]["mom_pct"],
+    ) == (6, 4, Decimal("50.00"))
+    assert (
+        h[("物业管理", None)]["orders"],
+        h[("物业管理", None)]["orders_last_month"],
+        h[("物业管理", None)]["mom_pct"],
+    ) == (3, 3, Decimal("0.00"))
     # January's own mart and rows keep January's taxonomy
     assert hotspot_rows("2024-01")[("物业管理", None)]["orders"] == 7
     assert ("环境卫生", None) not in hotspot_rows("2024-01")
@@ -107,8 +152,16 @@ def test_backfilled_base_updates_hotspot_deltas(data):
 
 def test_places_per_hotspot_and_sub_hotspot(data):
     rows = []
-    for place, n in [("聚鑫苑小区", 5), ("管道局家属院", 4), ("公园首府", 3), ("东盛嘉华苑小区", 2), ("陈口家园", 2),
-                     ("书香东郡小区", 1), ("西湖馨苑", 1), ("", 7)]:
+    for place, n in [
+        ("聚鑫苑小区", 5),
+        ("管道局家属院", 4),
+        ("公园首府", 3),
+        ("东盛嘉华苑小区", 2),
+        ("陈口家园", 2),
+        ("书香东郡小区", 1),
+        ("西湖馨苑", 1),
+        ("", 7),
+    ]:
         rows += data.order_rows("2024-02", path=PROPERTY, address=place, count=n)
     # co-handled: names its place once
     rows += data.order_rows("2024-02", units=["甲镇", "区水利局"], path=WATER_RURAL, address="沙镇镇", count=3)
@@ -118,11 +171,19 @@ def test_places_per_hotspot_and_sub_hotspot(data):
     rows += data.order_rows("2024-02", path=WATER_CITY, address="西湖馨苑", count=4)
     data.write_month("2024-02", rows)
     run_month("2024-02")
-    places = query("SELECT * FROM mart.hotspot_places WHERE month = '2024-02' ORDER BY hotspot, sub_hotspot NULLS FIRST, position")
+    places = query(
+        "SELECT * FROM mart.hotspot_places WHERE month = '2024-02' ORDER BY hotspot, sub_hotspot NULLS FIRST, position"
+    )
     prop = [(p["place"], p["orders"], p["rank"]) for p in places if p["hotspot"] == "物业管理"]
     # six places per hotspot (rules), empty addresses left out; ties ranked alike, cut in name order
-    assert prop == [("聚鑫苑小区", 5, 1), ("管道局家属院", 4, 2), ("公园首府", 3, 3), ("东盛嘉华苑小区", 2, 4),
-                    ("陈口家园", 2, 4), ("书香东郡小区", 1, 6)]
+    assert prop == [
+        ("聚鑫苑小区", 5, 1),
+        ("管道局家属院", 4, 2),
+        ("公园首府", 3, 3),
+        ("东盛嘉华苑小区", 2, 4),
+        ("陈口家园", 2, 4),
+        ("书香东郡小区", 1, 6),
+    ]
     water = [(p["place"], p["orders"]) for p in places if p["hotspot"] == "用水" and p["sub_hotspot"] is None]
     assert water[:3] == [("西湖馨苑", 4), ("沙镇镇", 3), ("郑家镇", 2)]
     rural = [(p["place"], p["orders"]) for p in places if p["sub_hotspot"] == "农村生活用水"]
@@ -150,18 +211,27 @@ def test_poisson_rise_p_matches_scipy(count, base):
 
 
 def test_surge_against_both_bases_and_small_counts_stay_quiet(data):
-    data.write_month("2023-02", data.order_rows("2023-02", path=WAGES_MIGRANT, count=90)
-                     + data.order_rows("2023-02", path=PROPERTY, count=2)
-                     + data.order_rows("2023-02", path=WATER_CITY, count=40)
-                     + data.order_rows("2023-02", path=OTHER, channel="微信", count=30))
-    data.write_month("2024-01", data.order_rows("2024-01", path=WAGES_MIGRANT, count=100)
-                     + data.order_rows("2024-01", path=PROPERTY, count=2)
-                     + data.order_rows("2024-01", path=WATER_CITY, count=90)
-                     + data.order_rows("2024-01", path=OTHER, channel="微信", count=30))
-    data.write_month("2024-02", data.order_rows("2024-02", path=WAGES_MIGRANT, count=200)   # surge against both
-                     + data.order_rows("2024-02", path=PROPERTY, count=5)                   # 2 → 5: +150%, not significant
-                     + data.order_rows("2024-02", path=WATER_CITY, count=80)                # up 同比 only
-                     + data.order_rows("2024-02", path=OTHER, channel="微信", count=30))
+    data.write_month(
+        "2023-02",
+        data.order_rows("2023-02", path=WAGES_MIGRANT, count=90)
+        + data.order_rows("2023-02", path=PROPERTY, count=2)
+        + data.order_rows("2023-02", path=WATER_CITY, count=40)
+        + data.order_rows("2023-02", path=OTHER, channel="微信", count=30),
+    )
+    data.write_month(
+        "2024-01",
+        data.order_rows("2024-01", path=WAGES_MIGRANT, count=100)
+        + data.order_rows("2024-01", path=PROPERTY, count=2)
+        + data.order_rows("2024-01", path=WATER_CITY, count=90)
+        + data.order_rows("2024-01", path=OTHER, channel="微信", count=30),
+    )
+    data.write_month(
+        "2024-02",
+        data.order_rows("2024-02", path=WAGES_MIGRANT, count=200)  # surge against both
+        + data.order_rows("2024-02", path=PROPERTY, count=5)  # 2 → 5: +150%, not significant
+        + data.order_rows("2024-02", path=WATER_CITY, count=80)  # up 同比 only
+        + data.order_rows("2024-02", path=OTHER, channel="微信", count=30),
+    )
     for month in ("2023-02", "2024-01", "2024-02"):
         run_month(month)
     rows = {(r["kind"], r["item"]): r for r in query("SELECT * FROM mart.anomalies WHERE month = '2024-02'")}
@@ -176,7 +246,11 @@ def test_surge_against_both_bases_and_small_counts_stay_quiet(data):
 
     small = rows[("hotspot", "物业管理")]
     assert (small["count"], small["mom_pct"], small["yoy_pct"]) == (5, Decimal("150.00"), Decimal("150.00"))
-    assert small["p_value_mom"] > 0.05 and (small["rise_mom"], small["rise_yoy"], small["surge"]) == (False, False, False)
+    assert small["p_value_mom"] > 0.05 and (small["rise_mom"], small["rise_yoy"], small["surge"]) == (
+        False,
+        False,
+        False,
+    )
 
     water = rows[("hotspot", "用水")]  # +100% 同比 but −11% 环比: a surge against one base (bases: any)
     assert (water["mom_pct"], water["yoy_pct"]) == (Decimal("-11.11"), Decimal("100.00"))
@@ -196,11 +270,18 @@ def test_surge_against_both_bases_and_small_counts_stay_quiet(data):
 def test_surge_with_one_base_present():
     import polars as pl
 
-    frame = pl.DataFrame({
-        "count": [50, 5], "count_last_month": [None, 0], "count_last_year": [20, None],
-        "mom_pct": [None, None], "yoy_pct": [Decimal("150.00"), None],
-        "days": [31, 31], "days_last_month": [31, 31], "days_last_year": [31, 31],
-    })
+    frame = pl.DataFrame(
+        {
+            "count": [50, 5],
+            "count_last_month": [None, 0],
+            "count_last_year": [20, None],
+            "mom_pct": [None, None],
+            "yoy_pct": [Decimal("150.00"), None],
+            "days": [31, 31],
+            "days_last_month": [31, 31],
+            "days_last_year": [31, 31],
+        }
+    )
     flagged = flag_surges(frame, 0.001, 20).to_dicts()
     # only 同比 present and risen: a surge; no base present (0 and not loaded): never a surge
     assert (flagged[0]["rise_yoy"], flagged[0]["rise_mom"], flagged[0]["surge"]) == (True, None, True)
@@ -212,11 +293,18 @@ def test_a_longer_window_alone_does_not_alarm():
 
     # +25% as printed, but this window has 33 days against 29: +9.8% per day. Large counts make
     # even that significant, so the per-day rise must clear min_rise_pct as well.
-    frame = pl.DataFrame({
-        "count": [5000], "count_last_month": [4000], "count_last_year": [None],
-        "mom_pct": [Decimal("25.00")], "yoy_pct": [None],
-        "days": [33], "days_last_month": [29], "days_last_year": [29],
-    })
+    frame = pl.DataFrame(
+        {
+            "count": [5000],
+            "count_last_month": [4000],
+            "count_last_year": [None],
+            "mom_pct": [Decimal("25.00")],
+            "yoy_pct": [None],
+            "days": [33],
+            "days_last_month": [29],
+            "days_last_year": [29],
+        }
+    )
     row = flag_surges(frame, 0.001, 20).to_dicts()[0]
     assert row["p_value_mom"] < 0.001 and row["mom_per_day_pct"] == pytest.approx(9.85, abs=0.01)
     assert (row["rise_mom"], row["surge"]) == (False, False)

@@ -9,7 +9,9 @@ from dagster._core.events.log import EventLogEntry
 
 
 def _entry(run_id: str, message: str) -> EventLogEntry:
-    return EventLogEntry(error_info=None, level=logging.INFO, user_message=message, run_id=run_id, timestamp=time.time())
+    return EventLogEntry(
+        error_info=None, level=logging.INFO, user_message=message, run_id=run_id, timestamp=time.time()
+    )
 
 
 def test_event_log_keeps_a_bounded_set_of_engines_and_reads_every_run_back(tmp_path):

@@ -19,8 +19,9 @@ PACKAGES = ("hotline", "schemas", "assets", "pipelines")
 def _lint(cwd: Path) -> subprocess.CompletedProcess:
     # the copy's packages before the installed ones; wide lines so that no contract name is wrapped
     env = {**os.environ, "PYTHONPATH": str(cwd), "COLUMNS": "200"}
-    return subprocess.run([str(LINT_IMPORTS), "--no-cache"], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def _copy(tmp_path: Path) -> Path:
@@ -36,14 +37,29 @@ def test_the_tree_keeps_its_import_contracts():
     assert "Contracts: 2 kept, 0 broken." in done.stdout
 
 
-@pytest.mark.parametrize(("module", "planted", "broken", "names"), [
-    ("hotline/calendar.py", "import dagster", "core (hotline, schemas) imports neither Dagster",
-     "hotline.calendar -> dagster"),
-    ("schemas/checks.py", "from assets.steps import Table", "core (hotline, schemas) imports neither Dagster",
-     "schemas.checks -> assets.steps"),
-    ("assets/steps.py", "import pipelines.sensors", "pipelines → assets → hotline",
-     "assets.steps -> pipelines.sensors"),
-])
+@pytest.mark.parametrize(
+    ("module", "planted", "broken", "names"),
+    [
+        (
+            "hotline/calendar.py",
+            "import dagster",
+            "core (hotline, schemas) imports neither Dagster",
+            "hotline.calendar -> dagster",
+        ),
+        (
+            "schemas/checks.py",
+            "from assets.steps import Table",
+            "core (hotline, schemas) imports neither Dagster",
+            "schemas.checks -> assets.steps",
+        ),
+        (
+            "assets/steps.py",
+            "import pipelines.sensors",
+            "pipelines → assets → hotline",
+            "assets.steps -> pipelines.sensors",
+        ),
+    ],
+)
 def test_a_planted_violation_breaks_a_contract(tmp_path, module, planted, broken, names):
     copy = _copy(tmp_path)
     target = copy / module

@@ -7,11 +7,21 @@ import pytest
 from hotline.lookups import file_sha256, is_month
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("2024-02", True), ("2024-12", True), ("1999-01", True),
-    ("2024-13", False), ("2024-00", False), ("24-02", False), ("2024-2", False), ("2024-02\n", False),
-    ("2024-02-01", False), ("", False),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024-02", True),
+        ("2024-12", True),
+        ("1999-01", True),
+        ("2024-13", False),
+        ("2024-00", False),
+        ("24-02", False),
+        ("2024-2", False),
+        ("2024-02\n", False),
+        ("2024-02-01", False),
+        ("", False),
+    ],
+)
 def test_a_month_is_yyyy_mm_with_a_real_month(text, expected):
     assert is_month(text) is expected
 

@@ -19,8 +19,13 @@ from tests.helpers import query
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 HOTLINE = str(Path(sys.executable).parent / "hotline")
 JAN, FEB = "2024-01", "2024-02"
-CORE_TABLES = ("core.assignments", "core.rejected_rows", "core.export_files", "core.adjustments",
-               "core.city_assessment")
+CORE_TABLES = (
+    "core.assignments",
+    "core.rejected_rows",
+    "core.export_files",
+    "core.adjustments",
+    "core.city_assessment",
+)
 
 
 # --------------------------------------------------------------------------- a loaded district
@@ -42,9 +47,14 @@ def loaded(tmp_path_factory) -> Path:
 
 
 def _env(root: Path) -> dict[str, str]:
-    return {"HOTLINE_DATA_DIR": str(root / "data"), "HOTLINE_WAREHOUSE": str(root / "data" / "warehouse.duckdb"),
-            "HOTLINE_REPORTS_DIR": str(root / "reports"), "HOTLINE_PHONE_KEY_FILE": str(root / "secrets" / "phone.key"),
-            "DAGSTER_HOME": str(root / "dagster_home"), "HOTLINE_REPORT_WORKERS": "0"}
+    return {
+        "HOTLINE_DATA_DIR": str(root / "data"),
+        "HOTLINE_WAREHOUSE": str(root / "data" / "warehouse.duckdb"),
+        "HOTLINE_REPORTS_DIR": str(root / "reports"),
+        "HOTLINE_PHONE_KEY_FILE": str(root / "secrets" / "phone.key"),
+        "DAGSTER_HOME": str(root / "dagster_home"),
+        "HOTLINE_REPORT_WORKERS": "0",
+    }
 
 
 @pytest.fixture
@@ -61,10 +71,16 @@ def snapshot(root: Path, month: str) -> dict:
     """Every row of the month in every core and mart table, and the bytes of its report files."""
     con = duckdb.connect(str(root / "data" / "warehouse.duckdb"), read_only=True)
     try:
-        marts = [f"mart.{t}" for (t,) in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'mart' ORDER BY 1").fetchall()]
-        tables = {t: con.execute(f"SELECT * FROM {t} WHERE month = $m ORDER BY ALL", {"m": month}).fetchall()
-                  for t in (*CORE_TABLES, *marts)}
+        marts = [
+            f"mart.{t}"
+            for (t,) in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'mart' ORDER BY 1"
+            ).fetchall()
+        ]
+        tables = {
+            t: con.execute(f"SELECT * FROM {t} WHERE month = $m ORDER BY ALL", {"m": month}).fetchall()
+            for t in (*CORE_TABLES, *marts)
+        }
     finally:
         con.close()
     folder = root / "reports" / month
@@ -81,13 +97,19 @@ def run_cli(capsys, *argv: str) -> tuple[int, str]:
 
 
 def month_load(root: Path, month: str) -> tuple:
-    return query(root / "data" / "warehouse.duckdb",
-                 "SELECT state, faults, reason FROM core.month_loads WHERE month = $m", {"m": month})[0]
+    return query(
+        root / "data" / "warehouse.duckdb",
+        "SELECT state, faults, reason FROM core.month_loads WHERE month = $m",
+        {"m": month},
+    )[0]
 
 
 def blocked_faults(root: Path, month: str) -> list[tuple]:
-    return query(root / "data" / "warehouse.duckdb", "SELECT source_file, row_number, column_name, reason "
-                 "FROM core.blocked_faults WHERE month = $m ORDER BY ALL", {"m": month})
+    return query(
+        root / "data" / "warehouse.duckdb",
+        "SELECT source_file, row_number, column_name, reason FROM core.blocked_faults WHERE month = $m ORDER BY ALL",
+        {"m": month},
+    )
 
 
 # --------------------------------------------------------------------------- ways to break February
@@ -133,8 +155,10 @@ def unit_listed_twice(feb: Path):
     rows = (feb / "adjustments.csv").read_text(encoding="utf-8").splitlines()
     first = next(i for i, line in enumerate(rows, start=1) if line.startswith("柳园街道,"))
     last = len(rows)
-    reason = (f"柳园街道: listed twice: row {first} ('柳园街道') and row {last} ('区柳园街道') name the same unit; "
-              "keep one row for it")
+    reason = (
+        f"柳园街道: listed twice: row {first} ('柳园街道') and row {last} ('区柳园街道') name the same unit; "
+        "keep one row for it"
+    )
     return "blocked", [("months/2024-02/adjustments.csv", last, "单位名称", reason)], "1 invalid adjustment(s)"
 
 
@@ -146,7 +170,11 @@ def missing_sampling_rank(feb: Path):
 def bad_city_figure(feb: Path):
     _change_adjustments(feb)
     _rewrite_csv_cell(feb / "city_assessment.csv", 2, "数值", "百分百")
-    return "blocked", [("months/2024-02/city_assessment.csv", 2, "数值", "not a number")], "1 fault(s) in its side files"
+    return (
+        "blocked",
+        [("months/2024-02/city_assessment.csv", 2, "数值", "not a number")],
+        "1 fault(s) in its side files",
+    )
 
 
 BREAKS = {f.__name__: f for f in (rejected_row, file_fault, unit_listed_twice, missing_sampling_rank, bad_city_figure)}
@@ -169,7 +197,7 @@ def test_a_blocked_or_failed_month_keeps_everything_and_a_neighbour_does_not_tou
         stored = blocked_faults(district, FEB)
         assert got_faults == len(stored) == len(faults), stored
         for want, have in zip(faults, stored):
-            assert have[:len(want) - 1] == want[:len(want) - 1] if len(want) == 4 else have[:3] == want, (want, have)
+            assert have[: len(want) - 1] == want[: len(want) - 1] if len(want) == 4 else have[:3] == want, (want, have)
             if len(want) == 4:
                 assert want[3] in have[3], (want, have)
         assert "CHECK FAILED core/assignments no_rejected_rows" in output
@@ -196,9 +224,11 @@ def test_a_blocked_month_loads_once_fixed_and_its_faults_are_cleared(district, c
     assert code == 0, output
     assert month_load(district, FEB) == ("loaded", 0, None)
     assert blocked_faults(district, FEB) == []
-    loaded_at, attempted_at = query(district / "data" / "warehouse.duckdb",
-                                    "SELECT loaded_at, attempted_at FROM core.month_loads WHERE month = $m",
-                                    {"m": FEB})[0]
+    loaded_at, attempted_at = query(
+        district / "data" / "warehouse.duckdb",
+        "SELECT loaded_at, attempted_at FROM core.month_loads WHERE month = $m",
+        {"m": FEB},
+    )[0]
     assert loaded_at == attempted_at
 
 
@@ -238,22 +268,26 @@ def test_the_sensor_ignores_a_folder_that_is_not_a_month_and_says_so(tmp_path, m
 
 # --------------------------------------------------------------------------- rules.yaml
 RULES_CASES = {
-    "flags:\n  fast_close_minutes: ten\n":
-        "rules.yaml: flags.fast_close_minutes = 'ten': expected a whole number of minutes",
-    "window:\n  default_start_day: 40\n":
-        "rules.yaml: window.default_start_day = 40: expected a day of the month from 1 to 28",
-    "window:\n  default_start_day: 20\n":
-        "window: default_start_day (20) must be the day after default_end_day (22)",
-    "anomalies:\n  significance: 1.5\n":
-        "rules.yaml: anomalies.significance = 1.5: expected a significance level between 0 and 1",
-    "credit:\n  resolution:\n    已解决: 2\n":
-        "rules.yaml: credit.resolution.已解决 = 2: expected a credit between 0 and 1",
-    "scores:\n  points:\n    response: -5\n":
-        "rules.yaml: scores.points.response = -5: expected a number of points, 0 or more",
-    "hotspots:\n  report_top_n: '5'\n":
-        "rules.yaml: hotspots.report_top_n = '5': expected a whole number, 1 or more",
-    "enterprise:\n  tie_order: size\n":
-        "rules.yaml: enterprise.tie_order = 'size': expected one of 'volume_desc' or 'roster'",
+    "flags:\n  fast_close_minutes: ten\n": (
+        "rules.yaml: flags.fast_close_minutes = 'ten': expected a whole number of minutes"
+    ),
+    "window:\n  default_start_day: 40\n": (
+        "rules.yaml: window.default_start_day = 40: expected a day of the month from 1 to 28"
+    ),
+    "window:\n  default_start_day: 20\n": "window: default_start_day (20) must be the day after default_end_day (22)",
+    "anomalies:\n  significance: 1.5\n": (
+        "rules.yaml: anomalies.significance = 1.5: expected a significance level between 0 and 1"
+    ),
+    "credit:\n  resolution:\n    已解决: 2\n": (
+        "rules.yaml: credit.resolution.已解决 = 2: expected a credit between 0 and 1"
+    ),
+    "scores:\n  points:\n    response: -5\n": (
+        "rules.yaml: scores.points.response = -5: expected a number of points, 0 or more"
+    ),
+    "hotspots:\n  report_top_n: '5'\n": "rules.yaml: hotspots.report_top_n = '5': expected a whole number, 1 or more",
+    "enterprise:\n  tie_order: size\n": (
+        "rules.yaml: enterprise.tie_order = 'size': expected one of 'volume_desc' or 'roster'"
+    ),
     "flags:\n  fast_close_minute: 10\n": "unknown rule setting 'flags.fast_close_minute'",
     "report:\n  date: 2024-13-01\n": "quote dates as '2024-02-26'",
 }
@@ -304,9 +338,23 @@ def test_a_read_only_reports_folder_is_named_in_the_summary(district):
         folder.chmod(0o555)
     try:
         env = dict(os.environ, **_env(district))
-        done = subprocess.run(["setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--inh-caps",
-                               "-dac_override,-dac_read_search", HOTLINE, "run", FEB],
-                              cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
+        done = subprocess.run(
+            [
+                "setpriv",
+                "--bounding-set",
+                "-dac_override,-dac_read_search",
+                "--inh-caps",
+                "-dac_override,-dac_read_search",
+                HOTLINE,
+                "run",
+                FEB,
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     finally:
         for folder in (reports.parent, reports):
             folder.chmod(0o755)
@@ -329,13 +377,15 @@ con.close()
 
 def test_an_analysts_read_only_session_is_named_as_such_not_as_another_run(district):
     warehouse = district / "data" / "warehouse.duckdb"
-    session = subprocess.Popen([sys.executable, "-c", HOLDER, str(warehouse)], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, text=True)
+    session = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(warehouse)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert session.stdout.readline().strip() == "open"
         env = dict(os.environ, **_env(district), HOTLINE_WAREHOUSE_WAIT_SECONDS="1")
-        done = subprocess.run([HOTLINE, "run", FEB], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
-                              timeout=600)
+        done = subprocess.run(
+            [HOTLINE, "run", FEB], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600
+        )
     finally:
         session.stdin.write("close\n")
         session.stdin.flush()
@@ -358,8 +408,10 @@ def test_validate_judges_adjustments_against_the_roster_as_a_run_does(tmp_path, 
         handle.write("区柳园街道,-1,0,9\n不存在局,0,0,\n")
     code, output = run_cli(capsys, "validate", str(path))
     assert code == 1
-    assert (f"{path} row {len(rows) + 1}, column 单位名称: 柳园街道: listed twice: row {first} ('柳园街道') and "
-            f"row {len(rows) + 1} ('区柳园街道') name the same unit") in output, output
+    assert (
+        f"{path} row {len(rows) + 1}, column 单位名称: 柳园街道: listed twice: row {first} ('柳园街道') and "
+        f"row {len(rows) + 1} ('区柳园街道') name the same unit"
+    ) in output, output
     assert f"{path} row {len(rows) + 2}, column 单位名称: 不存在局: not in the roster (units.csv)" in output, output
     assert "hotline validate: 1 file(s) checked, 2 fault(s)" in output
 

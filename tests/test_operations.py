@@ -11,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from dagster import AssetKey, DagsterInstance, RunRequest, SkipReason, build_schedule_context, build_sensor_context
+from dagster import AssetKey, DagsterInstance, build_schedule_context, build_sensor_context
 
 from tests.helpers import export_row, query, town, write_csv, write_reference
 
@@ -38,8 +38,9 @@ def tick(day: str, hour: int = 6):
         _INSTANCE.append(DagsterInstance.ephemeral())
     schedule = defs.resolve_schedule_def("monthly_report_schedule")
     when = datetime.fromisoformat(day).replace(hour=hour, tzinfo=SHANGHAI)
-    context = build_schedule_context(instance=_INSTANCE[0], scheduled_execution_time=when,
-                                     repository_def=defs.get_repository_def())
+    context = build_schedule_context(
+        instance=_INSTANCE[0], scheduled_execution_time=when, repository_def=defs.get_repository_def()
+    )
     return schedule.evaluate_tick(context)
 
 
@@ -131,7 +132,9 @@ def test_sensor_requests_a_month_once_per_content(seed_calendar, monkeypatch):
     assert json.loads(cursor) == {"2024-01": month_content_hash(jan)}
 
     # A new month folder: one run of that month, keyed by its content.
-    feb = write_month(data, "2024-02", [export_row("F1", "甲镇")], [{"单位名称": "甲镇", "减分项": 0, "质效": 0, "抽测排名": 1}])
+    feb = write_month(
+        data, "2024-02", [export_row("F1", "甲镇")], [{"单位名称": "甲镇", "减分项": 0, "质效": 0, "抽测排名": 1}]
+    )
     second = sense(cursor)
     key_1 = f"2024-02:{month_content_hash(feb)[:16]}"
     assert [(r.partition_key, r.run_key) for r in second.run_requests] == [("2024-02", key_1)]
@@ -147,7 +150,9 @@ def test_sensor_requests_a_month_once_per_content(seed_calendar, monkeypatch):
     assert unchanged.cursor == cursor
 
     # The adjustments are corrected: a second run with a different key.
-    write_csv(feb / "adjustments.csv", [{"单位名称": "甲镇", "减分项": -1, "质效": 0, "抽测排名": 1}], headers=ADJ_HEADERS)
+    write_csv(
+        feb / "adjustments.csv", [{"单位名称": "甲镇", "减分项": -1, "质效": 0, "抽测排名": 1}], headers=ADJ_HEADERS
+    )
     third = sense(cursor)
     key_2 = f"2024-02:{month_content_hash(feb)[:16]}"
     assert key_2 != key_1
@@ -203,11 +208,14 @@ def test_freshness_warns_on_exports_older_than_the_window_end_and_missing_adjust
     # exported the morning after the close, adjustments in: fresh
     stamp = datetime(2024, 2, 23, 8, 0).timestamp()
     os.utime(export, (stamp, stamp))
-    write_csv(feb / "adjustments.csv", [{"单位名称": "甲镇", "减分项": 0, "质效": 0, "抽测排名": 1}], headers=ADJ_HEADERS)
+    write_csv(
+        feb / "adjustments.csv", [{"单位名称": "甲镇", "减分项": 0, "质效": 0, "抽测排名": 1}], headers=ADJ_HEADERS
+    )
     assert freshness_problems(data, "2024-02") == []
     assert freshness_problems(data, "2024-03") == [
         f"2024-03: no export in {data / 'months' / '2024-03' / 'exports'}",
-        "2024-03: adjustments.csv is missing (减分项, 质效, 抽测排名)"]
+        "2024-03: adjustments.csv is missing (减分项, 质效, 抽测排名)",
+    ]
 
 
 # --------------------------------------------------------------------------- blocking checks stop the report
@@ -231,8 +239,10 @@ def test_a_failing_blocking_check_leaves_no_report_for_the_month(seed_calendar, 
 
     data = seed_calendar["data"]
     rows = [export_row("F1", "甲镇"), export_row("F2", "乙镇")]
-    adjustments = [{"单位名称": "甲镇", "减分项": 0, "质效": 0, "抽测排名": 1},
-                   {"单位名称": "乙镇", "减分项": 0, "质效": 0, "抽测排名": 2}]
+    adjustments = [
+        {"单位名称": "甲镇", "减分项": 0, "质效": 0, "抽测排名": 1},
+        {"单位名称": "乙镇", "减分项": 0, "质效": 0, "抽测排名": 2},
+    ]
     if fault == "rejected_row":
         rows.append(export_row("F3", "不存在镇"))  # unknown unit → rejected
     else:
@@ -263,8 +273,10 @@ def test_freshness_check_warns_without_blocking_the_month(seed_calendar):
     from pipelines.execution import execute_months
 
     data = seed_calendar["data"]
-    adjustments = [{"单位名称": "甲镇", "减分项": 0, "质效": 0, "抽测排名": 1},
-                   {"单位名称": "乙镇", "减分项": 0, "质效": 0, "抽测排名": 2}]
+    adjustments = [
+        {"单位名称": "甲镇", "减分项": 0, "质效": 0, "抽测排名": 1},
+        {"单位名称": "乙镇", "减分项": 0, "质效": 0, "抽测排名": 2},
+    ]
     write_month(data, "2024-02", [export_row("F1", "甲镇"), export_row("F2", "乙镇")], adjustments)
     # exported before the window closed: it cannot hold the window's last days
     for export in (data / "months" / "2024-02" / "exports").iterdir():
@@ -298,7 +310,11 @@ def test_every_asset_has_a_description_owners_and_a_group_in_reading_order():
             assert rank[groups[parent]] <= rank[groups[key]], (parent, key)
     assert groups[AssetKey(["ref", "units"])] == "reference"
     assert groups[AssetKey(["core", "assignments"])] == "ingest"
-    assert {groups[AssetKey(["mart", t])] for t in ("unit_scores", "overview", "hotspots")} == {"assessment", "overview", "hotspots"}
+    assert {groups[AssetKey(["mart", t])] for t in ("unit_scores", "overview", "hotspots")} == {
+        "assessment",
+        "overview",
+        "hotspots",
+    }
     assert defs.resolve_schedule_def("monthly_report_schedule").job_name == "month_job"
     assert defs.resolve_sensor_def("month_files_sensor").job_name == "month_job"
 
@@ -306,15 +322,33 @@ def test_every_asset_has_a_description_owners_and_a_group_in_reading_order():
 # --------------------------------------------------------------------------- backfill through dagster's CLI
 def test_dagster_cli_materializes_a_partition_range_in_one_run_in_month_order(seed_calendar):
     data = seed_calendar["data"]
-    adjustments = [{"单位名称": "甲镇", "减分项": 0, "质效": 0, "抽测排名": 1},
-                   {"单位名称": "乙镇", "减分项": 0, "质效": 0, "抽测排名": 2}]
+    adjustments = [
+        {"单位名称": "甲镇", "减分项": 0, "质效": 0, "抽测排名": 1},
+        {"单位名称": "乙镇", "减分项": 0, "质效": 0, "抽测排名": 2},
+    ]
     write_month(data, "2024-01", [export_row("J1", "甲镇", "2024-01-10 09:00:00")], adjustments)
     write_month(data, "2024-02", [export_row("F1", "甲镇"), export_row("F2", "乙镇")], adjustments)
     env = dict(os.environ)
     result = subprocess.run(
-        [sys.executable, "-m", "dagster", "asset", "materialize", "-m", "pipelines.definitions",
-         "--select", "*", "--partition-range", "2024-01...2024-02"],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "dagster",
+            "asset",
+            "materialize",
+            "-m",
+            "pipelines.definitions",
+            "--select",
+            "*",
+            "--partition-range",
+            "2024-01...2024-02",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     # one run, tagged with the range
     instance = DagsterInstance.from_config(str(seed_calendar["dagster_home"]))
@@ -326,7 +360,7 @@ def test_dagster_cli_materializes_a_partition_range_in_one_run_in_month_order(se
     finally:
         instance.dispose()
     # February's 环比 is computed from January loaded earlier in the same run: month order
-    assert query(seed_calendar["warehouse"],
-                 "SELECT month, orders, orders_last_month, mom_pct FROM mart.overview ORDER BY month") == [
-        ("2024-01", 1, None, None), ("2024-02", 2, 1, 100.0)]
+    assert query(
+        seed_calendar["warehouse"], "SELECT month, orders, orders_last_month, mom_pct FROM mart.overview ORDER BY month"
+    ) == [("2024-01", 1, None, None), ("2024-02", 2, 1, 100.0)]
     assert (seed_calendar["reports"] / "2024-02").is_dir()

@@ -44,12 +44,44 @@ WATER_RURAL = "城乡建设/供水/农村供水/停水"
 WATER_CITY = "城乡建设/供水/城市供水"
 OTHER = "社会管理/其他事项"
 
-HEADERS = ["工单编号", "受理时间", "受理渠道", "诉求类型", "诉求分类", "诉求地址", "诉求内容", "来电人", "联系电话",
-           "承办单位", "派单时间", "签收时间", "办结时间", "是否按时签收", "是否按时办结", "解决情况", "满意度",
-           "是否市重办", "是否市到期未按时回复", "企业诉求来源", "是否省接诉即办", "到达现场时间", "现场见面情况"]
+HEADERS = [
+    "工单编号",
+    "受理时间",
+    "受理渠道",
+    "诉求类型",
+    "诉求分类",
+    "诉求地址",
+    "诉求内容",
+    "来电人",
+    "联系电话",
+    "承办单位",
+    "派单时间",
+    "签收时间",
+    "办结时间",
+    "是否按时签收",
+    "是否按时办结",
+    "解决情况",
+    "满意度",
+    "是否市重办",
+    "是否市到期未按时回复",
+    "企业诉求来源",
+    "是否省接诉即办",
+    "到达现场时间",
+    "现场见面情况",
+]
 
-MY_MARTS = [AssetKey(["mart", n]) for n in (
-    "overview", "channel_counts", "request_type_shares", "enterprise_summary", "hotspots", "hotspot_places", "anomalies")]
+MY_MARTS = [
+    AssetKey(["mart", n])
+    for n in (
+        "overview",
+        "channel_counts",
+        "request_type_shares",
+        "enterprise_summary",
+        "hotspots",
+        "hotspot_places",
+        "anomalies",
+    )
+]
 
 
 def day_in_window(month: str) -> datetime:
@@ -63,8 +95,11 @@ class DataFolder:
     def __init__(self, root: Path, units=UNITS, taxonomy=TAXONOMY):
         self.root = root
         (root / "reference").mkdir(parents=True, exist_ok=True)
-        self.write_csv(root / "reference" / "units.csv", ["单位名称", "简称", "分组", "主要负责人", "分管负责人", "别名", "起始月", "终止月"],
-                       [(u, "", g, "负责人", "分管", a, "", "") for u, g, a in units])
+        self.write_csv(
+            root / "reference" / "units.csv",
+            ["单位名称", "简称", "分组", "主要负责人", "分管负责人", "别名", "起始月", "终止月"],
+            [(u, "", g, "负责人", "分管", a, "", "") for u, g, a in units],
+        )
         self.set_taxonomy(taxonomy)
         self._serial: dict[str, int] = {}
 
@@ -79,10 +114,22 @@ class DataFolder:
     def set_taxonomy(self, taxonomy) -> None:
         self.write_csv(self.root / "reference" / "hotspots.csv", ["热点问题", "子类", "诉求分类前缀"], taxonomy)
 
-    def order_rows(self, month: str, units: list[str] | str = "区人社局", path: str = OTHER, channel: str = "来电",
-                   request_type: str = "求助", address: str = "", enterprise: str = "", resolution: str = "已解决",
-                   satisfaction: str = "满意", on_time: str = "是", signed_on_time: str = "是", city_overdue: str = "否",
-                   count: int = 1) -> list[list[str]]:
+    def order_rows(
+        self,
+        month: str,
+        units: list[str] | str = "区人社局",
+        path: str = OTHER,
+        channel: str = "来电",
+        request_type: str = "求助",
+        address: str = "",
+        enterprise: str = "",
+        resolution: str = "已解决",
+        satisfaction: str = "满意",
+        on_time: str = "是",
+        signed_on_time: str = "是",
+        city_overdue: str = "否",
+        count: int = 1,
+    ) -> list[list[str]]:
         """``count`` orders, each assigned to every unit of ``units`` (co-handled when several)."""
         units = [units] if isinstance(units, str) else units
         rows = []
@@ -92,10 +139,33 @@ class DataFolder:
             received = day_in_window(month) + timedelta(minutes=self._serial[month] % 600)
             dispatched = received + timedelta(minutes=30)
             for unit in units:
-                rows.append([order_id, f"{received:%Y-%m-%d %H:%M:%S}", channel, request_type, path, address, "", "", "",
-                             unit, f"{dispatched:%Y-%m-%d %H:%M:%S}", f"{dispatched + timedelta(minutes=20):%Y-%m-%d %H:%M:%S}",
-                             f"{dispatched + timedelta(days=1):%Y-%m-%d %H:%M:%S}", signed_on_time, on_time, resolution,
-                             satisfaction, "否", city_overdue, enterprise, "否", "", ""])
+                rows.append(
+                    [
+                        order_id,
+                        f"{received:%Y-%m-%d %H:%M:%S}",
+                        channel,
+                        request_type,
+                        path,
+                        address,
+                        "",
+                        "",
+                        "",
+                        unit,
+                        f"{dispatched:%Y-%m-%d %H:%M:%S}",
+                        f"{dispatched + timedelta(minutes=20):%Y-%m-%d %H:%M:%S}",
+                        f"{dispatched + timedelta(days=1):%Y-%m-%d %H:%M:%S}",
+                        signed_on_time,
+                        on_time,
+                        resolution,
+                        satisfaction,
+                        "否",
+                        city_overdue,
+                        enterprise,
+                        "否",
+                        "",
+                        "",
+                    ]
+                )
         return rows
 
     def write_month(self, month: str, rows: list[list[str]], city: dict[str, str] | None = None) -> None:
@@ -122,8 +192,9 @@ def run_month(month: str, marts=MY_MARTS) -> None:
     definitions the CLI and the UI load; only this module's marts and their upstream assets)."""
     # the ingest writes several tables in one step that cannot be split: select them together
     selection = AssetSelection.assets(*marts).upstream().required_multi_asset_neighbors()
-    result = materialize(pipelines.definitions.all_assets, partition_key=month, selection=selection,
-                         resources=build_resources())
+    result = materialize(
+        pipelines.definitions.all_assets, partition_key=month, selection=selection, resources=build_resources()
+    )
     assert result.success
 
 
@@ -146,13 +217,35 @@ def overview_row(month: str) -> dict:
 def test_counts_distinct_orders_and_rates(data):
     rows = (
         # co-handled by a town and a department: one order, counted once in orders, once per group
-        data.order_rows("2024-02", units=["甲镇", "区人社局"], channel="来电", request_type="求助",
-                        resolution="已解决", satisfaction="满意")
+        data.order_rows(
+            "2024-02",
+            units=["甲镇", "区人社局"],
+            channel="来电",
+            request_type="求助",
+            resolution="已解决",
+            satisfaction="满意",
+        )
         # co-handled by two departments (one written by its alias): one order
-        + data.order_rows("2024-02", units=["区市场监管局", "区人力资源和社会保障局"], channel="微信", request_type="咨询",
-                          resolution="未解决", satisfaction="基本满意", on_time="否")
-        + data.order_rows("2024-02", units="乙街道", channel="来电", request_type="求助", resolution="", satisfaction="",
-                          enterprise="企业直通车", signed_on_time="否", city_overdue="是")
+        + data.order_rows(
+            "2024-02",
+            units=["区市场监管局", "区人力资源和社会保障局"],
+            channel="微信",
+            request_type="咨询",
+            resolution="未解决",
+            satisfaction="基本满意",
+            on_time="否",
+        )
+        + data.order_rows(
+            "2024-02",
+            units="乙街道",
+            channel="来电",
+            request_type="求助",
+            resolution="",
+            satisfaction="",
+            enterprise="企业直通车",
+            signed_on_time="否",
+            city_overdue="是",
+        )
         + data.order_rows("2024-02", units="区住建局", channel="来电", request_type="建议", satisfaction="90")
     )
     data.write_month("2024-02", rows, city={"诉求解决率": "87.80", "综合满意率": "91.86"})
@@ -177,12 +270,23 @@ def test_counts_distinct_orders_and_rates(data):
     assert o["orders_last_month"] is None and o["mom_pct"] is None
     assert o["orders_last_year"] is None and o["yoy_pct"] is None
 
-    channels = query("SELECT channel, orders, share_pct, rank FROM mart.channel_counts WHERE month = '2024-02' ORDER BY rank, channel")
+    channels = query(
+        "SELECT channel, orders, share_pct, rank FROM mart.channel_counts WHERE month = '2024-02' ORDER BY rank, "
+        "channel"
+    )
     assert [(c["channel"], c["orders"], c["share_pct"], c["rank"]) for c in channels] == [
-        ("来电", 3, Decimal("75.00"), 1), ("微信", 1, Decimal("25.00"), 2)]
-    types = query("SELECT request_type, orders, share_pct FROM mart.request_type_shares WHERE month = '2024-02' ORDER BY orders DESC, request_type")
+        ("来电", 3, Decimal("75.00"), 1),
+        ("微信", 1, Decimal("25.00"), 2),
+    ]
+    types = query(
+        "SELECT request_type, orders, share_pct FROM mart.request_type_shares WHERE month = '2024-02' ORDER BY "
+        "orders DESC, request_type"
+    )
     assert {t["request_type"]: (t["orders"], t["share_pct"]) for t in types} == {
-        "求助": (2, Decimal("50.00")), "咨询": (1, Decimal("25.00")), "建议": (1, Decimal("25.00"))}
+        "求助": (2, Decimal("50.00")),
+        "咨询": (1, Decimal("25.00")),
+        "建议": (1, Decimal("25.00")),
+    }
 
 
 def test_daily_average_rounds_half_away_from_zero(data):
@@ -216,8 +320,11 @@ def test_base_month_backfilled_later_brings_the_deltas(data):
 def test_zero_base_gives_no_change(data):
     # the base month is loaded but holds no enterprise order and no 微信 order: a base of 0
     data.write_month("2024-01", data.order_rows("2024-01", channel="来电", count=3))
-    data.write_month("2024-02", data.order_rows("2024-02", channel="微信", enterprise="企业直通车", count=2)
-                     + data.order_rows("2024-02", channel="来电", count=6))
+    data.write_month(
+        "2024-02",
+        data.order_rows("2024-02", channel="微信", enterprise="企业直通车", count=2)
+        + data.order_rows("2024-02", channel="来电", count=6),
+    )
     run_month("2024-01")
     run_month("2024-02")
     wechat = query("SELECT * FROM mart.channel_counts WHERE month = '2024-02' AND channel = '微信'")[0]
@@ -233,10 +340,16 @@ def test_enterprise_summary(data):
     rows = (
         data.order_rows("2024-02", units="乙街道", enterprise="企业直通车", count=3)
         + data.order_rows("2024-02", units="甲镇", enterprise="企业直通车", count=2)
-        + data.order_rows("2024-02", units="丙镇", enterprise="省企业诉求接诉即办", count=2)  # tie with 甲镇: roster order
+        + data.order_rows(
+            "2024-02", units="丙镇", enterprise="省企业诉求接诉即办", count=2
+        )  # tie with 甲镇: roster order
         + data.order_rows("2024-02", units="丁镇", enterprise="企业直通车", count=1)
-        + data.order_rows("2024-02", units="区住建局", enterprise="企业直通车", resolution="未解决", satisfaction="不满意", count=2)
-        + data.order_rows("2024-02", units="区市场监管局", enterprise="企业直通车", resolution="", satisfaction="", count=2)
+        + data.order_rows(
+            "2024-02", units="区住建局", enterprise="企业直通车", resolution="未解决", satisfaction="不满意", count=2
+        )
+        + data.order_rows(
+            "2024-02", units="区市场监管局", enterprise="企业直通车", resolution="", satisfaction="", count=2
+        )
         + data.order_rows("2024-02", units="区水利局", enterprise="企业直通车", satisfaction="基本满意", count=1)
         + data.order_rows("2024-02", units="区人社局", enterprise="省企业诉求接诉即办", count=1)
         + data.order_rows("2024-02", units="区人社局", count=5)  # not enterprise
@@ -262,11 +375,15 @@ def test_backfill_range_in_one_run_compares_with_its_earlier_months(data):
     # policy): each asset handles the months oldest first, so 2024-02 sees 2024-01's orders.
     data.write_month("2024-01", data.order_rows("2024-01", path=OTHER, count=5))
     data.write_month("2024-02", data.order_rows("2024-02", path=OTHER, count=8))
-    ingest = AssetSelection.assets(AssetKey(["core", "export_files"]), AssetKey(["core", "rejected_rows"]),
-                                    AssetKey(["core", "adjustments"]))
-    result = materialize(pipelines.definitions.all_assets, selection=AssetSelection.assets(*MY_MARTS).upstream() | ingest,
-                         resources=build_resources(),
-                         tags={"dagster/asset_partition_range_start": "2024-01", "dagster/asset_partition_range_end": "2024-02"})
+    ingest = AssetSelection.assets(
+        AssetKey(["core", "export_files"]), AssetKey(["core", "rejected_rows"]), AssetKey(["core", "adjustments"])
+    )
+    result = materialize(
+        pipelines.definitions.all_assets,
+        selection=AssetSelection.assets(*MY_MARTS).upstream() | ingest,
+        resources=build_resources(),
+        tags={"dagster/asset_partition_range_start": "2024-01", "dagster/asset_partition_range_end": "2024-02"},
+    )
     assert result.success
     o = overview_row("2024-02")
     assert (o["orders"], o["orders_last_month"], o["mom_pct"]) == (8, 5, Decimal("60.00"))

@@ -32,7 +32,14 @@ PHONES = ["13912345678", "15800001234", "18655550199", "0635-8881234"]
 IDS = ["37150219800101123X", "371502199912319876", "370102200002290017", "150102198001011"]
 # Written as people dictate them: dotted, dashed, spaced, full-width numbers, an ID in groups, a
 # person named by surname and form of address. Planted in 诉求地址 only.
-SPOKEN = ["139.8765.4321", "139—8765—4321", "１３９ ８７６５ ４３２１", "3715 0219 9001 0112 34", "欧阳女士", "诸葛先生"]
+SPOKEN = [
+    "139.8765.4321",
+    "139—8765—4321",
+    "１３９ ８７６５ ４３２１",
+    "3715 0219 9001 0112 34",
+    "欧阳女士",
+    "诸葛先生",
+]
 THIRD_PERSONS = ["刘德胜", "李秀英", "张建国", "王秀兰"]  # hotline/generator/texts.py plants the first three too
 
 
@@ -42,17 +49,42 @@ def plant(exports: Path) -> int:
     for path in sorted(exports.iterdir()):
         frame = pl.read_csv(path, infer_schema=False)
         n = frame.height
-        pick = lambda values: pl.Series([values[i % len(values)] for i in range(n)])
+
+        def pick(values, n=n):
+            return pl.Series([values[i % len(values)] for i in range(n)])
+
         name, phone, ident = pick(NAMES), pick(PHONES), pick(IDS)
         other = pl.Series([PHONES[(i + 1) % len(PHONES)] for i in range(n)])
         # every third person with every caller (phone): above the term thresholds by count alone
         third = pl.Series([THIRD_PERSONS[(i // len(PHONES)) % len(THIRD_PERSONS)] for i in range(n)])
         frame = frame.with_columns(
-            name.alias("来电人"), phone.alias("联系电话"),
-            (pl.lit("我是") + name + pl.lit("，身份证") + ident + pl.lit("，电话") + phone + pl.lit("，负责人") + third
-             + pl.lit("不接电话，") + pl.col("诉求内容")).alias("诉求内容"),
-            (pl.col("诉求地址").fill_null("") + pl.lit(" ") + name + pl.lit("家 电话") + phone + pl.lit(" 备用 ") + other
-             + pl.lit(" 身份证号") + ident + pl.lit(" 邻居") + pick(SPOKEN)).alias("诉求地址"),
+            name.alias("来电人"),
+            phone.alias("联系电话"),
+            (
+                pl.lit("我是")
+                + name
+                + pl.lit("，身份证")
+                + ident
+                + pl.lit("，电话")
+                + phone
+                + pl.lit("，负责人")
+                + third
+                + pl.lit("不接电话，")
+                + pl.col("诉求内容")
+            ).alias("诉求内容"),
+            (
+                pl.col("诉求地址").fill_null("")
+                + pl.lit(" ")
+                + name
+                + pl.lit("家 电话")
+                + phone
+                + pl.lit(" 备用 ")
+                + other
+                + pl.lit(" 身份证号")
+                + ident
+                + pl.lit(" 邻居")
+                + pick(SPOKEN)
+            ).alias("诉求地址"),
         )
         path.unlink()
         frame.write_csv(path.with_suffix(".csv"))
@@ -87,8 +119,14 @@ def test_planted_personal_data_reaches_no_table_report_log_or_output(hotline_env
     generate(hotline_env["data"], MONTH, MONTH, 400, seed=3)
     rows = plant(hotline_env["data"] / "months" / MONTH / "exports")
     assert rows >= 400
-    done = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", MONTH], capture_output=True, text=True,
-                          env={**os.environ}, cwd=hotline_env["data"].parent, timeout=900)
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "run", MONTH],
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+        cwd=hotline_env["data"].parent,
+        timeout=900,
+    )
     # The ingest must have stored the rows (a failing later check may still stop the report).
     con = duckdb.connect(str(hotline_env["warehouse"]), read_only=True)
     try:
@@ -99,15 +137,24 @@ def test_planted_personal_data_reaches_no_table_report_log_or_output(hotline_env
         assert con.execute("SELECT count(*) FROM core.order_terms").fetchone()[0] > 0
         texts = []
         for schema, table, column in con.execute(
-                "SELECT table_schema, table_name, column_name FROM information_schema.columns "
-                "WHERE data_type IN ('VARCHAR', 'VARCHAR[]', 'JSON')").fetchall():
+            "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+            "WHERE data_type IN ('VARCHAR', 'VARCHAR[]', 'JSON')"
+        ).fetchall():
             texts += [str(v) for (v,) in con.execute(f'SELECT DISTINCT "{column}" FROM {schema}."{table}"').fetchall()]
     finally:
         con.close()
     key = hotline_env["key"].read_text().strip()
     spoken_digits = ["".join(ch for ch in unicodedata.normalize("NFKC", v) if ch.isdigit()) for v in SPOKEN]
-    secrets = (NAMES + THIRD_PERSONS + PHONES + IDS + SPOKEN + [d for d in spoken_digits if d]
-               + [p.replace("-", "") for p in PHONES if "-" in p] + [key, key[:16]])
+    secrets = (
+        NAMES
+        + THIRD_PERSONS
+        + PHONES
+        + IDS
+        + SPOKEN
+        + [d for d in spoken_digits if d]
+        + [p.replace("-", "") for p in PHONES if "-" in p]
+        + [key, key[:16]]
+    )
     leaks = search_bytes("warehouse (SQL)", "\n".join(texts).encode(), secrets)
     leaks += search_bytes("warehouse (bytes)", hotline_env["warehouse"].read_bytes(), secrets)
     if hotline_env["reports"].exists():
@@ -116,7 +163,9 @@ def test_planted_personal_data_reaches_no_table_report_log_or_output(hotline_env
     leaks += search_bytes("run output", (done.stdout + done.stderr).encode(), secrets)
     assert not leaks, "\n".join(leaks[:20])
     # The search does find what is there: every planted value is in the exports themselves.
-    planted = search_tree(hotline_env["data"] / "months" / MONTH / "exports", NAMES + THIRD_PERSONS + PHONES + IDS + SPOKEN)
+    planted = search_tree(
+        hotline_env["data"] / "months" / MONTH / "exports", NAMES + THIRD_PERSONS + PHONES + IDS + SPOKEN
+    )
     assert {line.rsplit(": ", 1)[1] for line in planted} == set(NAMES + THIRD_PERSONS + PHONES + IDS + SPOKEN)
     # The run really happened and was recorded in the persistent instance the search covered.
     assert any(hotline_env["dagster_home"].rglob("*.db"))

@@ -19,18 +19,19 @@ import pytest
 from dagster import AssetSelection
 
 from hotline.contract.exports import read_export, validate_month
-from hotline.contract.platform_exports import load_column_aliases
-from hotline.rules import load_rules
-from hotline.generator.synth import generate
 from hotline.contract.files import FileFault, RowFaults
+from hotline.contract.platform_exports import load_column_aliases
+from hotline.generator.synth import generate
+from hotline.rules import load_rules
 from tests import helpers
 from tests.helpers import check_evaluations, export_row, failure_messages, query, write_csv
 
 MONTH = "2024-02"
 CALENDAR = [("2024-01", "2023-12-23", "2024-01-24"), ("2024-02", "2024-01-25", "2024-02-22")]
 WINDOW = (date(2024, 1, 25), date(2024, 2, 22))
-UNIT_NAMES = pl.DataFrame({"name": ["柳园街道", "区住建局"], "unit": ["柳园街道", "区住建局"],
-                           "unit_group": ["town", "dept_large"]})
+UNIT_NAMES = pl.DataFrame(
+    {"name": ["柳园街道", "区住建局"], "unit": ["柳园街道", "区住建局"], "unit_group": ["town", "dept_large"]}
+)
 NO_REPORT = AssetSelection.all() - AssetSelection.groups("report")
 SCORES = "SELECT * FROM mart.unit_scores WHERE month = '2024-02' ORDER BY group_code, unit"
 
@@ -111,20 +112,26 @@ def rename_headers(path: Path, renames: dict[str, str]) -> None:
 
 
 # --------------------------------------------------------------------------- finding 3: aliases
-def test_callback_columns_named_as_other_platforms_give_the_clean_scores_and_are_said(generated, clean_scores,
-                                                                                      hotline_env):
+def test_callback_columns_named_as_other_platforms_give_the_clean_scores_and_are_said(
+    generated, clean_scores, hotline_env
+):
     data = month_env(generated, hotline_env)
-    spellings = [{"解决情况": "回访解决情况", "满意度": "回访满意度"},
-                 {"解决情况": "解决情况（回访）", "满意度": " 满意度(回访) ", "工单编号": "工单号", "承办单位": "承办部门"},
-                 {"解决情况": "是否解决", "满意度": "满意程度"}]
+    spellings = [
+        {"解决情况": "回访解决情况", "满意度": "回访满意度"},
+        {"解决情况": "解决情况（回访）", "满意度": " 满意度(回访) ", "工单编号": "工单号", "承办单位": "承办部门"},
+        {"解决情况": "是否解决", "满意度": "满意程度"},
+    ]
     for path, renames in zip(exports_of(data), spellings):
         rename_headers(path, renames)
     keep_age_order(data)
     ok, message, result = run(hotline_env)
     assert ok, message
     assert query(hotline_env["warehouse"], SCORES) == clean_scores
-    notes = next(e for e in result.get_asset_materialization_events()
-                 if e.asset_key.path == ["core", "assignments"]).materialization.metadata["reader notes"].value
+    notes = (
+        next(e for e in result.get_asset_materialization_events() if e.asset_key.path == ["core", "assignments"])
+        .materialization.metadata["reader notes"]
+        .value
+    )
     first, second = exports_of(data)[:2]
     assert f"{first.name}: column 「回访满意度」 read as 满意度" in notes, notes
     assert f"{second.name}: column 「解决情况（回访）」 read as 解决情况" in notes, notes
@@ -149,20 +156,28 @@ def test_hotline_validate_reads_columns_csv_and_says_the_alias(tmp_path):
     path = data / "months" / MONTH / "exports" / "export.csv"
     rows = [export_row("A1", "柳园街道"), export_row("A2", "区住建局", 满意度="不满意")]
     write_csv(path, [{("评价结果" if k == "满意度" else k): v for k, v in r.items()} for r in rows])
-    done = subprocess.run([sys.executable, "-m", "pipelines.cli", "validate", str(data)], capture_output=True,
-                          text=True, timeout=300, cwd=Path(__file__).parents[1],
-                          env={**os.environ, "HOTLINE_DATA_DIR": str(data)})
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "validate", str(data)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).parents[1],
+        env={**os.environ, "HOTLINE_DATA_DIR": str(data)},
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"note    {path}: column 「评价结果」 read as 满意度" in done.stdout, done.stdout
     assert f"ok      {data / 'reference' / 'columns.csv'}" in done.stdout, done.stdout
 
 
-@pytest.mark.parametrize("rows,faults", [
-    ([["满意度", "解决情况"]], [(2, "别名", "is itself a contract header")]),
-    ([["评价", "评分"]], [(2, "列名", "列名 must be a header of the export contract")]),
-    ([["评价", "满意度"], [" 评价", "解决情况"]], [(2, "别名", "more than once"), (3, "别名", "more than once")]),
-    ([["", "满意度"]], [(2, "别名", "required value is empty")]),
-])
+@pytest.mark.parametrize(
+    "rows,faults",
+    [
+        ([["满意度", "解决情况"]], [(2, "别名", "is itself a contract header")]),
+        ([["评价", "评分"]], [(2, "列名", "列名 must be a header of the export contract")]),
+        ([["评价", "满意度"], [" 评价", "解决情况"]], [(2, "别名", "more than once"), (3, "别名", "more than once")]),
+        ([["", "满意度"]], [(2, "别名", "required value is empty")]),
+    ],
+)
 def test_a_bad_columns_csv_names_row_and_column(tmp_path, rows, faults):
     write_rows(tmp_path / "columns.csv", ["别名", "列名"], rows)
     with pytest.raises(RowFaults) as caught:
@@ -175,8 +190,10 @@ def test_a_bad_columns_csv_names_row_and_column(tmp_path, rows, faults):
 
 def test_aliases_and_a_totals_line_read_the_same_in_xlsx_and_gbk_csv(tmp_path):
     renames = {"满意度": "满意度【回访】", "解决情况": "回访解决情况", "承办单位": "办理单位"}
-    rows = [{renames.get(k, k): v for k, v in export_row("A1", "柳园街道", 满意度="不满意").items()},
-            {renames.get(k, k): v for k, v in export_row("A2", "区住建局", 解决情况="未解决").items()}]
+    rows = [
+        {renames.get(k, k): v for k, v in export_row("A1", "柳园街道", 满意度="不满意").items()},
+        {renames.get(k, k): v for k, v in export_row("A2", "区住建局", 解决情况="未解决").items()},
+    ]
     total = {**{k: "" for k in rows[0]}, "工单编号": "合　计：2 条"}
     xlsx = helpers.write_xlsx(tmp_path / "e.xlsx", rows + [total])
     gbk = write_csv(tmp_path / "e.csv", rows + [total], encoding="gbk")
@@ -185,9 +202,13 @@ def test_aliases_and_a_totals_line_read_the_same_in_xlsx_and_gbk_csv(tmp_path):
         assert month.faults.height == 0, month.faults.rows()
         got = month.rows.sort("order_id").select("unit", "resolution_result", "satisfaction_result").rows()
         assert got == [("柳园街道", "已解决", "不满意"), ("区住建局", "未解决", "满意")], path
-        assert "column 「满意度【回访】」 read as 满意度" in export.notes and "column 「办理单位」 read as 承办单位" in export.notes
-        assert "row 4 is a 合计 line, not an order: skipped (its count 2 agrees with the file)" in export.notes, \
+        assert (
+            "column 「满意度【回访】」 read as 满意度" in export.notes
+            and "column 「办理单位」 read as 承办单位" in export.notes
+        )
+        assert "row 4 is a 合计 line, not an order: skipped (its count 2 agrees with the file)" in export.notes, (
             export.notes
+        )
 
 
 def test_two_headers_meaning_one_column_are_a_file_fault_naming_both(tmp_path):
@@ -195,8 +216,9 @@ def test_two_headers_meaning_one_column_are_a_file_fault_naming_both(tmp_path):
     path = write_csv(tmp_path / "both.csv", [{**row, "回访满意度": "满意"}], headers=[*row, "回访满意度"])
     with pytest.raises(FileFault) as caught:
         read_export(path)
-    assert str(caught.value).startswith(f"{path}: the columns 「满意度」 and 「回访满意度」 (columns 17 and 24, Q and X) "
-                                        "both mean 满意度"), caught.value
+    assert str(caught.value).startswith(
+        f"{path}: the columns 「满意度」 and 「回访满意度」 (columns 17 and 24, Q and X) both mean 满意度"
+    ), caught.value
 
 
 def test_unknown_columns_are_kept_out_and_reported_once(tmp_path):
@@ -207,8 +229,9 @@ def test_unknown_columns_are_kept_out_and_reported_once(tmp_path):
 
 
 # --------------------------------------------------------------------------- finding 4: column order
-def test_files_in_other_column_orders_and_without_optional_columns_give_the_clean_scores(generated, clean_scores,
-                                                                                         hotline_env):
+def test_files_in_other_column_orders_and_without_optional_columns_give_the_clean_scores(
+    generated, clean_scores, hotline_env
+):
     data = month_env(generated, hotline_env)
     first, second, third = exports_of(data)
     header, rows = read_rows(first)
@@ -234,8 +257,11 @@ def test_a_month_without_callback_columns_stops_unless_the_rules_say_none_are_re
     ok, message, _ = run(hotline_env)
     assert not ok
     folder = data / "months" / MONTH / "exports"
-    assert (f"{folder}: no export of 2024-02 has a 解决情况 column (or an alias: 回访解决情况、解决情况（回访）、是否解决); "
-            "no export of 2024-02 has a 满意度 column") in message, message
+    assert (
+        f"{folder}: no export of 2024-02 has a 解决情况 column "
+        "(or an alias: 回访解决情况、解决情况（回访）、是否解决); "
+        "no export of 2024-02 has a 满意度 column"
+    ) in message, message
     assert "every unit gets full marks for 解决率 (40 points) and 满意率 (50 points)" in message, message
     assert "callbacks: {recorded: false}" in message, message
     assert query(hotline_env["warehouse"], "SELECT count(*) FROM core.assignments") == [(0,)]
@@ -244,8 +270,9 @@ def test_a_month_without_callback_columns_stops_unless_the_rules_say_none_are_re
     ok, message, _ = run(hotline_env)
     assert ok, message
     # no callbacks recorded: every ranked unit gets the rules' no_callback_rate (1) on both
-    assert query(hotline_env["warehouse"], "SELECT DISTINCT resolution_rate, satisfaction_rate FROM mart.unit_scores") \
-        == [(1, 1)]
+    assert query(
+        hotline_env["warehouse"], "SELECT DISTINCT resolution_rate, satisfaction_rate FROM mart.unit_scores"
+    ) == [(1, 1)]
 
 
 def test_callbacks_recorded_must_be_true_or_false(tmp_path):
@@ -285,9 +312,14 @@ def test_a_totals_line_with_the_right_count_is_skipped_with_a_note(generated, cl
     assert ok, message
     assert query(hotline_env["warehouse"], SCORES) == clean_scores
     assert query(hotline_env["warehouse"], "SELECT count(*) FROM core.rejected_rows WHERE fault") == [(0,)]
-    notes = next(e for e in result.get_asset_materialization_events()
-                 if e.asset_key.path == ["core", "assignments"]).materialization.metadata["reader notes"].value
-    assert f"{first.name}: row {total_row} is a 合计 line, not an order: skipped (its count {rows} agrees" in notes, notes
+    notes = (
+        next(e for e in result.get_asset_materialization_events() if e.asset_key.path == ["core", "assignments"])
+        .materialization.metadata["reader notes"]
+        .value
+    )
+    assert f"{first.name}: row {total_row} is a 合计 line, not an order: skipped (its count {rows} agrees" in notes, (
+        notes
+    )
 
 
 def test_a_totals_line_with_another_count_stops_the_month_and_changes_nothing(generated, clean_scores, hotline_env):
@@ -299,8 +331,9 @@ def test_a_totals_line_with_another_count_stops_the_month_and_changes_nothing(ge
     keep_age_order(data)
     ok, message, _ = run(hotline_env)
     assert not ok
-    assert f"{first}: row {total_row} is a 合计 line stating {rows + 3}, but the file has {rows} rows" in message, \
+    assert f"{first}: row {total_row} is a 合计 line stating {rows + 3}, but the file has {rows} rows" in message, (
         message
+    )
     assert "the export may be incomplete" in message
     assert query(hotline_env["warehouse"], SCORES) == clean_scores
 
@@ -313,15 +346,17 @@ def test_a_totals_line_without_a_count_and_one_among_the_records(tmp_path):
     assert month.rows["order_id"].sort().to_list() == ["A1", "A2"] and month.faults.height == 0
     assert "row 4 is a 小计 line, not an order: skipped (it states no count)" in export.notes
     # a 合计 with a date is not a totals line: it stays a record, and its faults are named
-    path.write_text(path.read_text(encoding="utf-8").replace("小计" + "," * 22, "合计,2024-02-01" + "," * 21),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("小计" + "," * 22, "合计,2024-02-01" + "," * 21), encoding="utf-8"
+    )
     (export,), month = judge(path)
     assert ("t.csv", 4, "承办单位") in {(r[0], r[1], r[2]) for r in month.faults.rows()}
 
 
 # --------------------------------------------------------------------------- order numbers Excel rewrote
-def test_order_numbers_in_scientific_notation_are_a_file_fault_saying_how_to_export_them(generated, clean_scores,
-                                                                                          hotline_env):
+def test_order_numbers_in_scientific_notation_are_a_file_fault_saying_how_to_export_them(
+    generated, clean_scores, hotline_env
+):
     data = month_env(generated, hotline_env)
     assert run(hotline_env)[0]
     first = exports_of(data)[0]
@@ -347,13 +382,16 @@ def test_each_spelling_of_scientific_notation_is_refused(tmp_path, order_id):
 
 # --------------------------------------------------------------------------- finding 6: a huge number as a date
 # the fault's value is shown masked: a run of 15 or 18 digits may be an ID number
-@pytest.mark.parametrize("value, shown", [("202402011234567", "[证件号已隐去]"),
-                                          ("2024020112345678901", "[证件号已隐去]1"), ("1E+300", "1E+300")])
+@pytest.mark.parametrize(
+    "value, shown",
+    [("202402011234567", "[证件号已隐去]"), ("2024020112345678901", "[证件号已隐去]1"), ("1E+300", "1E+300")],
+)
 def test_a_long_number_in_a_date_cell_is_a_row_fault_not_a_traceback(tmp_path, value, shown):
     path = write_csv(tmp_path / "d.csv", [export_row("A1", "柳园街道"), export_row("A2", "区住建局", 派单时间=value)])
     _, month = judge(path)
     assert [(r["row_number"], r["column_name"], r["value"]) for r in month.faults.iter_rows(named=True)] == [
-        (3, "派单时间", shown)]
+        (3, "派单时间", shown)
+    ]
     assert "not a date and time like 2024-02-01 08:30:00" in month.faults["reason"][0]
     assert month.rows["order_id"].to_list() == ["A1"]
 
@@ -397,8 +435,11 @@ def test_classification_written_with_another_separator_gives_the_clean_numbers(g
     assert query(hotline_env["warehouse"], HOTSPOTS) == clean_hotspots
     assert query(hotline_env["warehouse"], paths_sql) == clean_paths
     assert check_evaluations(result)["hotspots_matched"].passed
-    notes = next(e for e in result.get_asset_materialization_events()
-                 if e.asset_key.path == ["core", "assignments"]).materialization.metadata["reader notes"].value
+    notes = (
+        next(e for e in result.get_asset_materialization_events() if e.asset_key.path == ["core", "assignments"])
+        .materialization.metadata["reader notes"]
+        .value
+    )
     assert f"{exports_of(data)[0].name}: 诉求分类 written with '-' between levels in" in notes, notes
 
 
@@ -406,18 +447,24 @@ def test_orders_matching_no_hotspot_warn_naming_the_separator(tmp_path, hotline_
     """A taxonomy the '-'-written paths do not match: nothing can be read with '/', and the
     non-blocking check hotspots_matched warns, in the run's summary too."""
     data = hotline_env["data"]
-    helpers.write_reference(data, [helpers.town("柳园街道"), helpers.dept("区住建局")],
-                            calendar=CALENDAR, hotspots=[("用水", "", "城乡建设/供水")])
+    helpers.write_reference(
+        data,
+        [helpers.town("柳园街道"), helpers.dept("区住建局")],
+        calendar=CALENDAR,
+        hotspots=[("用水", "", "城乡建设/供水")],
+    )
     rows = [export_row(f"A{i}", "柳园街道", 诉求分类="城乡建设-物业管理-卫生保洁") for i in range(3)]
     rows.append(export_row("A9", "区住建局", 诉求分类="城乡建设/供水/城市供水"))
     write_csv(data / "months" / MONTH / "exports" / "e.csv", rows)
     result = helpers.materialize_months(MONTH, selection=AssetSelection.groups("reference", "ingest"))
     check = check_evaluations(result)["hotspots_matched"]
     assert not check.passed and check.severity.value == "WARN"
-    assert check.description == ("2024-02: 3 of 4 orders (75.0%) match no hotspot prefix and count as 其他, "
-                                 "at least 60%; "
-                                 "their 诉求分类 joins levels with '-', not '/': re-export it with '/' or match "
-                                 "hotspots.csv to how the platform writes it")
+    assert check.description == (
+        "2024-02: 3 of 4 orders (75.0%) match no hotspot prefix and count as 其他, "
+        "at least 60%; "
+        "their 诉求分类 joins levels with '-', not '/': re-export it with '/' or match "
+        "hotspots.csv to how the platform writes it"
+    )
     lines = []
     from pipelines.execution import _summarise
 
@@ -427,22 +474,34 @@ def test_orders_matching_no_hotspot_warn_naming_the_separator(tmp_path, hotline_
     # a warning, not a block: the rows are stored as written
     assert query(hotline_env["warehouse"], "SELECT count(*) FROM core.assignments WHERE hotspot = '其他'") == [(3,)]
     # hotline validate says the same, as a warning that does not fail it
-    done = subprocess.run([sys.executable, "-m", "pipelines.cli", "validate", str(data / "months" / MONTH)],
-                          capture_output=True, text=True, timeout=300, cwd=Path(__file__).parents[1])
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "validate", str(data / "months" / MONTH)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).parents[1],
+    )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "warning 2024-02: 3 of 4 orders (75.0%) match no hotspot prefix and count as 其他" in done.stdout, done.stdout
+    assert "warning 2024-02: 3 of 4 orders (75.0%) match no hotspot prefix and count as 其他" in done.stdout, (
+        done.stdout
+    )
 
 
-@pytest.mark.parametrize("written,read", [
-    # a file that writes '/' too: only the values the taxonomy confirms are read with '/'
-    (["城乡建设/物业管理/卫生保洁", "城乡建设-供水-城市供水", "交通运输-出租车"],
-     ["城乡建设/物业管理/卫生保洁", "城乡建设/供水/城市供水", "交通运输-出租车"]),
-    # a file that never writes '/': its separator, confirmed once, is read as '/' in every value
-    (["城乡建设＞供水＞城市供水", "交通运输＞出租车"], ["城乡建设/供水/城市供水", "交通运输/出租车"]),
-    # nothing confirms it: left as written (and counted by hotspots_matched)
-    (["交通运输|出租车", "交通运输|公交"], ["交通运输|出租车", "交通运输|公交"]),
-    (["城乡建设 / 供水", "城乡建设／燃气"], ["城乡建设/供水", "城乡建设/燃气"]),
-])
+@pytest.mark.parametrize(
+    "written,read",
+    [
+        # a file that writes '/' too: only the values the taxonomy confirms are read with '/'
+        (
+            ["城乡建设/物业管理/卫生保洁", "城乡建设-供水-城市供水", "交通运输-出租车"],
+            ["城乡建设/物业管理/卫生保洁", "城乡建设/供水/城市供水", "交通运输-出租车"],
+        ),
+        # a file that never writes '/': its separator, confirmed once, is read as '/' in every value
+        (["城乡建设＞供水＞城市供水", "交通运输＞出租车"], ["城乡建设/供水/城市供水", "交通运输/出租车"]),
+        # nothing confirms it: left as written (and counted by hotspots_matched)
+        (["交通运输|出租车", "交通运输|公交"], ["交通运输|出租车", "交通运输|公交"]),
+        (["城乡建设 / 供水", "城乡建设／燃气"], ["城乡建设/供水", "城乡建设/燃气"]),
+    ],
+)
 def test_classification_separators_are_read_as_slash_only_where_unambiguous(tmp_path, written, read):
     from hotline.contract.platform_exports import normalise_category_separators
 
@@ -458,8 +517,9 @@ def test_a_bad_columns_csv_fails_the_run_naming_row_and_column(hotline_env):
     helpers.write_reference(data, [helpers.town("柳园街道")], calendar=CALENDAR)
     write_rows(data / "reference" / "columns.csv", ["别名", "列名"], [["评价结果", "满意程度"]])
     write_csv(data / "months" / MONTH / "exports" / "e.csv", [export_row("A1", "柳园街道")])
-    result = helpers.materialize_months(MONTH, selection=AssetSelection.groups("reference", "ingest"),
-                                        raise_on_error=False)
+    result = helpers.materialize_months(
+        MONTH, selection=AssetSelection.groups("reference", "ingest"), raise_on_error=False
+    )
     assert not result.success
     message = failure_messages(result)
     assert f"{data / 'reference' / 'columns.csv'}: 1 fault(s)" in message, message

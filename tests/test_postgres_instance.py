@@ -49,21 +49,62 @@ def postgres() -> dict:
             shutil.chown(path, "postgres")
     port = free_port()
     run = dict(check=True, capture_output=True, text=True, timeout=120)
-    subprocess.run(_as_postgres_user([str(binaries / "initdb"), "-D", str(cluster), "-U", "dagster",
-                                      "-A", "scram-sha-256", "--pwfile", str(folder / "password"), "-E", "UTF8",
-                                      "--no-instructions"]), **run)
+    subprocess.run(
+        _as_postgres_user(
+            [
+                str(binaries / "initdb"),
+                "-D",
+                str(cluster),
+                "-U",
+                "dagster",
+                "-A",
+                "scram-sha-256",
+                "--pwfile",
+                str(folder / "password"),
+                "-E",
+                "UTF8",
+                "--no-instructions",
+            ]
+        ),
+        **run,
+    )
     options = f"-p {port} -k {socket_dir} -c listen_addresses=127.0.0.1"
-    subprocess.run(_as_postgres_user([str(binaries / "pg_ctl"), "-D", str(cluster), "-o", options, "-l",
-                                      str(folder / "server.log"), "-w", "-t", "60", "start"]), **run)
+    subprocess.run(
+        _as_postgres_user(
+            [
+                str(binaries / "pg_ctl"),
+                "-D",
+                str(cluster),
+                "-o",
+                options,
+                "-l",
+                str(folder / "server.log"),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
+        ),
+        **run,
+    )
     try:
         env = dict(os.environ, PGPASSWORD=PASSWORD)
-        subprocess.run([str(binaries / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "dagster", "dagster"],
-                       env=env, **run)
-        yield {"DAGSTER_PG_HOST": "127.0.0.1", "DAGSTER_PG_PORT": str(port), "DAGSTER_PG_DB": "dagster",
-               "DAGSTER_PG_USERNAME": "dagster", "DAGSTER_PG_PASSWORD": PASSWORD}
+        subprocess.run(
+            [str(binaries / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "dagster", "dagster"], env=env, **run
+        )
+        yield {
+            "DAGSTER_PG_HOST": "127.0.0.1",
+            "DAGSTER_PG_PORT": str(port),
+            "DAGSTER_PG_DB": "dagster",
+            "DAGSTER_PG_USERNAME": "dagster",
+            "DAGSTER_PG_PASSWORD": PASSWORD,
+        }
     finally:
-        subprocess.run(_as_postgres_user([str(binaries / "pg_ctl"), "-D", str(cluster), "-m", "fast", "-w", "stop"]),
-                       capture_output=True, timeout=120)
+        subprocess.run(
+            _as_postgres_user([str(binaries / "pg_ctl"), "-D", str(cluster), "-m", "fast", "-w", "stop"]),
+            capture_output=True,
+            timeout=120,
+        )
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -79,8 +120,14 @@ def test_a_month_runs_on_a_postgres_instance(hotline_env, postgres, monkeypatch)
     shutil.copy(PROJECT_ROOT / "deploy" / "dagster.yaml", home / "dagster.yaml")  # the shared server's file
     generate(hotline_env["data"], MONTH, MONTH, assignments_per_month=1500, seed=3)
 
-    done = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", MONTH], capture_output=True, text=True,
-                          env=dict(os.environ), cwd=PROJECT_ROOT, timeout=900)
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "run", MONTH],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        cwd=PROJECT_ROOT,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     # hotline kept the operator's dagster.yaml (it has no "# Written by hotline" line)
     assert (home / "dagster.yaml").read_text() == (PROJECT_ROOT / "deploy" / "dagster.yaml").read_text()
@@ -94,8 +141,9 @@ def test_a_month_runs_on_a_postgres_instance(hotline_env, postgres, monkeypatch)
         for key in (["core", "assignments"], ["mart", "unit_scores"], ["report", "docx"]):
             records = instance.fetch_materializations(AssetKey(key), limit=10).records
             assert [(r.partition_key, r.run_id) for r in records] == [(MONTH, runs[0].run_id)], key
-        rows = query(hotline_env["warehouse"], "SELECT count(*) FROM core.assignments WHERE month = $m",
-                     {"m": MONTH})[0][0]
+        rows = query(hotline_env["warehouse"], "SELECT count(*) FROM core.assignments WHERE month = $m", {"m": MONTH})[
+            0
+        ][0]
         assert rows > 0 and f"{rows:,}" in done.stdout.splitlines()[-1]  # the summary table's row of the month
     finally:
         instance.dispose()
@@ -103,8 +151,12 @@ def test_a_month_runs_on_a_postgres_instance(hotline_env, postgres, monkeypatch)
     assert not (home / "history").exists() and not list(home.glob("*.db"))
     import psycopg2
 
-    with psycopg2.connect(host="127.0.0.1", port=int(postgres["DAGSTER_PG_PORT"]), user="dagster", password=PASSWORD,
-                          dbname="dagster") as connection, connection.cursor() as cursor:
+    with (
+        psycopg2.connect(
+            host="127.0.0.1", port=int(postgres["DAGSTER_PG_PORT"]), user="dagster", password=PASSWORD, dbname="dagster"
+        ) as connection,
+        connection.cursor() as cursor,
+    ):
         cursor.execute("SELECT count(*) FROM runs WHERE status = 'SUCCESS'")
         assert cursor.fetchone()[0] == 1
     connection.close()

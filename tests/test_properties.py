@@ -29,16 +29,27 @@ def orders(draw):
     """One order: its order-level fields and one or two assignments."""
     units = draw(st.lists(st.sampled_from(TOWNS + DEPTS), min_size=1, max_size=2, unique=True))
     day = draw(st.integers(0, 28))
-    received = f"2024-{'01' if day < 7 else '02'}-{25 + day if day < 7 else day - 6:02d} {draw(st.integers(0, 23)):02d}:15:00"
-    shared = {"受理渠道": draw(st.sampled_from(["来电", "微信", "随手拍"])),
-              "诉求类型": draw(st.sampled_from(["求助", "咨询", "投诉"])),
-              "诉求分类": draw(st.sampled_from(["城乡建设/物业管理/卫生保洁", "劳动和社会保障/劳动关系/拖欠工资"]))}
+    received = (
+        f"2024-{'01' if day < 7 else '02'}-{25 + day if day < 7 else day - 6:02d} {draw(st.integers(0, 23)):02d}:15:00"
+    )
+    shared = {
+        "受理渠道": draw(st.sampled_from(["来电", "微信", "随手拍"])),
+        "诉求类型": draw(st.sampled_from(["求助", "咨询", "投诉"])),
+        "诉求分类": draw(st.sampled_from(["城乡建设/物业管理/卫生保洁", "劳动和社会保障/劳动关系/拖欠工资"])),
+    }
     rows = []
     for unit in units:
-        rows.append({**shared, "承办单位": unit, "是否按时签收": draw(FLAG), "是否按时办结": draw(FLAG),
-                     "解决情况": draw(st.sampled_from(["已解决", "未解决", ""])),
-                     "满意度": draw(st.sampled_from(["满意", "基本满意", "不满意", "", "85"])),
-                     "received": received})
+        rows.append(
+            {
+                **shared,
+                "承办单位": unit,
+                "是否按时签收": draw(FLAG),
+                "是否按时办结": draw(FLAG),
+                "解决情况": draw(st.sampled_from(["已解决", "未解决", ""])),
+                "满意度": draw(st.sampled_from(["满意", "基本满意", "不满意", "", "85"])),
+                "received": received,
+            }
+        )
     return rows
 
 
@@ -53,7 +64,9 @@ def months(draw):
         for row in order:
             fields = {k: v for k, v in row.items() if k not in ("received", "承办单位")}
             rows.append(export_row(f"P{i:03d}", row["承办单位"], received=row["received"], **fields))
-    bad = [export_row(f"Q{i}", "柳园街道", **fix) for i, fix in enumerate(draw(st.lists(st.sampled_from(BAD), max_size=2)))]
+    bad = [
+        export_row(f"Q{i}", "柳园街道", **fix) for i, fix in enumerate(draw(st.lists(st.sampled_from(BAD), max_size=2)))
+    ]
     permutation = draw(st.permutations(range(len(rows) + len(bad))))
     files = draw(st.integers(1, 3))
     cuts = sorted(draw(st.lists(st.integers(0, len(permutation)), min_size=files - 1, max_size=files - 1)))
@@ -66,9 +79,13 @@ def fresh_env():
     """A fresh data folder, warehouse, key and instance per example (hypothesis runs many)."""
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        env = {"HOTLINE_DATA_DIR": tmp / "data", "HOTLINE_WAREHOUSE": tmp / "data" / "warehouse.duckdb",
-               "HOTLINE_REPORTS_DIR": tmp / "reports", "HOTLINE_PHONE_KEY_FILE": tmp / "secrets" / "key",
-               "DAGSTER_HOME": tmp / "dagster_home"}
+        env = {
+            "HOTLINE_DATA_DIR": tmp / "data",
+            "HOTLINE_WAREHOUSE": tmp / "data" / "warehouse.duckdb",
+            "HOTLINE_REPORTS_DIR": tmp / "reports",
+            "HOTLINE_PHONE_KEY_FILE": tmp / "secrets" / "key",
+            "DAGSTER_HOME": tmp / "dagster_home",
+        }
         saved = {k: os.environ.get(k) for k in env}
         for key, value in env.items():
             os.environ[key] = str(value)
@@ -94,21 +111,37 @@ def write_month(data: Path, files: list[list[dict]]) -> None:
     for i, rows in enumerate(files):
         path = write_csv(exports / f"part{i}.csv", rows, headers=helpers.HEADERS)
         os.utime(path, (1_700_000_000 + i, 1_700_000_000 + i))
-    write_csv(month_dir / "adjustments.csv",
-              [{"单位名称": u, "减分项": "0", "质效": "0", "抽测排名": str(i + 1) if u in TOWNS else ""}
-               for i, u in enumerate(TOWNS + DEPTS)])
+    write_csv(
+        month_dir / "adjustments.csv",
+        [
+            {"单位名称": u, "减分项": "0", "质效": "0", "抽测排名": str(i + 1) if u in TOWNS else ""}
+            for i, u in enumerate(TOWNS + DEPTS)
+        ],
+    )
 
 
 def snapshot(warehouse: Path) -> dict:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        tables = [f"{s}.{t}" for s, t in con.execute(
-            "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema = 'mart' ORDER BY 1, 2").fetchall()]
+        tables = [
+            f"{s}.{t}"
+            for s, t in con.execute(
+                "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema = 'mart' ORDER BY "
+                "1, 2"
+            ).fetchall()
+        ]
         got = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
-        columns = [c for (c,) in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'core' AND table_name = 'assignments' "
-            "AND column_name NOT IN ('source_file', 'source_row') ORDER BY ordinal_position").fetchall()]
-        got["core.assignments"] = con.execute(f"SELECT {', '.join(columns)} FROM core.assignments ORDER BY ALL").fetchall()
+        columns = [
+            c
+            for (c,) in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'core' AND table_name = "
+                "'assignments' "
+                "AND column_name NOT IN ('source_file', 'source_row') ORDER BY ordinal_position"
+            ).fetchall()
+        ]
+        got["core.assignments"] = con.execute(
+            f"SELECT {', '.join(columns)} FROM core.assignments ORDER BY ALL"
+        ).fetchall()
         return got
     finally:
         con.close()
@@ -119,8 +152,12 @@ def scalar(warehouse: Path, sql: str):
 
 
 def assert_competition_ranking(warehouse: Path) -> None:
-    rows = helpers.query(warehouse, "SELECT group_code, assessment_score, assessment_rank, handling_score, handling_rank, "
-                                    "overall_rank FROM mart.unit_scores WHERE month = $m", {"m": MONTH})
+    rows = helpers.query(
+        warehouse,
+        "SELECT group_code, assessment_score, assessment_rank, handling_score, handling_rank, "
+        "overall_rank FROM mart.unit_scores WHERE month = $m",
+        {"m": MONTH},
+    )
     for group in {r[0] for r in rows}:
         members = [r for r in rows if r[0] == group]
         for score_at, rank_at in ((1, 2), (3, 4)):
@@ -145,8 +182,9 @@ def test_generated_months_keep_every_row_add_up_and_do_not_depend_on_order_or_fi
         assert result.success == (not bad)
         # Nothing lost: rows in = stored + rejected + replaced (of the attempt: a month with a
         # rejected row is blocked and stores nothing, its faults are listed).
-        assert helpers.query(warehouse, "SELECT rows_in, rows_stored, rows_rejected, rows_replaced "
-                                        "FROM core.month_loads") == [(len(everything), len(rows), len(bad), 0)]
+        assert helpers.query(
+            warehouse, "SELECT rows_in, rows_stored, rows_rejected, rows_replaced FROM core.month_loads"
+        ) == [(len(everything), len(rows), len(bad), 0)]
         assert scalar(warehouse, "SELECT count(*) FROM core.assignments") == (0 if bad else len(rows))
         assert scalar(warehouse, "SELECT count(*) FROM core.blocked_faults") == len(bad)
         if not bad:
@@ -169,7 +207,7 @@ def test_generated_months_keep_every_row_add_up_and_do_not_depend_on_order_or_fi
         parts = [p for p in parts if p] + ([[rows[i] for i in reexported]] if reexported else [])
         write_month(env["HOTLINE_DATA_DIR"], parts)
         helpers.materialize_months(MONTH, selection=NO_REPORT, raise_on_error=False)
-        assert helpers.query(warehouse, "SELECT rows_in, rows_stored, rows_rejected, rows_replaced "
-                                        "FROM core.month_loads") == [
-            (len(everything) + len(reexported), len(rows), len(bad), len(reexported))]
+        assert helpers.query(
+            warehouse, "SELECT rows_in, rows_stored, rows_rejected, rows_replaced FROM core.month_loads"
+        ) == [(len(everything) + len(reexported), len(rows), len(bad), len(reexported))]
         assert snapshot(warehouse) == first

@@ -31,8 +31,9 @@ def generated(tmp_path_factory) -> Path:
 
 def hotline_run(env: dict[str, Path]) -> subprocess.CompletedProcess:
     """`hotline run 2024-02` on the environment's data folder (the hotline_env variables)."""
-    return subprocess.run([sys.executable, "-m", "pipelines.cli", "run", MONTH], capture_output=True, text=True,
-                          timeout=600, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "run", MONTH], capture_output=True, text=True, timeout=600, cwd=ROOT
+    )
 
 
 @pytest.fixture(scope="module")
@@ -41,9 +42,13 @@ def clean_scores(generated, tmp_path_factory) -> list[tuple]:
     tmp = tmp_path_factory.mktemp("clean")
     shutil.copytree(generated, tmp / "data")
     with pytest.MonkeyPatch.context() as patch:
-        for variable, path in (("HOTLINE_DATA_DIR", tmp / "data"), ("HOTLINE_WAREHOUSE", tmp / "data" / "w.duckdb"),
-                               ("HOTLINE_REPORTS_DIR", tmp / "reports"), ("HOTLINE_PHONE_KEY_FILE", tmp / "key"),
-                               ("DAGSTER_HOME", tmp)):
+        for variable, path in (
+            ("HOTLINE_DATA_DIR", tmp / "data"),
+            ("HOTLINE_WAREHOUSE", tmp / "data" / "w.duckdb"),
+            ("HOTLINE_REPORTS_DIR", tmp / "reports"),
+            ("HOTLINE_PHONE_KEY_FILE", tmp / "key"),
+            ("DAGSTER_HOME", tmp),
+        ):
             patch.setenv(variable, str(path))
         done = hotline_run({})
         assert done.returncode == 0, done.stdout + done.stderr
@@ -90,16 +95,18 @@ def test_dotted_dates_as_wps_writes_them_give_the_clean_scores(generated, clean_
 
 def test_adjustments_with_the_unicode_minus_sign_give_the_clean_scores(generated, clean_scores, hotline_env):
     data = month_copy(generated, hotline_env)
-    rewrite_cells(data / ADJUSTMENTS,
-                  lambda header, value: value.replace("-", "\u2212") if header == "减分项" else value)
+    rewrite_cells(
+        data / ADJUSTMENTS, lambda header, value: value.replace("-", "\u2212") if header == "减分项" else value
+    )
     assert "古楼街道,\u22120.24,2,11" in (data / ADJUSTMENTS).read_text(encoding="utf-8")
     done = hotline_run(hotline_env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert query(hotline_env["warehouse"], SCORES) == clean_scores
 
 
-def test_empty_trailing_rows_excel_leaves_in_reference_files_give_the_clean_scores(generated, clean_scores,
-                                                                                  hotline_env):
+def test_empty_trailing_rows_excel_leaves_in_reference_files_give_the_clean_scores(
+    generated, clean_scores, hotline_env
+):
     """units.csv saved by Excel as GBK and adjustments.csv each end with a row of only commas."""
     data = month_copy(generated, hotline_env)
     for path, encoding in ((data / "reference" / "units.csv", "gbk"), (data / ADJUSTMENTS, "utf-8")):
@@ -123,10 +130,14 @@ def test_an_adjustments_row_without_a_unit_name_blocks_the_month_naming_the_row(
     assert f"| {ADJUSTMENTS.as_posix()} | {row} | 单位名称 |" in out, out
     assert "单位名称 is empty: write the unit's name or delete the row" in out, out
     # nothing of the month stored: no assignments (and no marts were built)
-    assert query(hotline_env["warehouse"], "SELECT count(*) FROM core.assignments WHERE month = $month",
-                 {"month": MONTH}) == [(0,)]
-    stored = query(hotline_env["warehouse"], "SELECT row_number, column_name, reason FROM core.blocked_faults "
-                                             "WHERE month = $month AND row_number = $row", {"month": MONTH, "row": row})
+    assert query(
+        hotline_env["warehouse"], "SELECT count(*) FROM core.assignments WHERE month = $month", {"month": MONTH}
+    ) == [(0,)]
+    stored = query(
+        hotline_env["warehouse"],
+        "SELECT row_number, column_name, reason FROM core.blocked_faults WHERE month = $month AND row_number = $row",
+        {"month": MONTH, "row": row},
+    )
     assert (row, "单位名称", "单位名称 is empty: write the unit's name or delete the row") in stored, stored
 
 
@@ -141,18 +152,22 @@ def test_long_order_numbers_kept_in_number_cells_are_a_file_fault_not_repeated_o
     book = openpyxl.Workbook()
     book.active.append(header)
     for row in rows:
-        book.active.append([float("2024" + value[2:]) if name == "工单编号" else value
-                            for name, value in zip(header, row)])
+        book.active.append(
+            [float("2024" + value[2:]) if name == "工单编号" else value for name, value in zip(header, row)]
+        )
     book.save(path.with_suffix(".xlsx"))
     path.unlink()
     done = hotline_run(hotline_env)
     out = done.stdout + done.stderr
     assert done.returncode == 1, out
     assert "Traceback" not in out and "appear again" not in out, out
-    assert (f"{path.with_suffix('.xlsx').name}: {len(rows)} order number(s) in 工单编号 are number cells too "
-            "long to keep every digit (row 2: 20242024019999997952)") in out, out
-    assert query(hotline_env["warehouse"], "SELECT count(*) FROM core.assignments WHERE month = $month",
-                 {"month": MONTH}) == [(0,)]
+    assert (
+        f"{path.with_suffix('.xlsx').name}: {len(rows)} order number(s) in 工单编号 are number cells too "
+        "long to keep every digit (row 2: 20242024019999997952)"
+    ) in out, out
+    assert query(
+        hotline_env["warehouse"], "SELECT count(*) FROM core.assignments WHERE month = $month", {"month": MONTH}
+    ) == [(0,)]
 
 
 def test_two_exports_joined_into_one_file_header_and_all_give_the_clean_scores(generated, clean_scores, hotline_env):
@@ -167,8 +182,9 @@ def test_two_exports_joined_into_one_file_header_and_all_give_the_clean_scores(g
     joined.write_bytes(first.read_bytes() + second.read_bytes())
     first.unlink()
     second.unlink()
-    assert read_export(joined).notes == [f"1 row(s) repeating the header skipped (row(s) {second_header_row}): "
-                                         "two exports pasted into one sheet"]
+    assert read_export(joined).notes == [
+        f"1 row(s) repeating the header skipped (row(s) {second_header_row}): two exports pasted into one sheet"
+    ]
     done = hotline_run(hotline_env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert query(hotline_env["warehouse"], SCORES) == clean_scores

@@ -69,17 +69,28 @@ def test_a_stale_export_copied_in_last_never_blanks_callbacks(hotline_env):
     _set_mtimes(exports, ["回访后.csv", "回访前.csv"])  # the stale one written last
     result = helpers.materialize_months(MONTH, selection=INGEST)
     assert result.success
-    credits = query(hotline_env["warehouse"], "SELECT count(resolution_credit), count(satisfaction_credit), "
-                                              "count(completed_at) FROM core.assignments")
+    credits = query(
+        hotline_env["warehouse"],
+        "SELECT count(resolution_credit), count(satisfaction_credit), count(completed_at) FROM core.assignments",
+    )
     assert credits == [(12, 12, 12)]
     # 8 stale rows completed by 回访后.csv; 4 identical rows kept once (from the later name, 回访后)
-    files = query(hotline_env["warehouse"], "SELECT source_file, rows_in, rows_stored, rows_rejected, rows_replaced, "
-                                            "rows_replacing, rows_in_conflict FROM core.export_files ORDER BY source_file")
+    files = query(
+        hotline_env["warehouse"],
+        "SELECT source_file, rows_in, rows_stored, rows_rejected, rows_replaced, "
+        "rows_replacing, rows_in_conflict FROM core.export_files ORDER BY source_file",
+    )
     assert files == [("回访前.csv", 12, 0, 0, 12, 0, 0), ("回访后.csv", 12, 12, 0, 0, 12, 0)]
-    reasons = query(hotline_env["warehouse"], "SELECT source_file, row_number, fault, reason FROM core.rejected_rows "
-                                              "ORDER BY source_file, row_number")
-    assert reasons[0] == ("回访前.csv", 2, False,
-                          "completed by the export 回访后.csv (row 2), which has values where this row is empty")
+    reasons = query(
+        hotline_env["warehouse"],
+        "SELECT source_file, row_number, fault, reason FROM core.rejected_rows ORDER BY source_file, row_number",
+    )
+    assert reasons[0] == (
+        "回访前.csv",
+        2,
+        False,
+        "completed by the export 回访后.csv (row 2), which has values where this row is empty",
+    )
     assert reasons[-1] == ("回访前.csv", 13, False, "the same row again in the export 回访后.csv (row 13): kept once")
     assert len(reasons) == 12
     assert check_evaluations(result)["reexports_agree"].passed
@@ -112,25 +123,46 @@ def test_true_conflicts_warn_with_both_files_and_rows_and_the_later_name_wins(ho
     earlier[6].update(解决情况="")  # each of the two rows has a value the other lacks: a conflict too
     later[6].update(满意度="")
     _setup(hotline_env, {"导出_1.csv": earlier, "导出_2.csv": later})
-    done = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", MONTH], capture_output=True, text=True,
-                          env={**os.environ}, cwd=hotline_env["data"].parent, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "run", MONTH],
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+        cwd=hotline_env["data"].parent,
+        timeout=600,
+    )
     # a warning, not a block: the month runs through
     assert "warning: check reexports_agree ×1: 2 re-exported row(s) conflict" in done.stdout, done.stdout
     assert "导出_1.csv row 5 ↔ 导出_2.csv row 5 (解决情况、满意度)" in done.stdout
     assert "导出_1.csv row 8 ↔ 导出_2.csv row 8 (满意度)" in done.stdout
-    got = query(hotline_env["warehouse"], "SELECT order_id, source_file, resolution_result, satisfaction_result "
-                                          "FROM core.assignments WHERE order_id IN ('A03', 'A06') ORDER BY order_id")
+    got = query(
+        hotline_env["warehouse"],
+        "SELECT order_id, source_file, resolution_result, satisfaction_result "
+        "FROM core.assignments WHERE order_id IN ('A03', 'A06') ORDER BY order_id",
+    )
     assert got == [("A03", "导出_2.csv", "未解决", "非常不满意"), ("A06", "导出_2.csv", "已解决", None)]
-    files = query(hotline_env["warehouse"], "SELECT source_file, rows_replaced, rows_replacing, rows_in_conflict "
-                                            "FROM core.export_files ORDER BY source_file")
+    files = query(
+        hotline_env["warehouse"],
+        "SELECT source_file, rows_replaced, rows_replacing, rows_in_conflict "
+        "FROM core.export_files ORDER BY source_file",
+    )
     assert files == [("导出_1.csv", 12, 0, 2), ("导出_2.csv", 0, 12, 2)]
     reason = query(hotline_env["warehouse"], "SELECT reason FROM core.rejected_rows WHERE row_number = 5")
-    assert reason == [("conflicts with the export 导出_2.csv (row 5) on 解决情况、满意度: the later export (by file "
-                       "name), 导出_2.csv, is kept; check which is right",)]
+    assert reason == [
+        (
+            "conflicts with the export 导出_2.csv (row 5) on 解决情况、满意度: the later export (by file "
+            "name), 导出_2.csv, is kept; check which is right",
+        )
+    ]
     # hotline validate says the same before anything is loaded
-    checked = subprocess.run([sys.executable, "-m", "pipelines.cli", "validate",
-                              str(hotline_env["data"] / "months" / MONTH / "exports")],
-                             capture_output=True, text=True, env={**os.environ}, cwd=hotline_env["data"].parent, timeout=600)
+    checked = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "validate", str(hotline_env["data"] / "months" / MONTH / "exports")],
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+        cwd=hotline_env["data"].parent,
+        timeout=600,
+    )
     assert "导出_1.csv row 5 conflicts with 导出_2.csv row 5 on 解决情况、满意度" in checked.stdout, checked.stdout
 
 

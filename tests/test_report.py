@@ -30,14 +30,27 @@ def test_change_wording():
 
 
 def test_number_formats_as_the_seed_prints_them():
-    assert [plain(Decimal(v)) for v in ("35.70", "5.00", "-0.20", "2.30", "0.00", "-0.12")] == ["35.7", "5", "-0.2", "2.3", "0", "-0.12"]
+    assert [plain(Decimal(v)) for v in ("35.70", "5.00", "-0.20", "2.30", "0.00", "-0.12")] == [
+        "35.7",
+        "5",
+        "-0.2",
+        "2.3",
+        "0",
+        "-0.12",
+    ]
     assert [whole_or_2(Decimal(v)) for v in ("100.00", "87.8", "82.50", "15.3")] == ["100", "87.80", "82.50", "15.30"]
-    assert month_word("2024-02") == "二月份" and month_word("2024-11") == "十一月份" and month_word("2024-12") == "十二月份"
+    assert (
+        month_word("2024-02") == "二月份"
+        and month_word("2024-11") == "十一月份"
+        and month_word("2024-12") == "十二月份"
+    )
 
 
 def test_notes_split_into_dynamics_and_fills():
-    text = ("1. 区热线整理并下发……\n\n2. 区热线启动……\n\n## 补充：热点·物业管理\n问题主要涉及：一是卫生保洁方面……\n\n"
-            "二是物业服务质量方面……\n\n## 补充: 企业·典型案例\n如市民庞先生反映……\n")
+    text = (
+        "1. 区热线整理并下发……\n\n2. 区热线启动……\n\n## 补充：热点·物业管理\n问题主要涉及：一是卫生保洁方面……\n\n"
+        "二是物业服务质量方面……\n\n## 补充: 企业·典型案例\n如市民庞先生反映……\n"
+    )
     dynamics, fills = split_notes(text)
     assert dynamics == ["1. 区热线整理并下发……", "2. 区热线启动……"]
     assert set(fills) == {"热点·物业管理", "企业·典型案例"}
@@ -62,7 +75,15 @@ def _report(sample_report, notes: str | None = None):
 def test_notes_fill_the_placeholders(sample_report):
     draft = _report(sample_report)
     # drafted from the orders (hotspot aspects, terms, places; the enterprise terms), yet replaceable
-    keys = ["热点·拖欠工资", "热点·消费者维权", "热点·物业管理", "热点·用水", "热点·市容环境", "企业·诉求内容", "企业·典型案例"]
+    keys = [
+        "热点·拖欠工资",
+        "热点·消费者维权",
+        "热点·物业管理",
+        "热点·用水",
+        "热点·市容环境",
+        "企业·诉求内容",
+        "企业·典型案例",
+    ]
     # the one placeholder left: the enterprise typical case (the sample's notes.md has 工作动态)
     assert len(draft.placeholders()) == 1 and "企业·典型案例" in draft.placeholders()[0]
     notes = (sample_report["env"]["data"] / "months" / MONTH / "notes.md").read_text(encoding="utf-8")
@@ -120,7 +141,7 @@ def test_placeholder_count_follows_the_analysts_edits_to_the_docx(sample_report,
     edited = tmp_path / "月报.docx"
     doc.save(str(edited))
     found = docx_placeholders(edited)
-    retyped = split[split.index("【待补充"):split.index("】", split.index("【待补充")) + 1]
+    retyped = split[split.index("【待补充") : split.index("】", split.index("【待补充")) + 1]
     assert len(found) == 2 and retyped in found and "【待补充：表内说明】" in found
     # filled in: gone from the count
     marked[0].text = "部门在综合审批等方面办理较好。"
@@ -133,7 +154,7 @@ def test_files_and_metadata(sample_report):
     names = {p.name for p in folder.iterdir()}
     assert {"月报.docx", "月报.html", "月报.md", "附表.xlsx"} <= names
     assert {name for name, _ in charts_module.CHARTS.values()} <= names
-    assert not [n for n in names if n.endswith(".tmp")]          # atomic writes leave no temp file
+    assert not [n for n in names if n.endswith(".tmp")]  # atomic writes leave no temp file
     for name, _ in charts_module.CHARTS.values():
         assert (folder / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     mats = sample_report["materialization"].get_asset_materialization_events()
@@ -170,9 +191,21 @@ def test_charts_use_an_installed_chinese_font():
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
 def test_docx_converts_to_pdf_with_libreoffice(sample_report, tmp_path):
     profile = tmp_path / "lo_profile"
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(tmp_path), str(sample_report["folder"] / "月报.docx")],
-                   check=True, capture_output=True, timeout=180)
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(sample_report["folder"] / "月报.docx"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
     pdf = tmp_path / "月报.pdf"
     assert pdf.exists() and pdf.read_bytes()[:5] == b"%PDF-"
     if shutil.which("pdftotext"):

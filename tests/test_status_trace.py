@@ -28,9 +28,14 @@ def sample(tmp_path_factory) -> dict:
     from hotline.generator.sample import write_sample
 
     tmp = tmp_path_factory.mktemp("status")
-    env = dict(os.environ, HOTLINE_DATA_DIR=str(tmp / "data"), HOTLINE_WAREHOUSE=str(tmp / "data" / "warehouse.duckdb"),
-               HOTLINE_REPORTS_DIR=str(tmp / "reports"), HOTLINE_PHONE_KEY_FILE=str(tmp / "secrets" / "phone.key"),
-               DAGSTER_HOME=str(tmp / "dagster_home"))
+    env = dict(
+        os.environ,
+        HOTLINE_DATA_DIR=str(tmp / "data"),
+        HOTLINE_WAREHOUSE=str(tmp / "data" / "warehouse.duckdb"),
+        HOTLINE_REPORTS_DIR=str(tmp / "reports"),
+        HOTLINE_PHONE_KEY_FILE=str(tmp / "secrets" / "phone.key"),
+        DAGSTER_HOME=str(tmp / "dagster_home"),
+    )
     write_sample(tmp / "data")
     done = hotline(env, "backfill", *MONTHS)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -38,8 +43,14 @@ def sample(tmp_path_factory) -> dict:
 
 
 def hotline(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], capture_output=True, text=True, env=env,
-                          cwd=Path(__file__).resolve().parent.parent, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+        timeout=900,
+    )
 
 
 def trace_rows(sample, unit: str, month: str = FEB) -> dict[tuple[str, str], dict]:
@@ -52,19 +63,31 @@ def trace_rows(sample, unit: str, month: str = FEB) -> dict[tuple[str, str], dic
 @pytest.mark.parametrize("name", TRACED)
 def test_trace_reproduces_the_units_rates_and_scores(sample, name):
     rows = trace_rows(sample, name)
-    unit = query(sample["warehouse"], "SELECT unit FROM ref.units WHERE month = $m AND (unit = $n OR short_name = $n "
-                 "OR list_contains(aliases, $n))", {"m": FEB, "n": name})[0][0]
-    (score,) = query(sample["warehouse"], """
+    unit = query(
+        sample["warehouse"],
+        "SELECT unit FROM ref.units WHERE month = $m AND (unit = $n OR short_name = $n OR list_contains(aliases, $n))",
+        {"m": FEB, "n": name},
+    )[0][0]
+    (score,) = query(
+        sample["warehouse"],
+        """
         SELECT volume, responded_on_time_count, completed_on_time_count, resolution_callbacks, resolution_credit_sum,
                satisfaction_callbacks, satisfaction_credit_sum, response_rate, response_score, ontime_rate,
-               ontime_score, resolution_rate, resolution_score, satisfaction_rate, satisfaction_score, assessment_score, deduction
-        FROM mart.unit_scores WHERE month = $m AND unit = $u""", {"m": FEB, "u": unit})
+               ontime_score, resolution_rate, resolution_score, satisfaction_rate, satisfaction_score,
+               assessment_score, deduction
+        FROM mart.unit_scores WHERE month = $m AND unit = $u""",
+        {"m": FEB, "u": unit},
+    )
     (volume, responded, ontime, res_n, res_sum, sat_n, sat_sum, *rates_scores, assessment, deduction) = score
     assert rows[("unit", "响应")]["numerator"] == f"{responded}.0000"
     assert rows[("unit", "响应")]["denominator"] == str(volume)
     assert rows[("unit", "按时")]["numerator"] == f"{ontime}.0000"
-    assert rows[("unit", "解决")]["denominator"] == str(res_n) and Decimal(rows[("unit", "解决")]["numerator"]) == res_sum
-    assert rows[("unit", "满意")]["denominator"] == str(sat_n) and Decimal(rows[("unit", "满意")]["numerator"]) == sat_sum
+    assert (
+        rows[("unit", "解决")]["denominator"] == str(res_n) and Decimal(rows[("unit", "解决")]["numerator"]) == res_sum
+    )
+    assert (
+        rows[("unit", "满意")]["denominator"] == str(sat_n) and Decimal(rows[("unit", "满意")]["numerator"]) == sat_sum
+    )
     traced = []
     for indicator in ("响应", "按时", "解决", "满意"):
         row = rows[("unit", indicator)]
@@ -74,8 +97,14 @@ def test_trace_reproduces_the_units_rates_and_scores(sample, name):
     assert sum(Decimal(rows[("unit", i)]["points"]) for i in ("响应", "按时", "解决", "满意")) + deduction == assessment
     # the orders that lost points are the unit's orders without full credit, order numbers only
     for indicator, column in (("解决", "resolution_credit"), ("满意", "satisfaction_credit")):
-        expected = sorted(r[0] for r in query(sample["warehouse"], f"SELECT order_id FROM core.assignments "
-                                              f"WHERE month = $m AND unit = $u AND {column} < 1", {"m": FEB, "u": unit}))
+        expected = sorted(
+            r[0]
+            for r in query(
+                sample["warehouse"],
+                f"SELECT order_id FROM core.assignments WHERE month = $m AND unit = $u AND {column} < 1",
+                {"m": FEB, "u": unit},
+            )
+        )
         row = rows[("unit", indicator)]
         assert (row["lost_orders"].split() if row["lost_orders"] else []) == expected
         assert int(row["lost_count"]) == len(expected)
@@ -89,9 +118,13 @@ def test_trace_of_a_unit_without_callbacks_says_full_credit(sample):
 
 
 def test_trace_reproduces_the_enterprise_table(sample):
-    units = query(sample["warehouse"], "SELECT unit, ontime_rate, ontime_score, resolution_rate, resolution_score, "
-                  "satisfaction_rate, satisfaction_score, total_score FROM mart.enterprise_scores WHERE month = $m "
-                  "ORDER BY volume DESC LIMIT 3", {"m": FEB})
+    units = query(
+        sample["warehouse"],
+        "SELECT unit, ontime_rate, ontime_score, resolution_rate, resolution_score, "
+        "satisfaction_rate, satisfaction_score, total_score FROM mart.enterprise_scores WHERE month = $m "
+        "ORDER BY volume DESC LIMIT 3",
+        {"m": FEB},
+    )
     assert len(units) == 3
     for unit, *expected, total in units:
         rows = trace_rows(sample, unit)
@@ -111,8 +144,11 @@ def test_trace_table_names_the_unit_and_no_personal_data(sample):
     # the 解决 row: 89 credits of 96 callbacks, written as a person writes them (not 89.0000)
     cells = [[c.strip() for c in line.split("│")[3:5]] for line in done.stdout.splitlines()]
     assert ["89", "96"] in cells, done.stdout
-    personal = query(sample["warehouse"], "SELECT caller_hash FROM core.assignments WHERE month = $m AND unit = '韩集镇' "
-                     "LIMIT 1", {"m": FEB})[0][0]
+    personal = query(
+        sample["warehouse"],
+        "SELECT caller_hash FROM core.assignments WHERE month = $m AND unit = '韩集镇' LIMIT 1",
+        {"m": FEB},
+    )[0][0]
     assert personal not in done.stdout and "联系电话" not in done.stdout
 
 
@@ -164,8 +200,13 @@ def test_status_marks_a_month_stale_when_its_base_is_reloaded_after_it(sample, m
 
     from pipelines.execution import execute_months
 
-    for name in ("HOTLINE_DATA_DIR", "HOTLINE_WAREHOUSE", "HOTLINE_REPORTS_DIR", "HOTLINE_PHONE_KEY_FILE",
-                 "DAGSTER_HOME"):
+    for name in (
+        "HOTLINE_DATA_DIR",
+        "HOTLINE_WAREHOUSE",
+        "HOTLINE_REPORTS_DIR",
+        "HOTLINE_PHONE_KEY_FILE",
+        "DAGSTER_HOME",
+    ):
         monkeypatch.setenv(name, sample["env"][name])
     instance = DagsterInstance.get()
     try:

@@ -10,11 +10,29 @@ import polars as pl
 from dagster import AssetKey
 
 try:
-    from tests.test_overview import (OTHER, PROPERTY, WAGES, WAGES_FIRM, WAGES_MIGRANT, data, day_in_window, query,
-                                     run_month)
+    from tests.test_overview import (
+        OTHER,
+        PROPERTY,
+        WAGES,
+        WAGES_FIRM,
+        WAGES_MIGRANT,
+        data,
+        day_in_window,
+        query,
+        run_month,
+    )
 except ImportError:  # tests/ not a package
-    from test_overview import (OTHER, PROPERTY, WAGES, WAGES_FIRM, WAGES_MIGRANT, data,  # noqa: F401
-                               day_in_window, query, run_month)
+    from test_overview import (
+        OTHER,
+        PROPERTY,
+        WAGES,
+        WAGES_FIRM,
+        WAGES_MIGRANT,
+        data,  # noqa: F401
+        day_in_window,
+        query,
+        run_month,
+    )
 
 from hotline.text import order_terms, segment
 from hotline.text.terms import segment_frame, segment_pieces
@@ -25,8 +43,9 @@ TEXT_MARTS = [AssetKey(["mart", n]) for n in ("hotspots", "hotspot_aspects", "ho
 PLANTED = ["诸葛青云", "欧阳娜娜", "13912345678", "37150219800101123X", "司马相如"]
 
 
-def with_text(rows: list[list[str]], content: str, caller: str, phone: str, address: str | None = None,
-              day: int | None = None) -> list[list[str]]:
+def with_text(
+    rows: list[list[str]], content: str, caller: str, phone: str, address: str | None = None, day: int | None = None
+) -> list[list[str]]:
     """The rows of one order with 诉求内容, 来电人, 联系电话 (and 诉求地址, the day of receipt) set."""
     for row in rows:
         row[6], row[7], row[8] = content, caller, phone
@@ -47,38 +66,60 @@ def build_month(data) -> None:
     # phone and an ID number are planted in every text (6 orders, 4 callers: above the thresholds).
     phones = ["13800000001", "13800000002", "13800000003", "13800000004", "13800000001", "13800000002"]
     for i, phone in enumerate(phones):
-        rows += with_text(data.order_rows(MONTH, units="区住建局", path=PROPERTY),
-                          f"来电人反映楼道垃圾清运不及时，楼道卫生无人打扫，负责人诸葛青云电话13912345678，"
-                          f"身份证37150219800101123X，邻居欧阳娜娜家门口堆满垃圾{'。' * i}",
-                          f"王{i}先生", phone, address="聚鑫苑小区", day=i // 2)
+        rows += with_text(
+            data.order_rows(MONTH, units="区住建局", path=PROPERTY),
+            f"来电人反映楼道垃圾清运不及时，楼道卫生无人打扫，负责人诸葛青云电话13912345678，"
+            f"身份证37150219800101123X，邻居欧阳娜娜家门口堆满垃圾{'。' * i}",
+            f"王{i}先生",
+            phone,
+            address="聚鑫苑小区",
+            day=i // 2,
+        )
     # 停车管理: 3 orders (too few for a term of its own)
     for i in range(3):
-        rows += with_text(data.order_rows(MONTH, units="区住建局", path=PARKING),
-                          "小区停车位紧张，车辆乱停乱放", "李女士", f"1390000000{i}", address="水城华府")
+        rows += with_text(
+            data.order_rows(MONTH, units="区住建局", path=PARKING),
+            "小区停车位紧张，车辆乱停乱放",
+            "李女士",
+            f"1390000000{i}",
+            address="水城华府",
+        )
     # 农民工欠薪 7 orders from 7 callers (one co-handled), 企业欠薪 2, the hotspot's own prefix 1
     for i in range(7):
         units = ["区人社局", "甲镇"] if i == 0 else "区人社局"
-        rows += with_text(data.order_rows(MONTH, units=units, path=WAGES_MIGRANT),
-                          f"工地包工头拖欠农民工工资{'，春节前讨要无果' if i % 2 else ''}，司马相如不给钱",
-                          "司马相如" if i == 0 else f"赵{i}", f"1370000000{i}", address="甲镇")
+        rows += with_text(
+            data.order_rows(MONTH, units=units, path=WAGES_MIGRANT),
+            f"工地包工头拖欠农民工工资{'，春节前讨要无果' if i % 2 else ''}，司马相如不给钱",
+            "司马相如" if i == 0 else f"赵{i}",
+            f"1370000000{i}",
+            address="甲镇",
+        )
     rows += with_text(data.order_rows(MONTH, path=WAGES_FIRM, count=1), "公司拖欠工资", "钱女士", "13600000000")
     rows += with_text(data.order_rows(MONTH, path=WAGES_FIRM, count=1), "公司拖欠工资", "钱女士", "13600000000")
     rows += with_text(data.order_rows(MONTH, path=WAGES, count=1), "拖欠工资", "孙先生", "13500000000")
     # 其他: 10 orders; "下水道" from 6 callers, "噪音" from 6 orders of only 2 callers (kept out)
     for i in range(10):
-        rows += with_text(data.order_rows(MONTH, path=OTHER),
-                          "下水道堵塞，噪音很大" if i < 6 else "下水道堵塞", f"周{i}", "1330000000" + str(i % 2 if i < 6 else i))
+        rows += with_text(
+            data.order_rows(MONTH, path=OTHER),
+            "下水道堵塞，噪音很大" if i < 6 else "下水道堵塞",
+            f"周{i}",
+            "1330000000" + str(i % 2 if i < 6 else i),
+        )
     data.write_month(MONTH, rows)
     run_month(MONTH, TEXT_MARTS)
 
 
 def test_segment_masks_names_numbers_and_formulaic_words():
-    frame = pl.DataFrame({
-        "order_id": ["a", "b"],
-        "content": ["我是欧阳娜娜，电话１３９１２３４５６７８，来电人反映沙镇镇王庄村停水频繁，王先生家水压较小",
-                    "负责人诸葛青云身份证37150219800101123X不接电话"],
-        "caller_name": ["欧阳娜娜", "李四"],
-    })
+    frame = pl.DataFrame(
+        {
+            "order_id": ["a", "b"],
+            "content": [
+                "我是欧阳娜娜，电话１３９１２３４５６７８，来电人反映沙镇镇王庄村停水频繁，王先生家水压较小",
+                "负责人诸葛青云身份证37150219800101123X不接电话",
+            ],
+            "caller_name": ["欧阳娜娜", "李四"],
+        }
+    )
     terms = order_terms(frame)
     found = set(terms["term"])
     assert {"停水", "频繁", "水压"} <= found
@@ -90,7 +131,6 @@ def test_segment_masks_names_numbers_and_formulaic_words():
     assert segment(["拖欠工资，问题"]) == [[("拖欠工资", "term")]]
 
 
-
 def test_texts_cut_together_split_as_each_alone():
     """Texts are cut in batches joined by a separator: each text still gets the terms it gets
     alone (blank and Latin-only texts none); a batch where a text holds the separator itself is cut
@@ -98,18 +138,34 @@ def test_texts_cut_together_split_as_each_alone():
     texts = ["小区停水频繁\r\n水压较小", "", "拖欠工资", " \n", "abc 停车", "王庄村扬尘"]
     together = segment(texts)
     assert together == [segment([text])[0] for text in texts]
-    assert together == [[("小区", "term"), ("停水", "term"), ("频繁", "term"), ("水压", "term")], [],
-                        [("拖欠工资", "term")], [], [("停车", "term")], [("王庄村", "place"), ("扬尘", "term")]]
+    assert together == [
+        [("小区", "term"), ("停水", "term"), ("频繁", "term"), ("水压", "term")],
+        [],
+        [("拖欠工资", "term")],
+        [],
+        [("停车", "term")],
+        [("王庄村", "place"), ("扬尘", "term")],
+    ]
     with_separator = segment(texts + ["楼道\x00下水道堵塞"])
     assert with_separator[:-1] == together
     assert with_separator[-1] == [("楼道", "term"), ("下水道", "term"), ("堵塞", "term")]
 
+
 def test_texts_cut_by_pieces_as_whole():
     """The ingest cuts each distinct piece between punctuation and spaces once: every text gets the
     terms it gets cut whole, names next to punctuation included."""
-    texts = ["负责人诸葛青云，电话不接", "诸葛，青云家门口堆满垃圾", "来电人反映小区停水频繁\r\n水压较小",
-             "“王庄村”扬尘严重\u3000要求处理", "欧阳娜娜反映：楼道卫生无人打扫", "楼道卫生无人打扫；小区停水频繁",
-             "", "abc", "拖欠工资（春节前）讨要无果!工地包工头", "小区停水频繁"]
+    texts = [
+        "负责人诸葛青云，电话不接",
+        "诸葛，青云家门口堆满垃圾",
+        "来电人反映小区停水频繁\r\n水压较小",
+        "“王庄村”扬尘严重\u3000要求处理",
+        "欧阳娜娜反映：楼道卫生无人打扫",
+        "楼道卫生无人打扫；小区停水频繁",
+        "",
+        "abc",
+        "拖欠工资（春节前）讨要无果!工地包工头",
+        "小区停水频繁",
+    ]
     by_pieces = segment_pieces(pl.Series(texts)).sort("text", "term")
     assert by_pieces.equals(segment_frame(texts).sort("text", "term"))
     assert set(by_pieces.filter(pl.col("text") == 5)["term"]) == {"楼道", "卫生", "打扫", "小区", "停水", "频繁"}
@@ -120,20 +176,30 @@ def test_texts_cut_by_pieces_as_whole():
 def test_terms_aspects_and_clusters(data):
     build_month(data)
     # every stored term is used by at least 5 orders from at least 3 callers of the month
-    weak = query("""SELECT term, count(DISTINCT order_id) AS orders, count(DISTINCT caller) AS callers
+    weak = query(
+        """SELECT term, count(DISTINCT order_id) AS orders, count(DISTINCT caller) AS callers
                     FROM core.order_terms WHERE month = $m AND kind <> 'keyword' GROUP BY term
-                    HAVING count(DISTINCT order_id) < 5 OR count(DISTINCT caller) < 3""", {"m": MONTH})
+                    HAVING count(DISTINCT order_id) < 5 OR count(DISTINCT caller) < 3""",
+        {"m": MONTH},
+    )
     assert weak == []
     stored = {r["term"] for r in query("SELECT DISTINCT term FROM core.order_terms WHERE month = $m", {"m": MONTH})}
     assert {"楼道", "下水道", "包工头", "农民工"} <= stored
-    assert "噪音" not in stored          # 6 orders but 2 callers
-    assert "停车位" not in stored        # 3 orders
+    assert "噪音" not in stored  # 6 orders but 2 callers
+    assert "停车位" not in stored  # 3 orders
     assert not stored & {"诸葛", "青云", "欧阳", "娜娜", "司马相如", "司马"}
 
-    aspects = {(r["hotspot"], r["aspect"]): r for r in query(
-        "SELECT * FROM mart.hotspot_aspects WHERE month = $m", {"m": MONTH})}
-    assert set(aspects) == {("物业管理", "卫生保洁"), ("物业管理", "停车管理"), ("拖欠工资", "农民工欠薪"),
-                            ("拖欠工资", "企业欠薪"), ("拖欠工资", "其他")}
+    aspects = {
+        (r["hotspot"], r["aspect"]): r
+        for r in query("SELECT * FROM mart.hotspot_aspects WHERE month = $m", {"m": MONTH})
+    }
+    assert set(aspects) == {
+        ("物业管理", "卫生保洁"),
+        ("物业管理", "停车管理"),
+        ("拖欠工资", "农民工欠薪"),
+        ("拖欠工资", "企业欠薪"),
+        ("拖欠工资", "其他"),
+    }
     sanitation = aspects[("物业管理", "卫生保洁")]
     assert (sanitation["orders"], sanitation["share_pct"], sanitation["rank"]) == (6, Decimal("66.67"), 1)
     assert sanitation["places"] == ["聚鑫苑小区"]
@@ -150,15 +216,17 @@ def test_terms_aspects_and_clusters(data):
     assert "垃圾清运" in by_group[("物业管理", "")] and "垃圾清运" in by_group[("物业管理", "卫生保洁")]
     assert len(by_group[("物业管理", "卫生保洁")]) == 5  # text.terms_per_aspect
     assert "包工头" in by_group[("拖欠工资", "农民工欠薪")]
-    assert "下水道" not in {t for ts in by_group.values() for t in ts}   # 其他 is no hotspot
-    assert ("物业管理", "停车管理") not in by_group                       # 3 orders: no term qualifies
+    assert "下水道" not in {t for ts in by_group.values() for t in ts}  # 其他 is no hotspot
+    assert ("物业管理", "停车管理") not in by_group  # 3 orders: no term qualifies
     # 聚鑫苑小区 is a place: neither it nor a piece of it is a term
     assert not {"聚鑫", "聚鑫苑", "小区"} & {t for ts in by_group.values() for t in ts}
 
     clusters = query("SELECT * FROM mart.place_clusters WHERE month = $m", {"m": MONTH})
     # 甲镇: 7 migrant-wage orders on one day (a co-handled order counts once); 水城华府: 3 orders, no cluster
     assert [(c["place"], c["hotspot"], c["aspect"], c["orders"], c["callers"]) for c in clusters] == [
-        ("甲镇", "拖欠工资", "农民工欠薪", 7, 7), ("聚鑫苑小区", "物业管理", "卫生保洁", 6, 4)]
+        ("甲镇", "拖欠工资", "农民工欠薪", 7, 7),
+        ("聚鑫苑小区", "物业管理", "卫生保洁", 6, 4),
+    ]
     first = next(c for c in clusters if c["place"] == "聚鑫苑小区")
     assert (first["last_received"] - first["first_received"]).days == 2
 
@@ -181,22 +249,37 @@ def test_nothing_under_hotline_imports_dagster():
 
 def test_aspects_csv_comes_first_for_the_hotspots_it_names(data):
     # 物业管理 by the analyst's aspects: first matching row in file order; keywords match the text
-    data.write_csv(data.root / "reference" / "aspects.csv", ["热点问题", "方面", "诉求分类前缀", "关键词"], [
-        ("物业管理", "停车难", PARKING, ""),
-        ("物业管理", "环境卫生", "", "垃圾|卫生"),
-        ("物业管理", "物业收费", "城乡建设/物业管理", "物业费"),
-    ])
+    data.write_csv(
+        data.root / "reference" / "aspects.csv",
+        ["热点问题", "方面", "诉求分类前缀", "关键词"],
+        [
+            ("物业管理", "停车难", PARKING, ""),
+            ("物业管理", "环境卫生", "", "垃圾|卫生"),
+            ("物业管理", "物业收费", "城乡建设/物业管理", "物业费"),
+        ],
+    )
     build_month(data)
-    aspects = {(r["hotspot"], r["aspect"]): r["orders"] for r in query(
-        "SELECT * FROM mart.hotspot_aspects WHERE month = $m", {"m": MONTH})}
-    assert aspects == {("物业管理", "环境卫生"): 6, ("物业管理", "停车难"): 3, ("拖欠工资", "农民工欠薪"): 7,
-                       ("拖欠工资", "企业欠薪"): 2, ("拖欠工资", "其他"): 1}
+    aspects = {
+        (r["hotspot"], r["aspect"]): r["orders"]
+        for r in query("SELECT * FROM mart.hotspot_aspects WHERE month = $m", {"m": MONTH})
+    }
+    assert aspects == {
+        ("物业管理", "环境卫生"): 6,
+        ("物业管理", "停车难"): 3,
+        ("拖欠工资", "农民工欠薪"): 7,
+        ("拖欠工资", "企业欠薪"): 2,
+        ("拖欠工资", "其他"): 1,
+    }
     # the keywords are recorded for every order whose text holds them (the analyst's words)
-    keyword_orders = query("SELECT term, count(*) AS n FROM core.order_terms WHERE month = $m AND kind = 'keyword' "
-                           "GROUP BY term ORDER BY term", {"m": MONTH})
+    keyword_orders = query(
+        "SELECT term, count(*) AS n FROM core.order_terms WHERE month = $m AND kind = 'keyword' "
+        "GROUP BY term ORDER BY term",
+        {"m": MONTH},
+    )
     assert keyword_orders == [{"term": "卫生", "n": 6}, {"term": "垃圾", "n": 6}]
-    clusters = query("SELECT aspect, orders FROM mart.place_clusters WHERE month = $m AND place = '聚鑫苑小区'",
-                     {"m": MONTH})
+    clusters = query(
+        "SELECT aspect, orders FROM mart.place_clusters WHERE month = $m AND place = '聚鑫苑小区'", {"m": MONTH}
+    )
     assert clusters == [{"aspect": "环境卫生", "orders": 6}]
 
 
@@ -206,8 +289,13 @@ def test_aspects_csv_fault_names_the_row(data):
 
     data.write_csv(data.root / "reference" / "aspects.csv", ["热点问题", "方面"], [("物业管理", "")])
     data.write_month(MONTH, data.order_rows(MONTH, path=PROPERTY))
-    done = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", MONTH], capture_output=True, text=True,
-                          cwd=Path(__file__).resolve().parents[1], timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "run", MONTH],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+        timeout=600,
+    )
     assert done.returncode != 0
     assert "aspects.csv" in done.stdout + done.stderr and "Traceback" not in done.stdout + done.stderr
 
@@ -227,8 +315,13 @@ def test_places_from_the_text_where_the_address_is_empty(data):
     rural = "城乡建设/供水/农村供水/停水"
     rows = []
     for i in range(6):
-        rows += with_text(data.order_rows(MONTH, units="区水利局", path=rural),
-                          f"来电人反映沙镇镇王庄村停水频繁{'，水压较小' * (i % 2)}", f"吴{i}", f"1350000001{i}", address="")
+        rows += with_text(
+            data.order_rows(MONTH, units="区水利局", path=rural),
+            f"来电人反映沙镇镇王庄村停水频繁{'，水压较小' * (i % 2)}",
+            f"吴{i}",
+            f"1350000001{i}",
+            address="",
+        )
     data.write_month(MONTH, rows)
     run_month(MONTH, TEXT_MARTS)
     aspects = query("SELECT aspect, orders, places FROM mart.hotspot_aspects WHERE month = $m", {"m": MONTH})
@@ -269,14 +362,17 @@ def test_month_order_aspects_once_per_transaction(data):
         with transaction(con):
             month_order_aspects(con, params)
             assert scalar(con, stored, {"m": MONTH}) == orders
-            con.execute("DELETE FROM core.orders WHERE month = $m AND order_id = "
-                        "(SELECT min(order_id) FROM core.orders WHERE month = $m)", {"m": MONTH})
-            month_order_aspects(con, params)      # the same transaction (one marts step): kept
+            con.execute(
+                "DELETE FROM core.orders WHERE month = $m AND order_id = "
+                "(SELECT min(order_id) FROM core.orders WHERE month = $m)",
+                {"m": MONTH},
+            )
+            month_order_aspects(con, params)  # the same transaction (one marts step): kept
             assert scalar(con, stored, {"m": MONTH}) == orders
-            month_order_aspects(con, {**params, "other_aspect": "其它"})   # other labels: computed again
+            month_order_aspects(con, {**params, "other_aspect": "其它"})  # other labels: computed again
             assert scalar(con, stored, {"m": MONTH}) == orders - 1
             assert scalar(con, "SELECT count(*) FROM month_order_aspects WHERE aspect = '其它'") > 0
         with transaction(con):
-            month_order_aspects(con, params)      # a later transaction: computed again
+            month_order_aspects(con, params)  # a later transaction: computed again
             assert scalar(con, stored, {"m": MONTH}) == orders - 1
             assert scalar(con, "SELECT count(*) FROM month_order_aspects WHERE aspect = '其它'") == 0

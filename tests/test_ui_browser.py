@@ -13,23 +13,41 @@ from tests.helpers import dept, export_row, query, town, write_csv, write_refere
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 RUN_SECONDS = 600
 RUNS = "{ runsOrError { ... on Runs { results { runId status tags { key value } } } } }"
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install -y chromium)")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install -y chromium)"),
+]
 
 
 def small_month(data: Path) -> None:
-    write_reference(data, [town("甲镇"), town("乙镇"), dept("区大局")],
-                    calendar=[("2024-01", "2023-12-23", "2024-01-24"), ("2024-02", "2024-01-25", "2024-02-22")])
-    write_csv(data / "months" / "2024-02" / "exports" / "export.csv",
-              [export_row(f"F{i}", ["甲镇", "乙镇", "区大局"][i % 3]) for i in range(12)])
-    write_csv(data / "months" / "2024-02" / "adjustments.csv",
-              [{"单位名称": "甲镇", "减分项": 0, "质效": 0, "抽测排名": 1}, {"单位名称": "乙镇", "减分项": 0, "质效": 0, "抽测排名": 2}],
-              headers=["单位名称", "减分项", "质效", "抽测排名"])
+    write_reference(
+        data,
+        [town("甲镇"), town("乙镇"), dept("区大局")],
+        calendar=[("2024-01", "2023-12-23", "2024-01-24"), ("2024-02", "2024-01-25", "2024-02-22")],
+    )
+    write_csv(
+        data / "months" / "2024-02" / "exports" / "export.csv",
+        [export_row(f"F{i}", ["甲镇", "乙镇", "区大局"][i % 3]) for i in range(12)],
+    )
+    write_csv(
+        data / "months" / "2024-02" / "adjustments.csv",
+        [
+            {"单位名称": "甲镇", "减分项": 0, "质效": 0, "抽测排名": 1},
+            {"单位名称": "乙镇", "减分项": 0, "质效": 0, "抽测排名": 2},
+        ],
+        headers=["单位名称", "减分项", "质效", "抽测排名"],
+    )
 
 
 def skip_welcome(page) -> None:

@@ -49,8 +49,14 @@ def test_ui_answers_then_stops_every_process_on_a_signal(hotline_env, tmp_path, 
     port = free_port()
     log = open(tmp_path / "ui.log", "w")
     # in its own session, as a service manager starts it: the test signals hotline alone, not the group
-    ui = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "ui", "--port", str(port)], cwd=PROJECT_ROOT,
-                          env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    ui = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "ui", "--port", str(port)],
+        cwd=PROJECT_ROOT,
+        env=dict(os.environ),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     leader = psutil.Process(ui.pid)
     try:
         deadline = time.monotonic() + STARTUP_SECONDS

@@ -26,8 +26,10 @@ EXPORT_TYPES = (".xlsx", ".xlsm", ".xls", ".csv", ".tsv", ".txt")
 # What file managers leave in a folder they showed (Windows thumbnails and folder settings, the
 # resource forks of a zip made on a Mac): not exports, skipped with a note like hidden files.
 SYSTEM_FILES = {"thumbs.db", "desktop.ini", "__macosx"}
-TYPE_FIX = ("Exports must be .xlsx, .xls, .csv, .tsv or .txt files; move anything else out of the exports "
-            "folder (every file in it is read as part of the month)")
+TYPE_FIX = (
+    "Exports must be .xlsx, .xls, .csv, .tsv or .txt files; move anything else out of the exports "
+    "folder (every file in it is read as part of the month)"
+)
 
 
 @dataclass(frozen=True)
@@ -85,15 +87,22 @@ def _walk(folder: Path, found: Discovery, open_folders: set[Path]) -> None:
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as exc:
-        found.refused.append(Refused(folder, found.name_of(folder) + "/", f"cannot be listed ({exc.strerror})",
-                                     "Make the folder readable, or move it out of the exports folder"))
+        found.refused.append(
+            Refused(
+                folder,
+                found.name_of(folder) + "/",
+                f"cannot be listed ({exc.strerror})",
+                "Make the folder readable, or move it out of the exports folder",
+            )
+        )
         return
     for entry in entries:
         path = folder / entry.name
         name = found.name_of(path)
         if entry.name.startswith("~$"):
-            found.notes.append(f"{name}: skipped, an Excel lock file (the workbook was open when the folder was "
-                               "copied), not an export")
+            found.notes.append(
+                f"{name}: skipped, an Excel lock file (the workbook was open when the folder was copied), not an export"
+            )
             continue
         if entry.name.startswith("."):
             kind = "folder" if entry.is_dir() else "file"
@@ -106,17 +115,31 @@ def _walk(folder: Path, found: Discovery, open_folders: set[Path]) -> None:
             try:
                 target = path.resolve(strict=True)
             except FileNotFoundError:
-                found.refused.append(Refused(path, name, f"is a link to {os.readlink(path)}, which does not exist "
-                                                         "(a dangling link)",
-                                             "Put the file itself in the exports folder, or delete the link"))
+                found.refused.append(
+                    Refused(
+                        path,
+                        name,
+                        f"is a link to {os.readlink(path)}, which does not exist (a dangling link)",
+                        "Put the file itself in the exports folder, or delete the link",
+                    )
+                )
                 continue
             except (RuntimeError, OSError):
-                found.refused.append(Refused(path, name, "is a link that leads back to itself (a loop)",
-                                             "Put the file itself in the exports folder, or delete the link"))
+                found.refused.append(
+                    Refused(
+                        path,
+                        name,
+                        "is a link that leads back to itself (a loop)",
+                        "Put the file itself in the exports folder, or delete the link",
+                    )
+                )
                 continue
             if target.is_dir() and (target in open_folders or any(target in p.parents for p in open_folders)):
-                found.refused.append(Refused(path, name, f"is a link to the folder {target}, which contains it "
-                                                         "(a loop)", "Delete the link"))
+                found.refused.append(
+                    Refused(
+                        path, name, f"is a link to the folder {target}, which contains it (a loop)", "Delete the link"
+                    )
+                )
                 continue
         if path.is_dir():
             _walk(path, found, open_folders | {path.resolve()})

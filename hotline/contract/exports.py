@@ -14,6 +14,8 @@ from typing import Any
 import pandera.errors
 import polars as pl
 
+from hotline.contract.discovery import discover_exports
+from hotline.contract.files import CELL_FAULT_FIX, FileFault, read_export_table
 from hotline.contract.platform_exports import (
     check_total_lines,
     header_reader,
@@ -21,6 +23,7 @@ from hotline.contract.platform_exports import (
     split_total_lines,
     written_header,
 )
+
 # the patterns of personal data, written once for 诉求地址, rejected values and 诉求内容 (hotline/text)
 from hotline.personal import _DIGITS, _FULL_WIDTH_DIGITS, FORMS_OF_ADDRESS, ID_NUMBER, PERSON_BY_SURNAME, PHONE_NUMBER
 from schemas.exports import (
@@ -37,8 +40,6 @@ from schemas.exports import (
     assignment_schema,
     closed_value_sets,
 )
-from hotline.contract.discovery import discover_exports
-from hotline.contract.files import CELL_FAULT_FIX, FileFault, read_export_table
 from schemas.warehouse import FAULT_COLUMNS
 
 # White space a spreadsheet leaves around values, including the full-width space.
@@ -99,20 +100,34 @@ def read_export(path: Path, name: str | None = None, column_aliases: Mapping[str
             first = seen[header]
             written = (written_header(headers[first]), written_header(header))
             if written[0] == written[1]:
-                raise FileFault(path, f"the column 「{header}」 appears twice (columns {first + 1} and {position + 1}, "
-                                      f"{_column_letter(first)} and {_column_letter(position)})",
-                                "Delete one of the two columns and load the file again")
-            raise FileFault(path, f"the columns 「{written[0]}」 and 「{written[1]}」 (columns {first + 1} and "
-                                  f"{position + 1}, {_column_letter(first)} and {_column_letter(position)}) both mean "
-                                  f"{header}", "Delete the one that is not the export's own and load the file again")
+                raise FileFault(
+                    path,
+                    f"the column 「{header}」 appears twice (columns {first + 1} and {position + 1}, "
+                    f"{_column_letter(first)} and {_column_letter(position)})",
+                    "Delete one of the two columns and load the file again",
+                )
+            raise FileFault(
+                path,
+                f"the columns 「{written[0]}」 and 「{written[1]}」 (columns {first + 1} and "
+                f"{position + 1}, {_column_letter(first)} and {_column_letter(position)}) both mean "
+                f"{header}",
+                "Delete the one that is not the export's own and load the file again",
+            )
         seen.setdefault(header, position)
         if header in BY_HEADER and written_header(header) != header:
             notes.append(f"column 「{written_header(header)}」 read as {header}")
     missing = [h for h in REQUIRED_HEADERS if h not in seen]
     if missing:
-        hint = "the header must be on the first row" if len(missing) == len(REQUIRED_HEADERS) else "add the column(s) to the export"
-        raise FileFault(path, f"missing required column(s) {'、'.join(missing)} (found: {'、'.join(h for h in headers if h)})",
-                        f"Export again with every required column: {hint}")
+        hint = (
+            "the header must be on the first row"
+            if len(missing) == len(REQUIRED_HEADERS)
+            else "add the column(s) to the export"
+        )
+        raise FileFault(
+            path,
+            f"missing required column(s) {'、'.join(missing)} (found: {'、'.join(h for h in headers if h)})",
+            f"Export again with every required column: {hint}",
+        )
     rename, extra = {}, []
     for position, header in enumerate(headers):
         column = f"c{position}"
@@ -133,7 +148,8 @@ def read_export(path: Path, name: str | None = None, column_aliases: Mapping[str
         cells = cells.scatter(list(at), list(counts))
     frame, totals = split_total_lines(frame.with_columns(cells), table.first_row)
     frame = frame.with_row_index("source_row", offset=table.first_row).select(
-        pl.col("source_row").cast(pl.Int64), *[pl.col(c).alias(n) for c, n in rename.items()], "source_cells")
+        pl.col("source_row").cast(pl.Int64), *[pl.col(c).alias(n) for c, n in rename.items()], "source_cells"
+    )
     # Every file's frame has every contract column, in the contract's order: files of one month
     # may order their columns differently or lack optional ones, and are stacked by name.
     frame = frame.with_columns(
@@ -155,10 +171,14 @@ def read_export(path: Path, name: str | None = None, column_aliases: Mapping[str
     repeats = _repeated_header_rows(frame, clean)
     if repeats.height:
         frame = frame.join(repeats, on="source_row", how="anti", maintain_order="left")
-        notes.append(f"{repeats.height} row(s) repeating the header skipped (row(s) "
-                     f"{', '.join(str(r) for r in repeats['source_row'].head(5))}): two exports pasted into one sheet")
+        notes.append(
+            f"{repeats.height} row(s) repeating the header skipped (row(s) "
+            f"{', '.join(str(r) for r in repeats['source_row'].head(5))}): two exports pasted into one sheet"
+        )
     if frame.height == 0:
-        raise FileFault(path, "has a header but no rows", "Export the month again; an empty export is most likely a failed download")
+        raise FileFault(
+            path, "has a header but no rows", "Export the month again; an empty export is most likely a failed download"
+        )
     if totals:
         orders = frame.select(_stripped(pl.col("order_id")).n_unique()).item()
         notes += check_total_lines(totals, frame.height, orders, path)
@@ -167,8 +187,17 @@ def read_export(path: Path, name: str | None = None, column_aliases: Mapping[str
     frame = frame.with_columns(pl.lit(name).alias("source_file"))
     rows = _normalise(frame)
     refuse_scientific_order_ids(rows, path)
-    return ExportFile(path, table.encoding, rows, extra, notes, table.sha256, source_name=name,
-                      header_cells=table.header_cells, columns=[h for h in BY_HEADER if h in seen])
+    return ExportFile(
+        path,
+        table.encoding,
+        rows,
+        extra,
+        notes,
+        table.sha256,
+        source_name=name,
+        header_cells=table.header_cells,
+        columns=[h for h in BY_HEADER if h in seen],
+    )
 
 
 def _repeated_header_rows(frame: pl.DataFrame, clean) -> pl.DataFrame:
@@ -177,9 +206,15 @@ def _repeated_header_rows(frame: pl.DataFrame, clean) -> pl.DataFrame:
     digit are looked at: an order number always has one, a header never."""
     candidates = frame.filter(pl.col("order_id").is_not_null() & ~pl.col("order_id").str.contains(r"\d"))
     header_of = {c.name: c.header for c in EXPORT_COLUMNS}
-    rows = [row["source_row"] for row in candidates.iter_rows(named=True)
-            if all(clean(value) == header_of[name] for name, value in row.items()
-                   if name in header_of and value is not None and str(value).strip(_SPACES))]
+    rows = [
+        row["source_row"]
+        for row in candidates.iter_rows(named=True)
+        if all(
+            clean(value) == header_of[name]
+            for name, value in row.items()
+            if name in header_of and value is not None and str(value).strip(_SPACES)
+        )
+    ]
     return pl.DataFrame({"source_row": rows}, schema={"source_row": pl.Int64})
 
 
@@ -215,9 +250,7 @@ def mask_address(address: pl.Expr, caller_name: pl.Expr) -> pl.Expr:
     cannot be told from place names and are not masked."""
     masked = _masked_numbers(address)
     name = caller_name.str.strip_chars(_SPACES)
-    masked = (pl.when(name.str.len_chars() >= 2)
-              .then(masked.str.split(name).list.join(NAME_MASK))
-              .otherwise(masked))
+    masked = pl.when(name.str.len_chars() >= 2).then(masked.str.split(name).list.join(NAME_MASK)).otherwise(masked)
     return masked.str.replace_all(PERSON_BY_SURNAME, NAME_MASK)
 
 
@@ -252,12 +285,15 @@ def _masked_addresses(frame: pl.DataFrame) -> pl.Series:
         at = numbered.arg_true()
         address = address.scatter(at, pl.select(_numbers_masked(pl.lit(address.gather(at)))).to_series())
         parts = parts.with_columns(address)
-    named = parts.select((pl.col("name").str.len_chars() >= 2)
-                         & pl.col("address").str.contains(pl.col("name"), literal=True)).to_series()
+    named = parts.select(
+        (pl.col("name").str.len_chars() >= 2) & pl.col("address").str.contains(pl.col("name"), literal=True)
+    ).to_series()
     if named.any():
         at = named.arg_true()
         holding = parts[at]
-        address = address.scatter(at, holding.select(pl.col("address").str.split(pl.col("name")).list.join(NAME_MASK)).to_series())
+        address = address.scatter(
+            at, holding.select(pl.col("address").str.split(pl.col("name")).list.join(NAME_MASK)).to_series()
+        )
     addressed = address.str.contains_any(list(FORMS_OF_ADDRESS)).fill_null(False)
     if addressed.any():
         at = addressed.arg_true()
@@ -280,8 +316,10 @@ def _normalise(frame: pl.DataFrame) -> pl.DataFrame:
     NFKC and the flag spellings are computed once per distinct value that is not plain ASCII (NFKC
     leaves ASCII as it is, and the text is already stripped): most values are ASCII order numbers,
     and the rest (labels, flags) take a handful of values, so 1M rows cost a few hundred strings."""
-    folded = [_non_ascii_mapped(frame.get_column(name), lambda v: v.str.normalize("NFKC").str.strip_chars(_SPACES))
-              for name in ("order_id", "resolution_result", "satisfaction_result")]
+    folded = [
+        _non_ascii_mapped(frame.get_column(name), lambda v: v.str.normalize("NFKC").str.strip_chars(_SPACES))
+        for name in ("order_id", "resolution_result", "satisfaction_result")
+    ]
     flag_exprs = []
     for name in FLAG_COLUMNS:
         mapped = _distinct_mapped(frame.get_column(name), _flag_spelling)
@@ -294,7 +332,8 @@ def _normalise(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(
         *[pl.lit(column) for column in folded],
         pl.lit(_masked_addresses(frame)).alias("address"),
-        *flag_exprs, *date_exprs,
+        *flag_exprs,
+        *date_exprs,
     )
 
 
@@ -356,6 +395,7 @@ def _parsed_datetimes(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     tried on it directly (all columns at once, in parallel) and reads almost every value. Only the
     distinct values left unread are folded and go through every spelling (trying all 20 on every
     row, or folding every row, costs far more: BENCHMARKS.md)."""
+
     def fast(name: str) -> pl.Expr:
         text = pl.col(name)
         plain = (text.str.len_bytes() == text.str.len_chars()) & ~text.str.contains_any(_FOLDED_ASCII_SPACE)
@@ -369,8 +409,11 @@ def _parsed_datetimes(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
         if rest.len():
             folded = rest.str.normalize("NFKC").str.replace_all(r"\s+", " ")
             rest_parsed = pl.select(_datetime_of(pl.lit(folded))).to_series()
-            slow.append(read.fill_null(column.replace_strict(rest, rest_parsed, default=None,
-                                                             return_dtype=pl.Datetime("us"))).alias(name))
+            slow.append(
+                read.fill_null(
+                    column.replace_strict(rest, rest_parsed, default=None, return_dtype=pl.Datetime("us"))
+                ).alias(name)
+            )
     return parsed.with_columns(slow)
 
 
@@ -384,12 +427,23 @@ def date_fault_reason(raw: pl.Expr) -> pl.Expr:
     year, month, day = (parts.struct.field(str(i)) for i in (1, 2, 3))
     as_day = pl.format("{}-{}-{}", year, month, day)
     impossible = year.is_not_null() & as_day.str.strptime(pl.Date, "%Y-%m-%d", strict=False).is_null()
-    return (pl.when(impossible)
-            .then(pl.format("not a date and time like 2024-02-01 08:30:00: {} is not a day of the calendar; "
-                            "correct the date in the export", as_day))
-            .otherwise(pl.lit("not a date and time like 2024-02-01 08:30:00; write it as YYYY-MM-DD HH:MM[:SS] "
-                              "(also accepted: 2024/2/1 8:30, 2024.2.1 8:30, 2024年2月1日 8:30, "
-                              "an Excel date cell)")))
+    return (
+        pl.when(impossible)
+        .then(
+            pl.format(
+                "not a date and time like 2024-02-01 08:30:00: {} is not a day of the calendar; "
+                "correct the date in the export",
+                as_day,
+            )
+        )
+        .otherwise(
+            pl.lit(
+                "not a date and time like 2024-02-01 08:30:00; write it as YYYY-MM-DD HH:MM[:SS] "
+                "(also accepted: 2024/2/1 8:30, 2024.2.1 8:30, 2024年2月1日 8:30, "
+                "an Excel date cell)"
+            )
+        )
+    )
 
 
 def _faults(rows: pl.DataFrame, column_header: str | pl.Expr, value: pl.Expr, reason: str | pl.Expr) -> pl.DataFrame:
@@ -456,11 +510,19 @@ def validate_month(
     if "source_cells" in rows.columns:
         uneven = rows.filter(pl.col("source_cells").is_not_null())
         if uneven.height:
-            header_cells = pl.col("source_file").replace_strict({f.name: f.header_cells for f in files},
-                                                                 return_dtype=pl.Int64)
-            fault_parts.append(_faults(uneven, "(row)", pl.format("{} cells", pl.col("source_cells")),
-                                       pl.format("the row has {} cells, the header {}: " + CELL_FAULT_FIX,
-                                                 pl.col("source_cells"), header_cells)))
+            header_cells = pl.col("source_file").replace_strict(
+                {f.name: f.header_cells for f in files}, return_dtype=pl.Int64
+            )
+            fault_parts.append(
+                _faults(
+                    uneven,
+                    "(row)",
+                    pl.format("{} cells", pl.col("source_cells")),
+                    pl.format(
+                        "the row has {} cells, the header {}: " + CELL_FAULT_FIX, pl.col("source_cells"), header_cells
+                    ),
+                )
+            )
             rows = rows.filter(pl.col("source_cells").is_null())
         rows = rows.drop("source_cells")
 
@@ -468,8 +530,9 @@ def validate_month(
     for name in DATETIME_COLUMNS:
         bad = rows.filter(pl.col(f"{name}__raw").is_not_null() & pl.col(name).is_null())
         if bad.height:
-            fault_parts.append(_faults(bad, _header_of(name), pl.col(f"{name}__raw"),
-                                       date_fault_reason(pl.col(f"{name}__raw"))))
+            fault_parts.append(
+                _faults(bad, _header_of(name), pl.col(f"{name}__raw"), date_fault_reason(pl.col(f"{name}__raw")))
+            )
 
     # 2. The pandera schema: required values, value sets, the window. Labels spelt with odd white
     # space or full-width characters are read as the label they unambiguously spell first.
@@ -483,16 +546,28 @@ def validate_month(
         cases = cases.filter(pl.col("index").is_not_null()).select(
             pl.col("index").cast(pl.UInt32), pl.col("column").cast(pl.String), pl.col("check").cast(pl.String)
         )
-        located = cases.join(rows.with_row_index("index").select(
-            "index", "source_file", "source_row", *[c.name for c in EXPORT_COLUMNS],
-            *[f"{name}__raw" for name in DATETIME_COLUMNS]), on="index")
+        located = cases.join(
+            rows.with_row_index("index").select(
+                "index",
+                "source_file",
+                "source_row",
+                *[c.name for c in EXPORT_COLUMNS],
+                *[f"{name}__raw" for name in DATETIME_COLUMNS],
+            ),
+            on="index",
+        )
         # An unparsable datetime was reported above; its empty parse is not a second fault.
-        unparsed = pl.any_horizontal([(pl.col("column") == n) & pl.col(f"{n}__raw").is_not_null() for n in DATETIME_COLUMNS])
+        unparsed = pl.any_horizontal(
+            [(pl.col("column") == n) & pl.col(f"{n}__raw").is_not_null() for n in DATETIME_COLUMNS]
+        )
         located = located.filter(~(pl.col("check").str.starts_with("not_nullable") & unparsed))
         for column, group in located.partition_by("column", as_dict=True).items():
             column = column[0]
-            reason = pl.when(pl.col("check").str.starts_with("not_nullable")).then(
-                pl.lit("required value is empty: fill it in and export again")).otherwise(pl.col("check"))
+            reason = (
+                pl.when(pl.col("check").str.starts_with("not_nullable"))
+                .then(pl.lit("required value is empty: fill it in and export again"))
+                .otherwise(pl.col("check"))
+            )
             shown = f"{column}__raw" if column in DATETIME_COLUMNS else column
             fault_parts.append(_faults(group, _header_of(column), pl.col(shown), reason))
 
@@ -505,26 +580,45 @@ def validate_month(
     # are unique), not a join that copies every column of the month.
     names = unit_names.unique(subset="name", keep="first", maintain_order=True)
     rows = rows.with_columns(
-        pl.col("unit_as_written").replace_strict(names["name"], names[column], default=None,
-                                                 return_dtype=names.schema[column]).alias(column)
-        for column in names.columns if column != "name")
+        pl.col("unit_as_written")
+        .replace_strict(names["name"], names[column], default=None, return_dtype=names.schema[column])
+        .alias(column)
+        for column in names.columns
+        if column != "name"
+    )
     unknown = rows.filter(pl.col("unit").is_null() & pl.col("unit_as_written").is_not_null())
     if unknown.height:
-        fault_parts.append(_faults(unknown, "承办单位", pl.col("unit_as_written"),
-                                   "unit not in the roster (units.csv) for this month: add it or an alias"))
+        fault_parts.append(
+            _faults(
+                unknown,
+                "承办单位",
+                pl.col("unit_as_written"),
+                "unit not in the roster (units.csv) for this month: add it or an alias",
+            )
+        )
 
     # Steps 4 and 5 concern rows whose (order, unit) occurs more than once: found in one pass,
     # and only those rows (every row of such a key is among them) are grouped and joined.
-    rows = rows.with_columns(pl.struct("order_id", "unit").is_duplicated().alias("_repeated")).with_row_index("_position")
+    rows = rows.with_columns(pl.struct("order_id", "unit").is_duplicated().alias("_repeated")).with_row_index(
+        "_position"
+    )
     repeated = rows.filter(pl.col("_repeated"))
 
     # 4. Two rows for the same (order, unit) in one file.
     dup = repeated.filter(pl.col("unit").is_not_null() & pl.struct("source_file", "order_id", "unit").is_duplicated())
     if dup.height:
         first = dup.group_by("source_file", "order_id", "unit").agg(pl.col("source_row").min().alias("first_row"))
-        dup = dup.join(first, on=["source_file", "order_id", "unit"]).filter(pl.col("source_row") != pl.col("first_row"))
-        fault_parts.append(_faults(dup, "工单编号", pl.col("order_id"),
-                                   pl.format("the same order and unit appear again in this file (first at row {})", pl.col("first_row"))))
+        dup = dup.join(first, on=["source_file", "order_id", "unit"]).filter(
+            pl.col("source_row") != pl.col("first_row")
+        )
+        fault_parts.append(
+            _faults(
+                dup,
+                "工单编号",
+                pl.col("order_id"),
+                pl.format("the same order and unit appear again in this file (first at row {})", pl.col("first_row")),
+            )
+        )
 
     faults = pl.concat(fault_parts, how="vertical") if fault_parts else _empty_faults()
     rows = _without(rows, faults.select("source_file", pl.col("row_number").alias("source_row")))
@@ -548,8 +642,14 @@ def validate_month(
         conflicted = variants.filter(pl.col(name) > 1).select("order_id")
         if conflicted.height:
             bad = shared.join(conflicted, on="order_id")
-            conflict_parts.append(_faults(bad, _header_of(name), pl.col(name).cast(pl.String),
-                                          f"the rows of this order disagree on {_header_of(name)}"))
+            conflict_parts.append(
+                _faults(
+                    bad,
+                    _header_of(name),
+                    pl.col(name).cast(pl.String),
+                    f"the rows of this order disagree on {_header_of(name)}",
+                )
+            )
             dropped.append(bad["_position"])
     if conflict_parts:
         faults = pl.concat([faults, *conflict_parts], how="vertical")
@@ -561,8 +661,14 @@ def validate_month(
     faults = _masked_fault_values(faults, files)
     faults = faults.with_columns(pl.lit(True).alias("fault")).sort("source_file", "row_number", "column_name")
     superseded = superseded.with_columns(pl.lit(False).alias("fault")).sort("source_file", "row_number")
-    return MonthRows(rows.drop("_file_rank"), faults.select(FAULT_COLUMNS), superseded.select(FAULT_COLUMNS), files,
-                     rows_in, replacements=replacements)
+    return MonthRows(
+        rows.drop("_file_rank"),
+        faults.select(FAULT_COLUMNS),
+        superseded.select(FAULT_COLUMNS),
+        files,
+        rows_in,
+        replacements=replacements,
+    )
 
 
 def _masked_fault_values(faults: pl.DataFrame, files: list[ExportFile]) -> pl.DataFrame:
@@ -573,14 +679,26 @@ def _masked_fault_values(faults: pl.DataFrame, files: list[ExportFile]) -> pl.Da
     if faults.height == 0:
         return faults
     at = faults.select("source_file", pl.col("row_number").alias("source_row")).unique()
-    callers = pl.concat([f.rows.select("source_file", "source_row", "caller_name")
-                         .join(at, on=["source_file", "source_row"], how="semi") for f in files])
-    located = faults.join(callers.unique(["source_file", "source_row"]).rename({"source_row": "row_number"}),
-                          on=["source_file", "row_number"], how="left", maintain_order="left")
+    callers = pl.concat(
+        [
+            f.rows.select("source_file", "source_row", "caller_name").join(
+                at, on=["source_file", "source_row"], how="semi"
+            )
+            for f in files
+        ]
+    )
+    located = faults.join(
+        callers.unique(["source_file", "source_row"]).rename({"source_row": "row_number"}),
+        on=["source_file", "row_number"],
+        how="left",
+        maintain_order="left",
+    )
     value = pl.col("value")
     return located.with_columns(
-        pl.when(pl.col("column_name") == _header_of("order_id")).then(value)
-        .otherwise(mask_address(value, pl.col("caller_name").fill_null(""))).alias("value")
+        pl.when(pl.col("column_name") == _header_of("order_id"))
+        .then(value)
+        .otherwise(mask_address(value, pl.col("caller_name").fill_null("")))
+        .alias("value")
     ).drop("caller_name")
 
 
@@ -617,13 +735,15 @@ def _no_callback_labels_emptied(rows: pl.DataFrame, labels: list[str]) -> pl.Dat
     folded = _fold_label(pl.Series(labels, dtype=pl.String)).to_list()
     return rows.with_columns(
         pl.when(_fold_label(pl.col(name)).is_in(folded)).then(None).otherwise(pl.col(name)).alias(name)
-        for name in ("resolution_result", "satisfaction_result"))
+        for name in ("resolution_result", "satisfaction_result")
+    )
 
 
 # Every column a re-exported row can differ in: all but the key, the unit's spelling (an alias is
 # the same unit) and the personal texts that are not kept.
-REEXPORT_COLUMNS = [c.name for c in EXPORT_COLUMNS
-                    if c.name not in ("order_id", "unit_as_written", "content", "caller_name")]
+REEXPORT_COLUMNS = [
+    c.name for c in EXPORT_COLUMNS if c.name not in ("order_id", "unit_as_written", "content", "caller_name")
+]
 IDENTICAL, COMPLETED, CONFLICT = "identical", "completed", "conflict"
 
 
@@ -649,27 +769,46 @@ def _reexports_decided(repeated: pl.DataFrame) -> tuple[pl.Series, pl.DataFrame,
     group = group.with_columns(starts.cum_sum().alias("_group"), pl.struct(columns).hash().alias("_hash"))
     # Keys whose rows are all alike (a re-export's usual case) are decided at once: the later
     # file's row is kept. Only the keys whose rows differ are compared value by value.
-    varied = group.filter((pl.col("_group") == pl.col("_group").shift(1)) & (pl.col("_hash") != pl.col("_hash").shift(1)))
+    varied = group.filter(
+        (pl.col("_group") == pl.col("_group").shift(1)) & (pl.col("_hash") != pl.col("_hash").shift(1))
+    )
     is_varied = pl.col("_group").is_in(varied.get_column("_group").unique().implode())
     alike = group.filter(~is_varied)
     last = (pl.col("_group") != pl.col("_group").shift(-1)).fill_null(True)
-    kept = alike.filter(last).select("_group", pl.col("source_file").alias("kept_file"),
-                                      pl.col("source_row").alias("kept_row"))
-    lost_alike = alike.filter(~last).join(kept, on="_group").with_columns(
-        pl.lit(IDENTICAL).alias("kind"), pl.lit("").alias("columns"))
+    kept = alike.filter(last).select(
+        "_group", pl.col("source_file").alias("kept_file"), pl.col("source_row").alias("kept_row")
+    )
+    lost_alike = (
+        alike.filter(~last)
+        .join(kept, on="_group")
+        .with_columns(pl.lit(IDENTICAL).alias("kind"), pl.lit("").alias("columns"))
+    )
     lost_varied = _varied_decided(group.filter(is_varied), columns)
     lost = pl.concat([lost_alike.select(_LOST_COLUMNS), lost_varied.select(_LOST_COLUMNS)])
-    reason = (pl.when(pl.col("kind") == IDENTICAL)
-              .then(pl.format("the same row again in the export {} (row {}): kept once", "kept_file", "kept_row"))
-              .when(pl.col("kind") == COMPLETED)
-              .then(pl.format("completed by the export {} (row {}), which has values where this row is empty",
-                              "kept_file", "kept_row"))
-              .otherwise(pl.format("conflicts with the export {} (row {}) on {}: the later export (by file name), "
-                                   "{}, is kept; check which is right",
-                                   "kept_file", "kept_row", "columns", "kept_file")))
+    reason = (
+        pl.when(pl.col("kind") == IDENTICAL)
+        .then(pl.format("the same row again in the export {} (row {}): kept once", "kept_file", "kept_row"))
+        .when(pl.col("kind") == COMPLETED)
+        .then(
+            pl.format(
+                "completed by the export {} (row {}), which has values where this row is empty", "kept_file", "kept_row"
+            )
+        )
+        .otherwise(
+            pl.format(
+                "conflicts with the export {} (row {}) on {}: the later export (by file name), "
+                "{}, is kept; check which is right",
+                "kept_file",
+                "kept_row",
+                "columns",
+                "kept_file",
+            )
+        )
+    )
     superseded = _faults(lost, "工单编号", pl.col("order_id"), reason)
-    replacements = lost.select("source_file", pl.col("source_row").alias("row_number"), "kept_file", "kept_row", "kind",
-                               "columns").sort("source_file", "row_number")
+    replacements = lost.select(
+        "source_file", pl.col("source_row").alias("row_number"), "kept_file", "kept_row", "kind", "columns"
+    ).sort("source_file", "row_number")
     return lost.get_column("_position"), superseded, replacements
 
 
@@ -682,6 +821,7 @@ def _varied_decided(group: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     which columns a row has and which differ as bit masks (one bit per column), so that a key's
     union is one bitwise-or aggregation (per-column n_unique/any aggregations were far slower:
     BENCHMARKS.md)."""
+
     def bit(i: int) -> pl.Expr:
         return pl.lit(1 << i, dtype=pl.Int64)
 
@@ -693,46 +833,75 @@ def _varied_decided(group: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
         return pl.col(c).is_not_null() & (previous_group == pl.col("_group")) & (pl.col(c) != previous)
 
     group = group.with_columns(
-        pl.sum_horizontal([pl.when(pl.col(c).is_not_null()).then(bit(i)).otherwise(0) for i, c in enumerate(columns)])
-        .alias("_has"),
-        pl.sum_horizontal([pl.when(differs(c).fill_null(False)).then(bit(i)).otherwise(0) for i, c in enumerate(columns)])
-        .alias("_differs"),
+        pl.sum_horizontal(
+            [pl.when(pl.col(c).is_not_null()).then(bit(i)).otherwise(0) for i, c in enumerate(columns)]
+        ).alias("_has"),
+        pl.sum_horizontal(
+            [pl.when(differs(c).fill_null(False)).then(bit(i)).otherwise(0) for i, c in enumerate(columns)]
+        ).alias("_differs"),
     )
-    stats = group.group_by("_group").agg(pl.len().alias("_rows"), pl.col("_has").bitwise_or().alias("_union"),
-                                         pl.col("_differs").bitwise_or().alias("_differing"))
+    stats = group.group_by("_group").agg(
+        pl.len().alias("_rows"),
+        pl.col("_has").bitwise_or().alias("_union"),
+        pl.col("_differs").bitwise_or().alias("_differing"),
+    )
     group = group.join(stats.filter(pl.col("_rows") > 1), on="_group").with_columns(
-        (pl.col("_has") == pl.col("_union")).alias("_complete"))
+        (pl.col("_has") == pl.col("_union")).alias("_complete")
+    )
     # The kept row: among the complete rows if the rows agree and one is complete, else among all;
     # the later file's of those.
     choice = group.group_by("_group").agg(
         pl.col("_complete").any().alias("_some_complete"),
         pl.col("_file_rank").filter(pl.col("_complete")).max().alias("_complete_rank"),
-        pl.col("_file_rank").max().alias("_last_rank"))
+        pl.col("_file_rank").max().alias("_last_rank"),
+    )
     group = group.join(choice, on="_group").with_columns(
-        ((pl.col("_differing") == 0) & pl.col("_some_complete")).alias("_agree"))
-    group = group.with_columns(pl.when(pl.col("_agree")).then(pl.col("_complete_rank")).otherwise(pl.col("_last_rank"))
-                               .alias("_kept_rank"))
+        ((pl.col("_differing") == 0) & pl.col("_some_complete")).alias("_agree")
+    )
+    group = group.with_columns(
+        pl.when(pl.col("_agree")).then(pl.col("_complete_rank")).otherwise(pl.col("_last_rank")).alias("_kept_rank")
+    )
     kept = group.filter(pl.col("_file_rank") == pl.col("_kept_rank")).select(
-        "_group", pl.col("source_file").alias("kept_file"), pl.col("source_row").alias("kept_row"),
-        pl.col("_has").alias("_kept_has"))
+        "_group",
+        pl.col("source_file").alias("kept_file"),
+        pl.col("source_row").alias("kept_row"),
+        pl.col("_has").alias("_kept_has"),
+    )
     lost = group.filter(pl.col("_file_rank") != pl.col("_kept_rank")).join(kept, on="_group")
-    kind = (pl.when(~pl.col("_agree")).then(pl.lit(CONFLICT))
-            .when(pl.col("_complete")).then(pl.lit(IDENTICAL)).otherwise(pl.lit(COMPLETED)))
+    kind = (
+        pl.when(~pl.col("_agree"))
+        .then(pl.lit(CONFLICT))
+        .when(pl.col("_complete"))
+        .then(pl.lit(IDENTICAL))
+        .otherwise(pl.lit(COMPLETED))
+    )
     lost = lost.with_columns(kind.alias("kind"))
     # The columns in conflict (named for conflicts only, usually few): two different values, or
     # a value the kept row lacks.
     conflicting = lost.filter(pl.col("kind") == CONFLICT)
     mask = pl.col("_differing") | (pl.col("_has") & ~pl.col("_kept_has"))
     headers = {c.name: c.header for c in EXPORT_COLUMNS}
-    named = conflicting.select("_position", pl.concat_list([
-        pl.when((mask & bit(i)) != 0).then(pl.lit(headers[c])) for i, c in enumerate(columns)])
-        .list.drop_nulls().list.join("、").alias("columns"))
+    named = conflicting.select(
+        "_position",
+        pl.concat_list([pl.when((mask & bit(i)) != 0).then(pl.lit(headers[c])) for i, c in enumerate(columns)])
+        .list.drop_nulls()
+        .list.join("、")
+        .alias("columns"),
+    )
     return lost.join(named, on="_position", how="left").with_columns(pl.col("columns").fill_null(""))
 
 
 def _empty_replacements() -> pl.DataFrame:
-    return pl.DataFrame(schema={"source_file": pl.String, "row_number": pl.Int64, "kept_file": pl.String,
-                                "kept_row": pl.Int64, "kind": pl.String, "columns": pl.String})
+    return pl.DataFrame(
+        schema={
+            "source_file": pl.String,
+            "row_number": pl.Int64,
+            "kept_file": pl.String,
+            "kept_row": pl.Int64,
+            "kind": pl.String,
+            "columns": pl.String,
+        }
+    )
 
 
 def _without(rows: pl.DataFrame, drop: pl.DataFrame) -> pl.DataFrame:
@@ -743,5 +912,12 @@ def _without(rows: pl.DataFrame, drop: pl.DataFrame) -> pl.DataFrame:
 
 
 def _empty_faults() -> pl.DataFrame:
-    return pl.DataFrame(schema={"source_file": pl.String, "row_number": pl.Int64, "column_name": pl.String,
-                                "value": pl.String, "reason": pl.String})
+    return pl.DataFrame(
+        schema={
+            "source_file": pl.String,
+            "row_number": pl.Int64,
+            "column_name": pl.String,
+            "value": pl.String,
+            "reason": pl.String,
+        }
+    )

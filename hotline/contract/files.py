@@ -9,9 +9,9 @@ import hashlib
 import io
 import itertools
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import polars as pl
 import pyarrow as pa
@@ -22,7 +22,7 @@ HEADER_SEARCH_ROWS = 10
 # The order-number column, whose numeric cells are checked for digits a float cannot hold.
 ORDER_ID_HEADER = "工单编号"
 # The largest whole number a spreadsheet's number cell (a 64-bit float) holds exactly.
-EXACT_FLOAT_INTEGER = 2 ** 53
+EXACT_FLOAT_INTEGER = 2**53
 
 
 class FileFault(ValueError):
@@ -44,16 +44,20 @@ def decode(raw: bytes, path: Path | str) -> tuple[str, str]:
             return raw[2:].decode(codec, errors="strict"), codec
         except UnicodeDecodeError as exc:
             # Excel's "Unicode text" (UTF-16 with its byte-order mark) cut short or damaged
-            raise FileFault(path, f"is UTF-16 text (it starts with the UTF-16 byte-order mark) but is broken at byte "
-                                  f"{exc.start + 2} ({exc.reason}): the file looks truncated or damaged",
-                            "Download or export the file again") from None
+            raise FileFault(
+                path,
+                f"is UTF-16 text (it starts with the UTF-16 byte-order mark) but is broken at byte "
+                f"{exc.start + 2} ({exc.reason}): the file looks truncated or damaged",
+                "Download or export the file again",
+            ) from None
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
         if exc.reason == "unexpected end of data" and exc.start >= len(raw) - 3:
             # Valid UTF-8 up to a character cut in half at the very end: a truncated download.
-            raise FileFault(path, "ends in the middle of a character: the file looks truncated",
-                            "Download or export the file again") from None
+            raise FileFault(
+                path, "ends in the middle of a character: the file looks truncated", "Download or export the file again"
+            ) from None
     try:
         return raw.decode("gb18030"), "gb18030"
     except UnicodeDecodeError as exc:
@@ -69,32 +73,48 @@ def _sniff_binary(raw: bytes, path: Path | str) -> None:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return  # UTF-16 with its byte-order mark: text, read by ``decode``
     if raw.startswith(b"PK\x03\x04"):
-        raise FileFault(path, "is an XLSX workbook (a zip archive) with a .csv name",
-                        "Rename it to .xlsx, or open it in Excel and save it as CSV")
+        raise FileFault(
+            path,
+            "is an XLSX workbook (a zip archive) with a .csv name",
+            "Rename it to .xlsx, or open it in Excel and save it as CSV",
+        )
     if raw.startswith(b"\xd0\xcf\x11\xe0"):
-        raise FileFault(path, "is an old Excel 97-2003 workbook (.xls), not a CSV file",
-                        "Open it in Excel and save it as .xlsx or as CSV UTF-8")
+        raise FileFault(
+            path,
+            "is an old Excel 97-2003 workbook (.xls), not a CSV file",
+            "Open it in Excel and save it as .xlsx or as CSV UTF-8",
+        )
     sample = raw[:4096]
     if b"\x00" in sample:
         # UTF-16 writes ASCII characters (digits, commas, line ends) as the byte and a NUL: NULs
         # on one side of the byte pairs only. Without the byte-order mark the encoding is a guess,
         # so it is named, not read.
         nul_even, nul_odd = sample[0::2].count(0), sample[1::2].count(0)
-        fix = ("Save the export again as CSV UTF-8, or as Excel's \"Unicode text\" (UTF-16 with its byte-order "
-               "mark), or as XLSX")
+        fix = (
+            'Save the export again as CSV UTF-8, or as Excel\'s "Unicode text" (UTF-16 with its byte-order '
+            "mark), or as XLSX"
+        )
         if max(nul_even, nul_odd) >= len(sample) // 8 and min(nul_even, nul_odd) * 10 <= max(nul_even, nul_odd):
             order = "little-endian" if nul_odd > nul_even else "big-endian"
-            raise FileFault(path, f"holds NUL bytes between its characters: it is UTF-16 ({order}) text without a "
-                                  "byte-order mark", fix)
-        raise FileFault(path, "holds NUL bytes: it is not text (nor a workbook the readers know)",
-                        "Save the export again as CSV UTF-8 or as the CSV that Chinese Excel writes (GBK), or as XLSX")
+            raise FileFault(
+                path,
+                f"holds NUL bytes between its characters: it is UTF-16 ({order}) text without a byte-order mark",
+                fix,
+            )
+        raise FileFault(
+            path,
+            "holds NUL bytes: it is not text (nor a workbook the readers know)",
+            "Save the export again as CSV UTF-8 or as the CSV that Chinese Excel writes (GBK), or as XLSX",
+        )
 
 
 def _read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise FileFault(path, f"cannot be read ({exc.strerror})", "Check that the file exists and is readable") from None
+        raise FileFault(
+            path, f"cannot be read ({exc.strerror})", "Check that the file exists and is readable"
+        ) from None
 
 
 def _csv_bytes(path: Path) -> bytes:
@@ -120,8 +140,11 @@ def read_table(path: Path) -> tuple[pl.DataFrame, str]:
         try:
             frame = pl.read_excel(path, engine="calamine", sheet_id=1, infer_schema_length=0)
         except Exception as exc:  # calamine raises its own error types
-            raise FileFault(path, f"is not a readable XLSX workbook ({type(exc).__name__}: {exc})",
-                            "Open it in Excel and save it again as .xlsx") from None
+            raise FileFault(
+                path,
+                f"is not a readable XLSX workbook ({type(exc).__name__}: {exc})",
+                "Open it in Excel and save it again as .xlsx",
+            ) from None
         return frame, "xlsx"
     if suffix != ".csv":
         raise FileFault(path, f"has the unsupported type '{suffix}'", "Exports must be .csv or .xlsx files")
@@ -135,8 +158,11 @@ def read_table(path: Path) -> tuple[pl.DataFrame, str]:
             truncate_ragged_lines=False,
         )
     except pl.exceptions.PolarsError as exc:
-        raise FileFault(path, f"is not a well-formed CSV file ({str(exc).splitlines()[0]})",
-                        "Check for a truncated file or unbalanced quotes and export it again") from None
+        raise FileFault(
+            path,
+            f"is not a well-formed CSV file ({str(exc).splitlines()[0]})",
+            "Check for a truncated file or unbalanced quotes and export it again",
+        ) from None
     return frame, encoding
 
 
@@ -156,12 +182,17 @@ def read_csv_with_headers(path: Path, headers: dict[str, str], required: list[st
     frame = frame.rename({c: c.strip().lstrip("\ufeff") for c in frame.columns})
     missing = [h for h in required if h not in frame.columns]
     if missing:
-        raise FileFault(path, f"missing required column(s) {'、'.join(missing)}",
-                        f"The header must name {'、'.join(headers)} (optional ones may be left out)")
+        raise FileFault(
+            path,
+            f"missing required column(s) {'、'.join(missing)}",
+            f"The header must name {'、'.join(headers)} (optional ones may be left out)",
+        )
     present = {h: n for h, n in headers.items() if h in frame.columns}
     frame = frame.select(list(present)).rename(present)
     frame = frame.with_columns(pl.col(frame.columns).str.strip_chars(" \t\r\n\u3000").replace("", None))
-    frame = frame.with_columns([pl.lit(None, dtype=pl.String).alias(n) for n in headers.values() if n not in frame.columns])
+    frame = frame.with_columns(
+        [pl.lit(None, dtype=pl.String).alias(n) for n in headers.values() if n not in frame.columns]
+    )
     frame = frame.with_row_index("source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int64))
     # A row with no value at all (Excel saves one as ",,,," below the data) is no record: dropped,
     # the other rows keep their row numbers.
@@ -184,14 +215,22 @@ def validate_reference(frame: pl.DataFrame, schema, path: Path, headers: dict[st
             row = rows[index] if index is not None else 0
             column = header_of.get(case.get("column"), case.get("column") or "")
             check = case.get("check") or ""
-            reason = "required value is empty: fill it in" if check.startswith("not_nullable") else (
-                "value appears more than once: keep one row for it (merge or delete the others)"
-                if check.startswith("field_uniqueness") else check)
+            reason = (
+                "required value is empty: fill it in"
+                if check.startswith("not_nullable")
+                else (
+                    "value appears more than once: keep one row for it (merge or delete the others)"
+                    if check.startswith("field_uniqueness")
+                    else check
+                )
+            )
             faults.append((row, column, case.get("failure_case"), reason))
         raise RowFaults(path, sorted(faults, key=lambda f: (f[0], f[1]))) from None
 
 
-def cast_numbers(frame: pl.DataFrame, columns: dict[str, pl.DataType], path: Path, headers: dict[str, str]) -> pl.DataFrame:
+def cast_numbers(
+    frame: pl.DataFrame, columns: dict[str, pl.DataType], path: Path, headers: dict[str, str]
+) -> pl.DataFrame:
     """Cast text columns to numbers; a value that is not a number is a row fault."""
     header_of = {n: h for h, n in headers.items()}
     faults = []
@@ -201,12 +240,12 @@ def cast_numbers(frame: pl.DataFrame, columns: dict[str, pl.DataType], path: Pat
         faults += [(r["source_row"], header_of[name], r[name], "not a number") for r in bad.iter_rows(named=True)]
         if dtype == pl.Int64:
             frac = frame.filter(as_float.is_not_null() & (as_float != as_float.round(0)))
-            faults += [(r["source_row"], header_of[name], r[name], "not a whole number") for r in frac.iter_rows(named=True)]
+            faults += [
+                (r["source_row"], header_of[name], r[name], "not a whole number") for r in frac.iter_rows(named=True)
+            ]
     if faults:
         raise RowFaults(path, sorted(faults))
-    return frame.with_columns(
-        [_number_text(pl.col(n)).cast(pl.Float64).cast(t) for n, t in columns.items()]
-    )
+    return frame.with_columns([_number_text(pl.col(n)).cast(pl.Float64).cast(t) for n, t in columns.items()])
 
 
 def _number_text(text: pl.Expr) -> pl.Expr:
@@ -234,8 +273,13 @@ class Table:
     cell_faults: list[tuple[int, int]] = field(default_factory=list)
 
 
-def find_header(rows: list[list[str | None]], required: list[str], clean: Callable[[str | None], str],
-                path: Path | str, where: str = "") -> tuple[int, int, list[str]]:
+def find_header(
+    rows: list[list[str | None]],
+    required: list[str],
+    clean: Callable[[str | None], str],
+    path: Path | str,
+    where: str = "",
+) -> tuple[int, int, list[str]]:
     """Find the header among the first rows: the first row that names every required column, or
     two consecutive rows that do together (a header whose group cells are merged across columns,
     e.g. 「时间」 above 受理时间/派单时间). Returns (row index, rows spanned, header texts).
@@ -255,10 +299,13 @@ def find_header(rows: list[list[str | None]], required: list[str], clean: Callab
             return i, 2, combined
     scores = [sum(h in row for h in required) for row in cleaned]
     if not scores or max(scores) == 0:
-        raise FileFault(path, f"has no header row{where}: none of the first {HEADER_SEARCH_ROWS} rows names the "
-                              f"required columns ({'、'.join(required)})",
-                        "Put the header (工单编号, 受理时间, …) in one row at the top of the first sheet; if the "
-                        "headers look garbled, the file is in another encoding — save it as CSV UTF-8 or XLSX")
+        raise FileFault(
+            path,
+            f"has no header row{where}: none of the first {HEADER_SEARCH_ROWS} rows names the "
+            f"required columns ({'、'.join(required)})",
+            "Put the header (工单编号, 受理时间, …) in one row at the top of the first sheet; if the "
+            "headers look garbled, the file is in another encoding — save it as CSV UTF-8 or XLSX",
+        )
     best = scores.index(max(scores))
     return best, 1, cleaned[best]
 
@@ -272,8 +319,7 @@ SUFFIX_KIND = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls"}
 # well with several; the one that makes the header name most required columns wins.
 DELIMITERS = {",": "commas", "\t": "tabs", ";": "semicolons"}
 SUFFIX_DELIMITER = {".csv": ",", ".tsv": "\t", ".txt": "\t"}
-CELL_FAULT_FIX = ("a cell was lost or added (often an unquoted comma or a line break inside a cell); "
-                  "fix the export")
+CELL_FAULT_FIX = "a cell was lost or added (often an unquoted comma or a line break inside a cell); fix the export"
 
 
 def _kind_of(raw: bytes) -> str:
@@ -304,12 +350,18 @@ def read_export_table(path: Path, required: list[str], clean: Callable[[str | No
     if suffix in SUFFIX_KIND:
         head = raw[:512].removeprefix(b"\xef\xbb\xbf").lstrip().lower()
         if head.startswith((b"<html", b"<!doctype", b"<table", b"<?xml")):
-            raise FileFault(path, f"is a web page or XML file (HTML/XML text) with a '{suffix}' name, not a workbook",
-                            "Open it in Excel and save it as .xlsx (Excel Workbook), then load that file")
+            raise FileFault(
+                path,
+                f"is a web page or XML file (HTML/XML text) with a '{suffix}' name, not a workbook",
+                "Open it in Excel and save it as .xlsx (Excel Workbook), then load that file",
+            )
         if raw and not raw.isspace() and not _looks_like_text(raw):
-            raise FileFault(path, f"is not a readable {suffix[1:].upper()} workbook (it is neither a workbook nor "
-                                  "text; a truncated download cannot be opened)",
-                            "Open it in Excel and save it again as .xlsx, or download the export again")
+            raise FileFault(
+                path,
+                f"is not a readable {suffix[1:].upper()} workbook (it is neither a workbook nor "
+                "text; a truncated download cannot be opened)",
+                "Open it in Excel and save it again as .xlsx, or download the export again",
+            )
         notes.append(f"the file is text (CSV), not a workbook, despite its '{suffix}' name; read as text")
     return _read_text(path, raw, suffix, required, clean, notes)
 
@@ -332,8 +384,9 @@ def _decodes(data: bytes, codec: str) -> bool:
     return True
 
 
-def _read_text(path: Path, raw: bytes, suffix: str, required: list[str], clean: Callable[[str | None], str],
-               notes: list[str]) -> Table:
+def _read_text(
+    path: Path, raw: bytes, suffix: str, required: list[str], clean: Callable[[str | None], str], notes: list[str]
+) -> Table:
     if not raw or raw.isspace():
         raise FileFault(path, "is empty", "Export the month again; an export has a header row and at least one row")
     _sniff_binary(raw, path)
@@ -361,10 +414,13 @@ def _read_text(path: Path, raw: bytes, suffix: str, required: list[str], clean: 
     if delimiter != SUFFIX_DELIMITER.get(suffix, ","):
         notes.append(f"cells are separated by {DELIMITERS[delimiter]}")
     head = _csv_head(head_text, HEADER_SEARCH_ROWS + 2, delimiter)
-    index, span, headers = find_header(head[:HEADER_SEARCH_ROWS + 1], required, clean, path)
+    index, span, headers = find_header(head[: HEADER_SEARCH_ROWS + 1], required, clean, path)
     if index or span > 1:
-        notes.append(f"header found on row {index + 1}" + (f"–{index + span}" if span > 1 else "")
-                     + (f"; the {index} row(s) above it are not data and were skipped" if index else ""))
+        notes.append(
+            f"header found on row {index + 1}"
+            + (f"–{index + span}" if span > 1 else "")
+            + (f"; the {index} row(s) above it are not data and were skipped" if index else "")
+        )
     named = len(headers)
     while named and not headers[named - 1]:
         named -= 1
@@ -391,8 +447,11 @@ def _read_text(path: Path, raw: bytes, suffix: str, required: list[str], clean: 
             missing_columns="insert",
         )
     except pl.exceptions.PolarsError as exc:
-        raise FileFault(path, f"is not a well-formed CSV file ({str(exc).splitlines()[0]})",
-                        "Check for a truncated file or unbalanced quotes, and export it again") from None
+        raise FileFault(
+            path,
+            f"is not a well-formed CSV file ({str(exc).splitlines()[0]})",
+            "Check for a truncated file or unbalanced quotes, and export it again",
+        ) from None
     cell_faults = _rows_of_other_width(data, delimiter, skip, width, named, frame.height, path)
     return Table(frame, headers, encoding, skip + 1, notes, sha256, named, cell_faults)
 
@@ -437,8 +496,9 @@ def _delimiter_of(head_text: str, required: list[str], clean: Callable[[str | No
     return best
 
 
-def _rows_of_other_width(data: bytes, delimiter: str, skip: int, width: int, named: int, height: int,
-                         path: Path) -> list[tuple[int, int]]:
+def _rows_of_other_width(
+    data: bytes, delimiter: str, skip: int, width: int, named: int, height: int, path: Path
+) -> list[tuple[int, int]]:
     """(data row index, cells) of every row whose cell count is not the header's: fewer than its
     ``named`` columns, or more than the ``width`` read (the header's cells, or the first row's
     when every line ends in one more, empty, cell). Rows without a value are not rows of data
@@ -471,12 +531,16 @@ def _rows_of_other_width(data: bytes, delimiter: str, skip: int, width: int, nam
             if not named <= len(cells) <= width:
                 faults.append((number, len(cells)))
     except csv.Error as exc:
-        raise FileFault(path, f"is not a well-formed CSV file ({exc})",
-                        "Check for unbalanced quotes, and export it again") from None
+        raise FileFault(
+            path, f"is not a well-formed CSV file ({exc})", "Check for unbalanced quotes, and export it again"
+        ) from None
     if faults and faults[-1][0] >= height:
         # The two parsers disagree on where the rows are: numbering them would be a guess.
-        raise FileFault(path, f"is not a well-formed CSV file (row {skip + faults[-1][0] + 1} could not be located)",
-                        "Check for unbalanced quotes, and export it again")
+        raise FileFault(
+            path,
+            f"is not a well-formed CSV file (row {skip + faults[-1][0] + 1} could not be located)",
+            "Check for unbalanced quotes, and export it again",
+        )
     return faults
 
 
@@ -503,30 +567,40 @@ def _check_truncated_tail(data: bytes, width: int, delimiter: str, path: Path | 
     the header. Loading that row would store a half row, so the file fails."""
     if not data or data.endswith((b"\n", b"\r")):
         return
-    last_line = data[data.rfind(b"\n") + 1:].decode("utf-8-sig", "replace")
+    last_line = data[data.rfind(b"\n") + 1 :].decode("utf-8-sig", "replace")
     cells = next(csv.reader([last_line], delimiter=delimiter), [])
     if 0 < len(cells) < width:
         lines = data.count(b"\n") + 1
-        raise FileFault(path, f"ends in the middle of a row: the last row (row {lines}) has {len(cells)} of "
-                              f"{width} cells and no line end — the file looks truncated",
-                        "Download or export the file again (or delete the broken last row if you know it is incomplete)")
+        raise FileFault(
+            path,
+            f"ends in the middle of a row: the last row (row {lines}) has {len(cells)} of "
+            f"{width} cells and no line end — the file looks truncated",
+            "Download or export the file again (or delete the broken last row if you know it is incomplete)",
+        )
 
 
-def _read_workbook(path: Path, raw: bytes, kind: str, required: list[str], clean: Callable[[str | None], str],
-                   notes: list[str]) -> Table:
+def _read_workbook(
+    path: Path, raw: bytes, kind: str, required: list[str], clean: Callable[[str | None], str], notes: list[str]
+) -> Table:
     """The first sheet of a workbook (XLSX or XLS, both through calamine) whose first rows name
     the required columns, with its rows numbered as Excel shows them in that sheet."""
     import fastexcel
 
     label = "XLSX" if kind == "xlsx" else "XLS"
-    fix = ("Open it in Excel and save it again as .xlsx (a truncated download cannot be opened; a workbook "
-           "with a password must be saved without it)")
+    fix = (
+        "Open it in Excel and save it again as .xlsx (a truncated download cannot be opened; a workbook "
+        "with a password must be saved without it)"
+    )
     try:
         reader = fastexcel.read_excel(raw)  # from the bytes: calamine finds the format from them
         names = reader.sheet_names
     except Exception as exc:  # fastexcel/calamine raise their own error types
-        raise FileFault(path, f"is not a readable {label} workbook ({type(exc).__name__}: "
-                              f"{str(exc).splitlines()[0] if str(exc) else ''})", fix) from None
+        raise FileFault(
+            path,
+            f"is not a readable {label} workbook ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''})",
+            fix,
+        ) from None
     # (columns named, visible, sheet index, frame, rows above the used range): a hidden sheet
     # (often an old copy kept out of sight) is read only when no visible one holds the header
     best = None
@@ -538,8 +612,12 @@ def _read_workbook(path: Path, raw: bytes, kind: str, required: list[str], clean
             frame = sheet.to_polars()
             columns = sheet.available_columns()
         except Exception as exc:
-            raise FileFault(path, f"the sheet 「{name}」 cannot be read ({type(exc).__name__}: "
-                                  f"{str(exc).splitlines()[0] if str(exc) else ''})", fix) from None
+            raise FileFault(
+                path,
+                f"the sheet 「{name}」 cannot be read ({type(exc).__name__}: "
+                f"{str(exc).splitlines()[0] if str(exc) else ''})",
+                fix,
+            ) from None
         # calamine starts at the first used column too: empty columns put back in front, so that
         # a column's position is its letter in Excel (A = 0) in every message
         empty_left = columns[0].absolute_index if columns else 0
@@ -555,30 +633,46 @@ def _read_workbook(path: Path, raw: bytes, kind: str, required: list[str], clean
         if score == len(required) and visible:
             break
     score, visible, number, frame, lead = best
-    where = (f" on any of its {len(names)} sheets ({'、'.join(names)})" if len(names) > 1
-             else f" on its sheet 「{names[0]}」" if names else "")
+    where = (
+        f" on any of its {len(names)} sheets ({'、'.join(names)})"
+        if len(names) > 1
+        else f" on its sheet 「{names[0]}」"
+        if names
+        else ""
+    )
     if score == 0:
         if lead == frame.height:
             raise FileFault(path, f"has no rows{where}", "Put the export in the workbook and save it again")
-        raise FileFault(path, f"has no header row{where}: none of the first {HEADER_SEARCH_ROWS} rows names the "
-                              f"required columns ({'、'.join(required)})",
-                        "Put the header (工单编号, 受理时间, …) in one row at the top of the sheet")
+        raise FileFault(
+            path,
+            f"has no header row{where}: none of the first {HEADER_SEARCH_ROWS} rows names the "
+            f"required columns ({'、'.join(required)})",
+            "Put the header (工单编号, 受理时间, …) in one row at the top of the sheet",
+        )
     if len(names) > 1:
-        which = (f"only the first, 「{names[0]}」, is read" if number == 0 and visible else
-                 f"only 「{names[number]}」, the first visible sheet that holds the header, is read" if visible else
-                 f"only 「{names[number]}」, a hidden sheet, is read: no visible sheet holds the header")
+        which = (
+            f"only the first, 「{names[0]}」, is read"
+            if number == 0 and visible
+            else f"only 「{names[number]}」, the first visible sheet that holds the header, is read"
+            if visible
+            else f"only 「{names[number]}」, a hidden sheet, is read: no visible sheet holds the header"
+        )
         notes.append(f"the workbook has {len(names)} sheets ({'、'.join(names)}); {which}")
     head = [list(r) for r in frame.slice(lead, HEADER_SEARCH_ROWS + 1).iter_rows()]
     index, span, headers = find_header(head, required, clean, path)
     row = lead + index + 1
     if row > 1 or span > 1:
-        notes.append(f"header found on row {row}" + (f"–{row + span - 1}" if span > 1 else "")
-                     + (f"; the {row - 1} row(s) above it are not data and were skipped" if row > 1 else ""))
+        notes.append(
+            f"header found on row {row}"
+            + (f"–{row + span - 1}" if span > 1 else "")
+            + (f"; the {row - 1} row(s) above it are not data and were skipped" if row > 1 else "")
+        )
     named = len(headers)
     if ORDER_ID_HEADER in headers:
         _refuse_rounded_order_numbers(reader, number, headers.index(ORDER_ID_HEADER), lead + index + span, path)
-    return Table(frame.slice(lead + index + span), headers, kind, row + span, notes,
-                 hashlib.sha256(raw).hexdigest(), named, [])
+    return Table(
+        frame.slice(lead + index + span), headers, kind, row + span, notes, hashlib.sha256(raw).hexdigest(), named, []
+    )
 
 
 def _refuse_rounded_order_numbers(reader, sheet: int, column: int, skip: int, path: Path) -> None:
@@ -595,12 +689,15 @@ def _refuse_rounded_order_numbers(reader, sheet: int, column: int, skip: int, pa
     rounded = (values.abs() > EXACT_FLOAT_INTEGER).arg_true()
     if rounded.len():
         first = int(rounded[0])
-        raise FileFault(path, f"{rounded.len()} order number(s) in {ORDER_ID_HEADER} are number cells too long to "
-                              f"keep every digit (row {skip + first + 1}: {values[first]:.0f}): a number cell holds at "
-                              "most 15–16 digits exactly, so the last digits were lost and the orders cannot be told "
-                              "apart",
-                        f"Export the month again with {ORDER_ID_HEADER} as text (in Excel: format the column as Text "
-                        "before pasting or importing the numbers)")
+        raise FileFault(
+            path,
+            f"{rounded.len()} order number(s) in {ORDER_ID_HEADER} are number cells too long to "
+            f"keep every digit (row {skip + first + 1}: {values[first]:.0f}): a number cell holds at "
+            "most 15–16 digits exactly, so the last digits were lost and the orders cannot be told "
+            "apart",
+            f"Export the month again with {ORDER_ID_HEADER} as text (in Excel: format the column as Text "
+            "before pasting or importing the numbers)",
+        )
 
 
 def _leading_empty_rows(frame: pl.DataFrame) -> int:

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from schemas.exports import COLUMN_ALIASES, EXPORT_COLUMNS, header_key
 from hotline.contract.files import FileFault, read_csv_with_headers, validate_reference
+from schemas.exports import COLUMN_ALIASES, EXPORT_COLUMNS, header_key
 from schemas.reference import COLUMNS_HEADERS, COLUMNS_REQUIRED, columns_schema
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ class HeaderCell(str):
 
     written: str
 
-    def __new__(cls, meaning: str, written: str) -> "HeaderCell":
+    def __new__(cls, meaning: str, written: str) -> HeaderCell:
         cell = super().__new__(cls, meaning)
         cell.written = written
         return cell
@@ -70,8 +70,10 @@ def load_column_aliases(reference_dir: Path) -> dict[str, str]:
     if not path.exists():
         return {}
     frame = read_csv_with_headers(path, COLUMNS_HEADERS, COLUMNS_REQUIRED)
-    frame = frame.with_columns(pl.col("alias").map_elements(header_key, return_dtype=pl.String),
-                               pl.col("header").map_elements(header_key, return_dtype=pl.String))
+    frame = frame.with_columns(
+        pl.col("alias").map_elements(header_key, return_dtype=pl.String),
+        pl.col("header").map_elements(header_key, return_dtype=pl.String),
+    )
     frame = validate_reference(frame, columns_schema(CONTRACT_HEADERS), path, COLUMNS_HEADERS)
     return dict(zip(frame["alias"].to_list(), frame["header"].to_list()))
 
@@ -82,8 +84,13 @@ def aliases_of(header: str, district_aliases: Mapping[str, str] | None = None) -
     return names + [a for a, h in (district_aliases or {}).items() if h == header and a not in names]
 
 
-def require_callback_columns(files: list["ExportFile"], month: str, rules: dict[str, Any], folder: Path,
-                             district_aliases: Mapping[str, str] | None = None) -> None:
+def require_callback_columns(
+    files: list[ExportFile],
+    month: str,
+    rules: dict[str, Any],
+    folder: Path,
+    district_aliases: Mapping[str, str] | None = None,
+) -> None:
     """A month whose exports carry no 解决情况 (or no 满意度) column at all would score every unit
     as if every callback were perfect: a file fault, unless the rules say the district records no
     callbacks (``callbacks.recorded: false``)."""
@@ -94,14 +101,22 @@ def require_callback_columns(files: list["ExportFile"], month: str, rules: dict[
     if not missing:
         return
     points = rules["scores"]["points"]
-    indicators = {"解决情况": f"解决率 ({points['resolution']} points)", "满意度": f"满意率 ({points['satisfaction']} points)"}
-    named = "; ".join(f"no export of {month} has a {h} column "
-                      f"(or an alias: {'、'.join(aliases_of(h, district_aliases))})" for h in missing)
-    raise FileFault(folder, f"{named}: without it every unit gets full marks for "
-                            f"{' and '.join(indicators[h] for h in missing)}, as if every callback were perfect",
-                    "Export the month again with the callback columns; if the platform names them otherwise, add "
-                    "the name to reference/columns.csv (别名, 列名); if the district records no callbacks at all, set "
-                    "callbacks: {recorded: false} in reference/rules.yaml")
+    indicators = {
+        "解决情况": f"解决率 ({points['resolution']} points)",
+        "满意度": f"满意率 ({points['satisfaction']} points)",
+    }
+    named = "; ".join(
+        f"no export of {month} has a {h} column (or an alias: {'、'.join(aliases_of(h, district_aliases))})"
+        for h in missing
+    )
+    raise FileFault(
+        folder,
+        f"{named}: without it every unit gets full marks for "
+        f"{' and '.join(indicators[h] for h in missing)}, as if every callback were perfect",
+        "Export the month again with the callback columns; if the platform names them otherwise, add "
+        "the name to reference/columns.csv (别名, 列名); if the district records no callbacks at all, set "
+        "callbacks: {recorded: false} in reference/rules.yaml",
+    )
 
 
 # --------------------------------------------------------------------------- totals lines
@@ -123,8 +138,11 @@ def _total_line(cells: list[str | None]) -> TotalLine | None:
     """The row as a totals line: its first non-empty cell is 合计/总计/小计 (with a count or not),
     every other non-empty cell is a count. None for any other row."""
     # white space folded away: 合  计 is written to fill a wide cell, 2,002 条 with a space
-    values = [re.sub(r"\s+", "", unicodedata.normalize("NFKC", c)) for c in cells
-              if c is not None and c.strip(" \t\r\n\u3000")]
+    values = [
+        re.sub(r"\s+", "", unicodedata.normalize("NFKC", c))
+        for c in cells
+        if c is not None and c.strip(" \t\r\n\u3000")
+    ]
     if not values:
         return None
     first = _TOTAL_FIRST.match(values[0])
@@ -174,13 +192,18 @@ def check_total_lines(totals: list[TotalLine], rows: int, orders: int, path: Pat
         if not line.counts:
             notes.append(f"row {line.row} is a {line.word} line, not an order: skipped (it states no count)")
         elif rows in line.counts or orders in line.counts:
-            notes.append(f"row {line.row} is a {line.word} line, not an order: skipped (its count "
-                         f"{rows if rows in line.counts else orders} agrees with the file)")
+            notes.append(
+                f"row {line.row} is a {line.word} line, not an order: skipped (its count "
+                f"{rows if rows in line.counts else orders} agrees with the file)"
+            )
         else:
-            raise FileFault(path, f"row {line.row} is a {line.word} line stating {line.counts[0]}, but the file has "
-                                  f"{rows} rows ({orders} orders): the export may be incomplete",
-                            "Export the month again from the platform and check that every row is there; if rows "
-                            f"were deleted on purpose, delete the {line.word} line too")
+            raise FileFault(
+                path,
+                f"row {line.row} is a {line.word} line stating {line.counts[0]}, but the file has "
+                f"{rows} rows ({orders} orders): the export may be incomplete",
+                "Export the month again from the platform and check that every row is there; if rows "
+                f"were deleted on purpose, delete the {line.word} line too",
+            )
     return notes
 
 
@@ -196,12 +219,15 @@ def refuse_scientific_order_ids(rows: pl.DataFrame, path: Path) -> None:
     if bad.height == 0:
         return
     first = bad.row(0, named=True)
-    raise FileFault(path, f"{bad.height} order number(s) in 工单编号 are in scientific notation "
-                          f"(row {first['source_row']}: {first['order_id']}): Excel rewrote the numbers when the file "
-                          "was opened and saved, and the digits it dropped cannot be recovered",
-                    "Export the month again from the platform and load that file as it is (CSV or XLSX); if it must "
-                    "go through Excel, import it with the 工单编号 column formatted as Text (数据 → 从文本/CSV, column "
-                    "type 文本) before saving")
+    raise FileFault(
+        path,
+        f"{bad.height} order number(s) in 工单编号 are in scientific notation "
+        f"(row {first['source_row']}: {first['order_id']}): Excel rewrote the numbers when the file "
+        "was opened and saved, and the digits it dropped cannot be recovered",
+        "Export the month again from the platform and load that file as it is (CSV or XLSX); if it must "
+        "go through Excel, import it with the 工单编号 column formatted as Text (数据 → 从文本/CSV, column "
+        "type 文本) before saving",
+    )
 
 
 # --------------------------------------------------------------------------- 诉求分类 separators
@@ -213,7 +239,7 @@ def _matches(path: str, prefixes: list[str]) -> bool:
     return any(path == p or path.startswith(p + "/") for p in prefixes)
 
 
-def normalise_category_separators(export: "ExportFile", prefixes: list[str]) -> None:
+def normalise_category_separators(export: ExportFile, prefixes: list[str]) -> None:
     """诉求分类 with its levels joined by another separator, read with ``/`` where that is
     unambiguous: the value holds no ``/`` and, split at the separator, matches the taxonomy (the
     value itself, or, in a file that writes no ``/`` at all, another value of the file with the
@@ -242,12 +268,12 @@ def normalise_category_separators(export: "ExportFile", prefixes: list[str]) -> 
     if not mapped:
         return
     before, after = next(iter(mapped.items()))
-    export.rows = export.rows.with_columns(
-        pl.col("category_path").replace(list(mapped), list(mapped.values())))
+    export.rows = export.rows.with_columns(pl.col("category_path").replace(list(mapped), list(mapped.values())))
     rows = int(column.is_in(list(mapped)).sum())
     seen = "、".join(f"'{s}'" for s in counts) or "'／' or spaces around '/'"
-    export.notes.append(f"诉求分类 written with {seen} between levels in {rows} row(s): read with '/' "
-                        f"(e.g. {before} → {after})")
+    export.notes.append(
+        f"诉求分类 written with {seen} between levels in {rows} row(s): read with '/' (e.g. {before} → {after})"
+    )
 
 
 def separators_seen(paths: pl.Series) -> list[str]:
@@ -261,9 +287,13 @@ def hotspot_match_of_month(con, month: str, rules: dict[str, Any]) -> dict[str, 
     """How many of the month's stored orders match no hotspot prefix (``_hotspot_match``)."""
     from hotline.warehouse import fetch
 
-    frame = fetch(con, "SELECT order_id, any_value(category_path) AS category_path, "
-                       "bool_and(hotspot = $unmatched) AS unmatched FROM core.assignments WHERE month = $month "
-                       "GROUP BY order_id", {"month": month, "unmatched": rules["hotspots"]["unmatched_label"]})
+    frame = fetch(
+        con,
+        "SELECT order_id, any_value(category_path) AS category_path, "
+        "bool_and(hotspot = $unmatched) AS unmatched FROM core.assignments WHERE month = $month "
+        "GROUP BY order_id",
+        {"month": month, "unmatched": rules["hotspots"]["unmatched_label"]},
+    )
     return _hotspot_match(frame, month, rules)
 
 
@@ -284,19 +314,30 @@ def _hotspot_match(orders: pl.DataFrame, month: str, rules: dict[str, Any]) -> d
     share = unmatched / count if count else 0.0
     limit = float(rules["hotspots"]["unmatched_warning_share"])
     separators = separators_seen(orders.filter(pl.col("unmatched"))["category_path"]) if unmatched else []
-    return {"month": month, "orders": count, "unmatched": unmatched, "share": share,
-            "warn": count > 0 and share >= limit, "limit": limit, "separators": separators,
-            "label": rules["hotspots"]["unmatched_label"]}
+    return {
+        "month": month,
+        "orders": count,
+        "unmatched": unmatched,
+        "share": share,
+        "warn": count > 0 and share >= limit,
+        "limit": limit,
+        "separators": separators,
+        "label": rules["hotspots"]["unmatched_label"],
+    }
 
 
 def hotspot_match_message(match: dict[str, Any]) -> str:
-    text = (f"{match['month']}: {match['unmatched']} of {match['orders']} orders ({match['share']:.1%}) match no "
-            f"hotspot prefix and count as {match['label']}")
+    text = (
+        f"{match['month']}: {match['unmatched']} of {match['orders']} orders ({match['share']:.1%}) match no "
+        f"hotspot prefix and count as {match['label']}"
+    )
     if match["warn"]:
         text += f", at least {match['limit']:.0%}"
         if match["separators"]:
-            text += (f"; their 诉求分类 joins levels with {'、'.join(repr(s) for s in match['separators'])}, not '/': "
-                     "re-export it with '/' or match hotspots.csv to how the platform writes it")
+            text += (
+                f"; their 诉求分类 joins levels with {'、'.join(repr(s) for s in match['separators'])}, not '/': "
+                "re-export it with '/' or match hotspots.csv to how the platform writes it"
+            )
         else:
             text += "; check that hotspots.csv's prefixes are written as the platform writes 诉求分类"
     return text

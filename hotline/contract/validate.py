@@ -3,8 +3,12 @@
 from collections import defaultdict
 from pathlib import Path
 
+import polars as pl
+
 from hotline.calendar import Calendar, CalendarError
+from hotline.contract.discovery import EXPORT_TYPES, Discovery, discover_exports
 from hotline.contract.exports import export_files, read_export, validate_month
+from hotline.contract.files import FileFault, RowFaults, cast_numbers, read_csv_with_headers, validate_reference
 from hotline.contract.platform_exports import (
     hotspot_match_message,
     hotspot_match_of_rows,
@@ -12,6 +16,7 @@ from hotline.contract.platform_exports import (
     normalise_category_separators,
     require_callback_columns,
 )
+from hotline.lookups import is_month
 from hotline.reference import (
     ASPECTS_FILE,
     load_adjustments,
@@ -21,13 +26,8 @@ from hotline.reference import (
     roster_of_month,
     unit_names,
 )
-from hotline.lookups import is_month
 from hotline.rules import RulesError, load_rules
 from hotline.settings import Settings
-from hotline.contract.discovery import EXPORT_TYPES, Discovery, discover_exports
-from hotline.contract.files import FileFault, RowFaults, cast_numbers, read_csv_with_headers, validate_reference
-import polars as pl
-
 from schemas.reference import ADJUSTMENTS_HEADERS, ADJUSTMENTS_SCHEMA, CITY_HEADERS, CITY_REQUIRED, CITY_SCHEMA
 
 EXPORT_SUFFIXES = EXPORT_TYPES
@@ -77,8 +77,11 @@ def _expand(path: Path) -> tuple[list[Path], list[Path], list[Path]]:
     for child in sorted(path.rglob("*")):
         if any(child.is_relative_to(folder) for folder in folders):
             continue
-        if child.is_file() and (child.suffix.lower() in EXPORT_SUFFIXES or child.name == "rules.yaml") \
-                and not child.name.startswith(("~$", ".")):
+        if (
+            child.is_file()
+            and (child.suffix.lower() in EXPORT_SUFFIXES or child.name == "rules.yaml")
+            and not child.name.startswith(("~$", "."))
+        ):
             if child.name not in MONTH_SIDE_FILES and _month_of(child, None) is not None:
                 unread.append(child)
                 continue
@@ -107,8 +110,10 @@ def validate_paths(paths: list[Path], month: str | None = None, echo=print) -> l
                 continue  # a run never reads a folder that is not a month: named once below
             folder_month = _month_of(folder, month)
             if folder_month is None:
-                faults.append(f"{folder}: cannot tell which month these exports belong to; "
-                              "put them under months/YYYY-MM/exports/ or pass --month")
+                faults.append(
+                    f"{folder}: cannot tell which month these exports belong to; "
+                    "put them under months/YYYY-MM/exports/ or pass --month"
+                )
                 continue
             discovery = discover_exports(folder)
             checked += len(discovery.files) + len(discovery.refused)
@@ -140,12 +145,19 @@ def validate_paths(paths: list[Path], month: str | None = None, echo=print) -> l
                             faults += problems
                             continue
                 elif path.name == "city_assessment.csv":
-                    frame = cast_numbers(read_csv_with_headers(path, CITY_HEADERS, CITY_REQUIRED), {"value_pct": pl.Float64}, path, CITY_HEADERS)
+                    frame = cast_numbers(
+                        read_csv_with_headers(path, CITY_HEADERS, CITY_REQUIRED),
+                        {"value_pct": pl.Float64},
+                        path,
+                        CITY_HEADERS,
+                    )
                     validate_reference(frame, CITY_SCHEMA, path, CITY_HEADERS)
                 elif path.suffix.lower() in EXPORT_SUFFIXES:
                     if file_month is None:
-                        faults.append(f"{path}: cannot tell which month this export belongs to; "
-                                      "put it under months/YYYY-MM/exports/ or pass --month")
+                        faults.append(
+                            f"{path}: cannot tell which month this export belongs to; "
+                            "put it under months/YYYY-MM/exports/ or pass --month"
+                        )
                         continue
                     exports_by_month[(data_dir, file_month)].append(path)
                     continue
@@ -162,8 +174,11 @@ def validate_paths(paths: list[Path], month: str | None = None, echo=print) -> l
         faults += [str(refused.fault()) for refused in discovery.refused]
         if discovery.files:
             faults += _validate_exports(data_dir, folder_month, discovery.files, echo, discovery.name_of)
-    faults += [f"{folder}: not a month folder (a month is named YYYY-MM, month 01–12, e.g. 2024-02); a run never "
-               "reads it. Rename it to the month it holds" for folder in sorted(misnamed)]
+    faults += [
+        f"{folder}: not a month folder (a month is named YYYY-MM, month 01–12, e.g. 2024-02); a run never "
+        "reads it. Rename it to the month it holds"
+        for folder in sorted(misnamed)
+    ]
     for fault in faults:
         echo(f"FAULT   {fault}")
     echo(f"hotline validate: {checked} file(s) checked, {len(faults)} fault(s)")
@@ -179,11 +194,16 @@ def _adjustments_against_roster(data_dir: Path, month: str, path: Path, frame: p
         names = unit_names(roster_of_month(load_roster(reference, load_rules(reference)), month))
     except (FileFault, RowFaults, RulesError) as exc:
         return [f"cannot check {path} against the roster: {exc}"]
-    resolved = adjustments_against_roster(frame.select("unit_as_written", "deduction", "quality_bonus", "sampling_rank",
-                                                       "source_row"), names, month, path.as_posix())
+    resolved = adjustments_against_roster(
+        frame.select("unit_as_written", "deduction", "quality_bonus", "sampling_rank", "source_row"),
+        names,
+        month,
+        path.as_posix(),
+    )
     problems = pl.concat([unknown_adjustment_units(resolved), invalid_adjustments(resolved)])
-    return [f"{r['where']}, column {r['column_name']}: {r['unit']}: {r['problem']}"
-            for r in problems.iter_rows(named=True)]
+    return [
+        f"{r['where']}, column {r['column_name']}: {r['unit']}: {r['problem']}" for r in problems.iter_rows(named=True)
+    ]
 
 
 def _validate_exports(data_dir: Path, month: str, files: list[Path], echo, name_of=None) -> list[str]:
@@ -223,11 +243,16 @@ def _validate_exports(data_dir: Path, month: str, files: list[Path], echo, name_
         result = validate_month(readable, rules, window.start, window.end, names)
         path_of = {export.name: export.path for export in readable}
         for row in result.faults.iter_rows(named=True):
-            faults.append(f"{path_of[row['source_file']]} row {row['row_number']}, column {row['column_name']}: "
-                          f"{row['reason']} (value: {row['value']!r})")
+            faults.append(
+                f"{path_of[row['source_file']]} row {row['row_number']}, column {row['column_name']}: "
+                f"{row['reason']} (value: {row['value']!r})"
+            )
         for r in result.conflicts.iter_rows(named=True):
-            echo(f"warning {path_of.get(r['source_file'], folder / r['source_file'])} row {r['row_number']} conflicts with {r['kept_file']} row "
-                 f"{r['kept_row']} on {r['columns']}: a run keeps the later export (by file name), {r['kept_file']}")
+            echo(
+                f"warning {path_of.get(r['source_file'], folder / r['source_file'])} row {r['row_number']} conflicts "
+                f"with {r['kept_file']} row "
+                f"{r['kept_row']} on {r['columns']}: a run keeps the later export (by file name), {r['kept_file']}"
+            )
         for export in readable:
             bad = result.faults.filter(result.faults["source_file"] == export.name).height
             if not bad:
@@ -235,7 +260,9 @@ def _validate_exports(data_dir: Path, month: str, files: list[Path], echo, name_
             for note in export.notes:
                 echo(f"note    {export.path}: {note}")
             if export.extra_columns:
-                echo(f"note    {export.path}: columns not in the contract, not loaded: {'、'.join(export.extra_columns)}")
+                echo(
+                    f"note    {export.path}: columns not in the contract, not loaded: {'、'.join(export.extra_columns)}"
+                )
         if prefixes:
             # the run's warning check hotspots_matched, on the rows a run would store
             match = hotspot_match_of_rows(result.rows, prefixes, month, rules)

@@ -12,16 +12,43 @@ import polars as pl
 
 # The contract's export headers, in the platform's usual column order.
 EXPORT_HEADERS = [
-    "工单编号", "受理时间", "受理渠道", "诉求类型", "诉求分类", "诉求地址", "诉求内容", "来电人",
-    "联系电话", "承办单位", "派单时间", "签收时间", "办结时间", "是否按时签收", "是否按时办结",
-    "解决情况", "满意度", "是否市重办", "是否市到期未按时回复", "企业诉求来源", "是否省接诉即办",
-    "到达现场时间", "现场见面情况",
+    "工单编号",
+    "受理时间",
+    "受理渠道",
+    "诉求类型",
+    "诉求分类",
+    "诉求地址",
+    "诉求内容",
+    "来电人",
+    "联系电话",
+    "承办单位",
+    "派单时间",
+    "签收时间",
+    "办结时间",
+    "是否按时签收",
+    "是否按时办结",
+    "解决情况",
+    "满意度",
+    "是否市重办",
+    "是否市到期未按时回复",
+    "企业诉求来源",
+    "是否省接诉即办",
+    "到达现场时间",
+    "现场见面情况",
 ]
 
 # file format -> (suffix, text encoding); "csv" picks UTF-8 with or without BOM per file
 ENCODINGS = {"utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "gb18030": "gb18030"}
-FORMAT_ALIASES = {"gbk": "gb18030", "gb18030": "gb18030", "utf8": "utf-8", "utf-8": "utf-8",
-                  "utf-8-sig": "utf-8-sig", "bom": "utf-8-sig", "csv": "csv", "xlsx": "xlsx"}
+FORMAT_ALIASES = {
+    "gbk": "gb18030",
+    "gb18030": "gb18030",
+    "utf8": "utf-8",
+    "utf-8": "utf-8",
+    "utf-8-sig": "utf-8-sig",
+    "bom": "utf-8-sig",
+    "csv": "csv",
+    "xlsx": "xlsx",
+}
 
 # xlsx files carry a creation time; pin it so the same seed gives the same bytes
 FIXED_XLSX_TIME = datetime(2024, 3, 1, 8, 0, 0)
@@ -37,8 +64,10 @@ def write_csv_bytes(frame: pl.DataFrame, path: Path, encoding: str) -> None:
 def write_xlsx(frame: pl.DataFrame, path: Path) -> None:
     import xlsxwriter
 
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
-                                               "strings_to_formulas": False, "strings_to_urls": False})
+    workbook = xlsxwriter.Workbook(
+        str(path),
+        {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+    )
     workbook.set_properties({"created": FIXED_XLSX_TIME, "author": "12345", "title": "工单导出"})
     sheet = workbook.add_worksheet("工单")
     sheet.write_row(0, 0, frame.columns)

@@ -20,9 +20,20 @@ from hotline.generator import vocab
 from hotline.generator.export_io import EXPORT_HEADERS, write_export, write_table
 from hotline.generator.sample_plan import ALIAS_WRITTEN, Part, UnitPlan, adjustments_rows, february_plan
 from hotline.generator.scoring import LABELS
-from hotline.generator.synth import (ADJUSTMENTS_HEADER, CATEGORY_KEYS, REFERENCE_DIR, UnitBehaviour, assignment_fields,
-                             format_times, month_range, read_calendar, read_reference_units, received_times,
-                             window_of, yes_no)
+from hotline.generator.synth import (
+    ADJUSTMENTS_HEADER,
+    CATEGORY_KEYS,
+    REFERENCE_DIR,
+    UnitBehaviour,
+    assignment_fields,
+    format_times,
+    month_range,
+    read_calendar,
+    read_reference_units,
+    received_times,
+    window_of,
+    yes_no,
+)
 
 SAMPLE_SEED = 20240311  # the seed report's date; any fixed number would do
 FIRST_MONTH, LAST_MONTH, FEBRUARY = "2023-01", "2024-02", "2024-02"
@@ -31,70 +42,151 @@ FIRST_MONTH, LAST_MONTH, FEBRUARY = "2023-01", "2024-02", "2024-02"
 # 环比 −27.24% and 同比 +16.08%); the others follow the usual rhythm (summer water and power
 # peaks, winter heating).
 MONTH_ORDERS = {
-    "2023-01": 10480, "2023-02": 9647, "2023-03": 10820, "2023-04": 11460, "2023-05": 12380,
-    "2023-06": 13710, "2023-07": 15820, "2023-08": 15240, "2023-09": 12630, "2023-10": 11790,
-    "2023-11": 12310, "2023-12": 13930, "2024-01": 15390, "2024-02": 11198,
+    "2023-01": 10480,
+    "2023-02": 9647,
+    "2023-03": 10820,
+    "2023-04": 11460,
+    "2023-05": 12380,
+    "2023-06": 13710,
+    "2023-07": 15820,
+    "2023-08": 15240,
+    "2023-09": 12630,
+    "2023-10": 11790,
+    "2023-11": 12310,
+    "2023-12": 13930,
+    "2024-01": 15390,
+    "2024-02": 11198,
 }
 # Exact hotspot orders where the seed states them (facts.md): this month and the two bases.
 HOTSPOT_ORDERS = {
-    "2024-02": {"拖欠工资/农民工欠薪": 1446, "拖欠工资/企业欠薪": 713, "消费者维权": 1484, "物业管理": 1443,
-                "用水/农村生活用水": 391, "用水/城区居民用水": 123, "市容环境": 456,
-                # the other hotspots stay below 市容环境's 456 so the top five are the seed's
-                "供暖": 402, "噪声扰民": 118, "医疗保障": 247, "燃气": 139},
+    "2024-02": {
+        "拖欠工资/农民工欠薪": 1446,
+        "拖欠工资/企业欠薪": 713,
+        "消费者维权": 1484,
+        "物业管理": 1443,
+        "用水/农村生活用水": 391,
+        "用水/城区居民用水": 123,
+        "市容环境": 456,
+        # the other hotspots stay below 市容环境's 456 so the top five are the seed's
+        "供暖": 402,
+        "噪声扰民": 118,
+        "医疗保障": 247,
+        "燃气": 139,
+    },
     # 2024-01: 拖欠工资 2263, 消费者维权 1961, 物业管理 2314, 用水 719, 市容环境 801 (sub-splits free)
-    "2024-01": {"拖欠工资/农民工欠薪": 1398, "拖欠工资/企业欠薪": 865, "消费者维权": 1961, "物业管理": 2314,
-                "用水/农村生活用水": 531, "用水/城区居民用水": 188, "市容环境": 801},
+    "2024-01": {
+        "拖欠工资/农民工欠薪": 1398,
+        "拖欠工资/企业欠薪": 865,
+        "消费者维权": 1961,
+        "物业管理": 2314,
+        "用水/农村生活用水": 531,
+        "用水/城区居民用水": 188,
+        "市容环境": 801,
+    },
     # 2023-02: 拖欠工资 1037 (农民工欠薪 643, 企业欠薪 394), 消费者维权 1646, 物业管理 1123,
     # 用水 474, 市容环境 689
-    "2023-02": {"拖欠工资/农民工欠薪": 643, "拖欠工资/企业欠薪": 394, "消费者维权": 1646, "物业管理": 1123,
-                "用水/农村生活用水": 352, "用水/城区居民用水": 122, "市容环境": 689},
+    "2023-02": {
+        "拖欠工资/农民工欠薪": 643,
+        "拖欠工资/企业欠薪": 394,
+        "消费者维权": 1646,
+        "物业管理": 1123,
+        "用水/农村生活用水": 352,
+        "用水/城区居民用水": 122,
+        "市容环境": 689,
+    },
 }
 # 2024-02 channels (seed: 来电 10787, 微信 209, 省级网站 52, 随手拍 51; the other 99 orders
 # spread over smaller channels, each below 随手拍's 51)
-FEBRUARY_CHANNELS = {"来电": 10787, "微信": 209, "省级网站": 52, "随手拍": 51, "短信": 40, "网上信箱": 27,
-                     "12345APP": 20, "政务服务便民热线": 12}
+FEBRUARY_CHANNELS = {
+    "来电": 10787,
+    "微信": 209,
+    "省级网站": 52,
+    "随手拍": 51,
+    "短信": 40,
+    "网上信箱": 27,
+    "12345APP": 20,
+    "政务服务便民热线": 12,
+}
 # 2024-02 request types (seed: 求助 9191, 咨询 1713, 建议 260, 感谢 34 = 11198)
 FEBRUARY_TYPES = {"求助": 9191, "咨询": 1713, "建议": 260, "感谢": 34}
 # enterprise orders: 2024-02 181 (省企业诉求接诉即办 6, 企业直通车 175); 2024-01 317 (环比 −42.90%)
 ENTERPRISE_ORDERS = {"2024-02": (6, 175), "2024-01": (9, 308)}
 # 28 orders co-handled by two departments (7291 department assignments, 7263 orders)
-FEBRUARY_CO_HANDLED = [("区市场监管局", "区综合执法局")] * 10 + [("区住建局", "民安公司")] * 6 + \
-    [("区公安分局", "区交通运输局")] * 4 + [("区人社局", "区市场监管局")] * 4 + [("区教体局", "区卫健局")] * 4
+FEBRUARY_CO_HANDLED = (
+    [("区市场监管局", "区综合执法局")] * 10
+    + [("区住建局", "民安公司")] * 6
+    + [("区公安分局", "区交通运输局")] * 4
+    + [("区人社局", "区市场监管局")] * 4
+    + [("区教体局", "区卫健局")] * 4
+)
 
 # Section 二: mean hours 派单→办结. The three longest per list are the seed's, well apart.
-HANDLING_HOURS = {"郑家镇": 118, "嘉明开发区": 104, "广平镇": 91,  # towns: the seed's 办理时长较长
-                  "区住建局": 126, "区商投局": 112, "区交通运输局": 98}  # dept_large likewise
+HANDLING_HOURS = {
+    "郑家镇": 118,
+    "嘉明开发区": 104,
+    "广平镇": 91,  # towns: the seed's 办理时长较长
+    "区住建局": 126,
+    "区商投局": 112,
+    "区交通运输局": 98,
+}  # dept_large likewise
 OTHER_HANDLING_HOURS = (30, 75)  # everyone else, below the third of either list
 # Section 二: 市重办 assignments. Towns: only 古楼街道; dept_large: 区公安分局 > 区交通运输局 >
 # 区教体局 by rate, then two lower non-zero rates.
 CITY_REWORK = {"古楼街道": 8, "区公安分局": 12, "区交通运输局": 6, "区教体局": 8, "区市场监管局": 6, "民安公司": 3}
 # Section 二: 解决率 2024-02 minus 2024-01 (rate points). Rises top three and falls as the seed
 # lists them; the others rise by 0.3..2.5 points so they neither fall nor come near the top three.
-RESOLUTION_CHANGE = {"沙镇镇": 0.09, "堂邑镇": 0.07, "韩集镇": 0.05,
-                     "斗虎屯镇": -0.07, "侯营镇": -0.05, "梁水镇镇": -0.03,
-                     "区交通运输局": 0.09, "区商投局": 0.07, "区综合执法局": 0.05, "香江服务中心": -0.04}
+RESOLUTION_CHANGE = {
+    "沙镇镇": 0.09,
+    "堂邑镇": 0.07,
+    "韩集镇": 0.05,
+    "斗虎屯镇": -0.07,
+    "侯营镇": -0.05,
+    "梁水镇镇": -0.03,
+    "区交通运输局": 0.09,
+    "区商投局": 0.07,
+    "区综合执法局": 0.05,
+    "香江服务中心": -0.04,
+}
 OTHER_RESOLUTION_CHANGE = (0.003, 0.025)
 
 # Section 三: the places most named in 2024-02, per hotspot (sub-hotspot): exact counts, in the
 # seed's order, strictly decreasing; every other place of that (sub-)hotspot stays below `cap`.
 FEBRUARY_PLACES = {
-    "物业管理": ({"聚鑫苑小区": 64, "管道局家属院": 55, "公园首府": 47, "东盛嘉华苑小区": 41, "陈口家园": 36,
-                 "书香东郡小区": 31}, 26),
+    "物业管理": (
+        {
+            "聚鑫苑小区": 64,
+            "管道局家属院": 55,
+            "公园首府": 47,
+            "东盛嘉华苑小区": 41,
+            "陈口家园": 36,
+            "书香东郡小区": 31,
+        },
+        26,
+    ),
     "用水/农村生活用水": ({"沙镇镇": 58, "郑家镇": 47, "梁水镇镇": 39}, 18),
     # urban places stay below rural counts too, so 用水 as a whole lists 沙镇镇, 郑家镇, 梁水镇镇,
     # 西湖馨苑, 水城华府
     "用水/城区居民用水": ({"西湖馨苑": 26, "水城华府": 21}, 12),
-    "市容环境": ({"育新街": 31, "梁水镇镇": 27, "启明小学北门道路": 23, "莲湖新城门口道路": 20, "鸿顺花园": 17,
-                 "韩集镇": 15}, 12),
+    "市容环境": (
+        {"育新街": 31, "梁水镇镇": 27, "启明小学北门道路": 23, "莲湖新城门口道路": 20, "鸿顺花园": 17, "韩集镇": 15},
+        12,
+    ),
 }
 # paths for enterprise orders (企业纠纷, 综合审批, 商户用水用电, 政策咨询 …), all outside hotspots
-ENTERPRISE_PATHS = ["政务服务/行政审批/营业执照", "政务服务/政策咨询/惠企政策", "电力通信/供电/停电",
-                    "市场监管/价格监管/明码标价", "税务/税费办理/个税汇算", "劳动和社会保障/就业创业/就业补贴"]
+ENTERPRISE_PATHS = [
+    "政务服务/行政审批/营业执照",
+    "政务服务/政策咨询/惠企政策",
+    "电力通信/供电/停电",
+    "市场监管/价格监管/明码标价",
+    "税务/税费办理/个税汇算",
+    "劳动和社会保障/就业创业/就业补贴",
+]
 
 
 # --------------------------------------------------------------------------- month plans
-def plan_other_month(rng: np.random.Generator, month: str, units: list, feb: dict[str, UnitPlan],
-                     feb_rates: dict[str, float]) -> tuple[dict[str, UnitPlan], list[tuple[str, str]]]:
+def plan_other_month(
+    rng: np.random.Generator, month: str, units: list, feb: dict[str, UnitPlan], feb_rates: dict[str, float]
+) -> tuple[dict[str, UnitPlan], list[tuple[str, str]]]:
     """Per-unit counts for a month other than 2024-02: volumes scaled from February with some
     noise, binomial on-time misses, callbacks at each unit's usual rates. In 2024-01 the
     resolution rate is February's minus the section-二 change, so 解决率环比 lists come out right."""
@@ -138,12 +230,22 @@ def plan_other_month(rng: np.random.Generator, month: str, units: list, feb: dic
         ent_solved = min(ent_callbacks, solved, int(round(solved * ent_callbacks / callbacks)) if callbacks else 0)
         ent_solved = max(ent_solved, ent_callbacks - (callbacks - solved))
         parts = []
-        for size, n, k in ((ve, ent_callbacks, ent_solved), (volume - ve, callbacks - ent_callbacks, solved - ent_solved)):
+        for size, n, k in (
+            (ve, ent_callbacks, ent_solved),
+            (volume - ve, callbacks - ent_callbacks, solved - ent_solved),
+        ):
             n = min(n, size)
             sat = [draw_satisfaction(rng, j < k) for j in range(n)]
-            parts.append(Part(volume=size, signed_ok=size - int(rng.binomial(size, 0.002)),
-                              completed_ok=size - int(rng.binomial(size, 0.01)),
-                              callbacks=n, solved=k, satisfaction=sat))
+            parts.append(
+                Part(
+                    volume=size,
+                    signed_ok=size - int(rng.binomial(size, 0.002)),
+                    completed_ok=size - int(rng.binomial(size, 0.01)),
+                    callbacks=n,
+                    solved=k,
+                    satisfaction=sat,
+                )
+            )
         plans[name] = UnitPlan(name, "town" if name not in dept_names else "dept", volume, parts[0], parts[1], {})
     return plans, pairs
 
@@ -185,8 +287,12 @@ def lay_out_rows(rng: np.random.Generator, plans: dict[str, UnitPlan], pairs: li
             v = part.volume
             if v == 0:
                 continue
-            res = (["已解决"] * part.solved + ["基本解决"] * part.partial
-                   + ["未解决"] * (part.callbacks - part.solved - part.partial) + [None] * (v - part.callbacks))
+            res = (
+                ["已解决"] * part.solved
+                + ["基本解决"] * part.partial
+                + ["未解决"] * (part.callbacks - part.solved - part.partial)
+                + [None] * (v - part.callbacks)
+            )
             sat = list(part.satisfaction) + [None] * (v - len(part.satisfaction))
             order = rng.permutation(v)  # callback rows scattered, solved and satisfied rows aligned
             cols["resolution"] += [res[i] for i in order]
@@ -210,8 +316,15 @@ def lay_out_rows(rng: np.random.Generator, plans: dict[str, UnitPlan], pairs: li
         order[free[a].pop()] = next_order
         order[free[b].pop()] = next_order
         next_order += 1
-    return MonthRows(unit, np.array(cols["enterprise"]), np.array(cols["signed_ok"]), np.array(cols["completed_ok"]),
-                     np.array(cols["resolution"], dtype=object), np.array(cols["satisfaction"], dtype=object), order)
+    return MonthRows(
+        unit,
+        np.array(cols["enterprise"]),
+        np.array(cols["signed_ok"]),
+        np.array(cols["completed_ok"]),
+        np.array(cols["resolution"], dtype=object),
+        np.array(cols["satisfaction"], dtype=object),
+        order,
+    )
 
 
 def pick_weighted(rng: np.random.Generator, candidates: np.ndarray, weights: np.ndarray, count: int) -> np.ndarray:
@@ -220,8 +333,14 @@ def pick_weighted(rng: np.random.Generator, candidates: np.ndarray, weights: np.
     return candidates[np.argsort(-keys, kind="stable")[:count]]
 
 
-def assign_categories(rng: np.random.Generator, month: str, first_unit: np.ndarray, enterprise: np.ndarray,
-                      n_orders: int, unit_group: dict[str, str]) -> np.ndarray:
+def assign_categories(
+    rng: np.random.Generator,
+    month: str,
+    first_unit: np.ndarray,
+    enterprise: np.ndarray,
+    n_orders: int,
+    unit_group: dict[str, str],
+) -> np.ndarray:
     """Category code per order with exact counts; hotspot orders lean to the units that handle
     them (人社局 wages, 市场监管局 consumers …). Enterprise orders are never hotspot orders."""
     from hotline.generator.synth import category_shares
@@ -260,8 +379,9 @@ def place_plan(rng: np.random.Generator, key: str, n: int, town_names: list[str]
     named, cap = FEBRUARY_PLACES[key]
     used = set(named) | {p for v in FEBRUARY_PLACES.values() for p in v[0]}
     if key == "用水/农村生活用水":
-        pool = [t for t in town_names if t.endswith("镇") and t not in used] + \
-               [f"{t}{v}村" for t in ("沙镇镇", "郑家镇", "梁水镇镇", "堂邑镇") for v in vocab.VILLAGE_ROOTS[:6]]
+        pool = [t for t in town_names if t.endswith("镇") and t not in used] + [
+            f"{t}{v}村" for t in ("沙镇镇", "郑家镇", "梁水镇镇", "堂邑镇") for v in vocab.VILLAGE_ROOTS[:6]
+        ]
     elif key == "市容环境":
         pool = [r for r in vocab.ROADS if r not in used] + [c for c in vocab.COMMUNITIES[20:45] if c not in used]
     else:
@@ -282,9 +402,17 @@ def strings(values) -> pl.Series:
     return pl.Series([None if v is None else str(v) for v in values], dtype=pl.String)
 
 
-def build_sample_month(rng: np.random.Generator, month: str, window, plans: dict[str, UnitPlan],
-                       pairs: list[tuple[str, str]], unit_group: dict[str, str], town_names: list[str],
-                       handling: dict[str, float], rework: dict[str, int]) -> pl.DataFrame:
+def build_sample_month(
+    rng: np.random.Generator,
+    month: str,
+    window,
+    plans: dict[str, UnitPlan],
+    pairs: list[tuple[str, str]],
+    unit_group: dict[str, str],
+    town_names: list[str],
+    handling: dict[str, float],
+    rework: dict[str, int],
+) -> pl.DataFrame:
     rows = lay_out_rows(rng, plans, pairs)
     n_orders = int(rows.order.max()) + 1
     n_rows = len(rows.unit)
@@ -304,8 +432,23 @@ def build_sample_month(rng: np.random.Generator, month: str, window, plans: dict
     if month == FEBRUARY:
         channel_counts, type_counts = FEBRUARY_CHANNELS, FEBRUARY_TYPES
     else:
-        channel_counts = dict(zip(vocab.CHANNEL_SHARES, rng.multinomial(n_orders, np.array(list(vocab.CHANNEL_SHARES.values())) / sum(vocab.CHANNEL_SHARES.values()))))
-        type_counts = dict(zip(vocab.REQUEST_TYPE_SHARES, rng.multinomial(n_orders, np.array(list(vocab.REQUEST_TYPE_SHARES.values())) / sum(vocab.REQUEST_TYPE_SHARES.values()))))
+        channel_counts = dict(
+            zip(
+                vocab.CHANNEL_SHARES,
+                rng.multinomial(
+                    n_orders, np.array(list(vocab.CHANNEL_SHARES.values())) / sum(vocab.CHANNEL_SHARES.values())
+                ),
+            )
+        )
+        type_counts = dict(
+            zip(
+                vocab.REQUEST_TYPE_SHARES,
+                rng.multinomial(
+                    n_orders,
+                    np.array(list(vocab.REQUEST_TYPE_SHARES.values())) / sum(vocab.REQUEST_TYPE_SHARES.values()),
+                ),
+            )
+        )
     channel = rng.permutation(np.repeat(np.array(list(channel_counts), dtype=object), list(channel_counts.values())))
     rtype = rng.permutation(np.repeat(np.array(list(type_counts), dtype=object), list(type_counts.values())))
 
@@ -320,6 +463,7 @@ def build_sample_month(rng: np.random.Generator, month: str, window, plans: dict
 
     # places
     from hotline.generator.synth import draw_addresses
+
     address = draw_addresses(rng, category, town_names).to_numpy().astype(object)
     if month == FEBRUARY:
         for key in FEBRUARY_PLACES:
@@ -341,12 +485,18 @@ def build_sample_month(rng: np.random.Generator, month: str, window, plans: dict
 
     # per-row fields
     from hotline.generator.synth import personal_fields
+
     row_order = rows.order
     unit_index = {n: i for i, n in enumerate(plans)}
     uidx = np.array([unit_index[u] for u in rows.unit])
     hours = np.array([handling.get(n, 48.0) for n in plans])
-    behaviour = UnitBehaviour(response=np.ones(len(plans)), ontime=np.ones(len(plans)), resolution=np.ones(len(plans)),
-                              handling_hours=hours, rework=np.zeros(len(plans)))
+    behaviour = UnitBehaviour(
+        response=np.ones(len(plans)),
+        ontime=np.ones(len(plans)),
+        resolution=np.ones(len(plans)),
+        handling_hours=hours,
+        rework=np.zeros(len(plans)),
+    )
     far_future = np.datetime64("2100-01-01T00:00:00", "s")  # every sample order is closed
     f = assignment_fields(rng, received[row_order], uidx, behaviour, far_future)
     dispatched = f["dispatched"]
@@ -378,31 +528,33 @@ def build_sample_month(rng: np.random.Generator, month: str, window, plans: dict
 
     addr_series = strings(address)
     personal = personal_fields(rng, category, addr_series, path)
-    frame = pl.DataFrame({
-        "工单编号": strings(ids[row_order]),
-        "受理时间": format_times(received[row_order]),
-        "受理渠道": strings(channel[row_order]),
-        "诉求类型": strings(rtype[row_order]),
-        "诉求分类": strings(path[row_order]),
-        "诉求地址": addr_series.gather(row_order),
-        "诉求内容": personal["诉求内容"].gather(row_order),
-        "来电人": personal["来电人"].gather(row_order),
-        "联系电话": personal["联系电话"].gather(row_order),
-        "承办单位": strings(written_unit),
-        "派单时间": format_times(dispatched),
-        "签收时间": format_times(signed),
-        "办结时间": format_times(completed),
-        "是否按时签收": yes_no(rows.signed_ok),
-        "是否按时办结": yes_no(rows.completed_ok),
-        "解决情况": strings(rows.resolution),
-        "满意度": strings(rows.satisfaction),
-        "是否市重办": yes_no(city_rework),
-        "是否市到期未按时回复": yes_no(np.zeros(n_rows, dtype=bool)),
-        "企业诉求来源": strings(source[row_order]),
-        "是否省接诉即办": yes_no(ft_row),
-        "到达现场时间": format_times(arrival),
-        "现场见面情况": strings(np.where(ft_row, "跨区域未见面", None)),
-    })
+    frame = pl.DataFrame(
+        {
+            "工单编号": strings(ids[row_order]),
+            "受理时间": format_times(received[row_order]),
+            "受理渠道": strings(channel[row_order]),
+            "诉求类型": strings(rtype[row_order]),
+            "诉求分类": strings(path[row_order]),
+            "诉求地址": addr_series.gather(row_order),
+            "诉求内容": personal["诉求内容"].gather(row_order),
+            "来电人": personal["来电人"].gather(row_order),
+            "联系电话": personal["联系电话"].gather(row_order),
+            "承办单位": strings(written_unit),
+            "派单时间": format_times(dispatched),
+            "签收时间": format_times(signed),
+            "办结时间": format_times(completed),
+            "是否按时签收": yes_no(rows.signed_ok),
+            "是否按时办结": yes_no(rows.completed_ok),
+            "解决情况": strings(rows.resolution),
+            "满意度": strings(rows.satisfaction),
+            "是否市重办": yes_no(city_rework),
+            "是否市到期未按时回复": yes_no(np.zeros(n_rows, dtype=bool)),
+            "企业诉求来源": strings(source[row_order]),
+            "是否省接诉即办": yes_no(ft_row),
+            "到达现场时间": format_times(arrival),
+            "现场见面情况": strings(np.where(ft_row, "跨区域未见面", None)),
+        }
+    )
     return frame.sort(["受理时间", "工单编号", "承办单位"])
 
 
@@ -458,8 +610,9 @@ def write_sample(data_dir: str | Path) -> Path:
             plans, pairs = plan_other_month(rng, month, units, feb, feb_rates)
             handling = {n: float(rng.uniform(28, 110)) for n in plans}
             rework = {n: int(rng.binomial(p.volume, 0.006)) for n, p in plans.items()}
-        frame = build_sample_month(rng, month, window_of(month, calendar), plans, pairs, unit_group, town_names,
-                                   handling, rework)
+        frame = build_sample_month(
+            rng, month, window_of(month, calendar), plans, pairs, unit_group, town_names, handling, rework
+        )
         month_dir = data_dir / "months" / month
         write_month(frame, month_dir, month)
         if month == FEBRUARY:

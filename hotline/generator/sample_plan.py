@@ -16,8 +16,16 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from hotline.generator.scoring import (FULL, LABELS, compose_satisfaction, counts_for_score, credit_sums_for_score,
-                                       round2, satisfaction_credit, score)
+from hotline.generator.scoring import (
+    FULL,
+    LABELS,
+    compose_satisfaction,
+    counts_for_score,
+    credit_sums_for_score,
+    round2,
+    satisfaction_credit,
+    score,
+)
 
 TARGETS_DIR = Path(__file__).parent / "sample_reference" / "seed_targets"
 
@@ -25,9 +33,17 @@ TARGETS_DIR = Path(__file__).parent / "sample_reference" / "seed_targets"
 # one unit with a 总得分 between 35 (rank 26) and 52 (rank 23). We give them to 郑家镇:
 # 2 on time (20), neither solved (0), one 满意 + one 不满意 (50% → 20): 总得分 40.
 MISSING_TABLE4_UNIT = "郑家镇"
-MISSING_TABLE4_ROW = {"单位": MISSING_TABLE4_UNIT, "承办量": "2", "按时办理率": "100.00%", "按时办理得分(20)": "20",
-                      "解决率": "0.00%", "解决得分(40)": "0", "满意率": "50.00%", "满意得分(40)": "20",
-                      "总得分": "40"}
+MISSING_TABLE4_ROW = {
+    "单位": MISSING_TABLE4_UNIT,
+    "承办量": "2",
+    "按时办理率": "100.00%",
+    "按时办理得分(20)": "20",
+    "解决率": "0.00%",
+    "解决得分(40)": "0",
+    "满意率": "50.00%",
+    "满意得分(40)": "20",
+    "总得分": "40",
+}
 # Over all enterprise assignments the report states 解决率 64.12% and 满意率 84.11%.
 ENTERPRISE_RESOLUTION_PCT = Decimal("64.12")
 ENTERPRISE_SATISFACTION_PCT = Decimal("84.11")
@@ -50,6 +66,7 @@ def read_csv(name: str) -> list[dict[str, str]]:
 @dataclass
 class Part:
     """Counts for a set of assignments (a unit's enterprise rows, or its other rows)."""
+
     volume: int = 0
     signed_ok: int = 0
     completed_ok: int = 0
@@ -93,25 +110,42 @@ def enterprise_options(row: dict[str, str]) -> dict:
     (solved, callbacks) pairs for 解决情况 and (callbacks, credit sum) pairs for 满意度. A callback
     may record one result without the other, so the two callback counts are independent."""
     volume = int(row["承办量"])
-    ontime = [k for k in counts_for_score(volume, 20, Decimal(row["按时办理得分(20)"]))
-              if round2(Fraction(k, volume) * 100) == pct(row["按时办理率"])]
+    ontime = [
+        k
+        for k in counts_for_score(volume, 20, Decimal(row["按时办理得分(20)"]))
+        if round2(Fraction(k, volume) * 100) == pct(row["按时办理率"])
+    ]
     res_rate, res_score = pct(row["解决率"]), Decimal(row["解决得分(40)"])
-    resolution = [(k, n) for n in range(1, volume + 1) for k in counts_for_score(n, 40, res_score)
-                  if round2(Fraction(k, n) * 100) == res_rate]
+    resolution = [
+        (k, n)
+        for n in range(1, volume + 1)
+        for k in counts_for_score(n, 40, res_score)
+        if round2(Fraction(k, n) * 100) == res_rate
+    ]
     sat_rate, sat_score = pct(row["满意率"]), Decimal(row["满意得分(40)"])
     # 总得分 is printed from the exact sum (区柳园街道: 19.23 + 25.26 + 36.63 = 81.12, printed
     # 81.13), so the satisfaction credit must also make the exact total round to it
-    exact_rest = Fraction(ontime[-1], volume) * 20 + (Fraction(resolution[0][0], resolution[0][1]) * 40 if resolution else 40)
+    exact_rest = Fraction(ontime[-1], volume) * 20 + (
+        Fraction(resolution[0][0], resolution[0][1]) * 40 if resolution else 40
+    )
     total = Decimal(row["总得分"]) if row.get("总得分") else None
-    satisfaction = [(n, s) for n in range(1, volume + 1)
-                    for s in credit_sums_for_score(n, 40, sat_score, pct=sat_rate)
-                    if compose_satisfaction(n, s) is not None
-                    and (total is None or round2(exact_rest + Fraction(s, FULL * n) * 40) == total)]
+    satisfaction = [
+        (n, s)
+        for n in range(1, volume + 1)
+        for s in credit_sums_for_score(n, 40, sat_score, pct=sat_rate)
+        if compose_satisfaction(n, s) is not None
+        and (total is None or round2(exact_rest + Fraction(s, FULL * n) * 40) == total)
+    ]
     # natural first: about CALLBACK_SHARE of the orders called back, labels rather than numbers
     resolution.sort(key=lambda kn: abs(kn[1] - CALLBACK_SHARE * volume))
     satisfaction.sort(key=lambda ns: (ns[1] % 2000 != 0, ns[1] % 100 != 0, abs(ns[0] - CALLBACK_SHARE * volume)))
-    return {"volume": volume, "ontime": ontime, "resolution": resolution, "satisfaction": satisfaction,
-            "full": res_rate == 100 and sat_rate == 100}
+    return {
+        "volume": volume,
+        "ontime": ontime,
+        "resolution": resolution,
+        "satisfaction": satisfaction,
+        "full": res_rate == 100 and sat_rate == 100,
+    }
 
 
 def _reachable(options: list[list[tuple[int, int]]], keep: int) -> dict[tuple[int, int], list[int]]:
@@ -152,7 +186,9 @@ def solve_enterprise(rows: list[dict[str, str]]) -> dict[str, Part]:
     sat_states = _reachable([options[u]["satisfaction"] for u in partial], keep=3)
     sat_pick = None
     for (n, s), picks in sorted(sat_states.items(), key=lambda item: abs(item[0][0] - expected * 0.8)):
-        hits = [f for f in range(full_capacity + 1) if _prints(s + FULL * f, FULL * (n + f), ENTERPRISE_SATISFACTION_PCT)]
+        hits = [
+            f for f in range(full_capacity + 1) if _prints(s + FULL * f, FULL * (n + f), ENTERPRISE_SATISFACTION_PCT)
+        ]
         if hits:
             sat_pick = (picks, min(hits, key=lambda f: abs(n + f - expected)))
             break
@@ -175,21 +211,38 @@ def solve_enterprise(rows: list[dict[str, str]]) -> dict[str, Part]:
     for i, u in enumerate(partial):
         k, n = options[u]["resolution"][res_pick[0][i]]
         n_sat, s = options[u]["satisfaction"][sat_pick[0][i]]
-        parts[u] = Part(volume=options[u]["volume"], signed_ok=options[u]["volume"],
-                        completed_ok=options[u]["ontime"][-1], callbacks=n, solved=k,
-                        satisfaction=compose_satisfaction(n_sat, s))
+        parts[u] = Part(
+            volume=options[u]["volume"],
+            signed_ok=options[u]["volume"],
+            completed_ok=options[u]["ontime"][-1],
+            callbacks=n,
+            solved=k,
+            satisfaction=compose_satisfaction(n_sat, s),
+        )
     for u in full:
-        parts[u] = Part(volume=options[u]["volume"], signed_ok=options[u]["volume"],
-                        completed_ok=options[u]["ontime"][-1], callbacks=res_full[u], solved=res_full[u],
-                        satisfaction=["非常满意"] * sat_full[u])
+        parts[u] = Part(
+            volume=options[u]["volume"],
+            signed_ok=options[u]["volume"],
+            completed_ok=options[u]["ontime"][-1],
+            callbacks=res_full[u],
+            solved=res_full[u],
+            satisfaction=["非常满意"] * sat_full[u],
+        )
     return parts
 
 
 # --------------------------------------------------------------------------- units (tables 1–3)
 def solve_unit(name: str, group: str, row: dict[str, str], ent: Part) -> UnitPlan:
     volume = int(row["承办量"])
-    t = {key: Decimal(row[col]) for key, col in (("response", "响应率得分(5)"), ("ontime", "按时办理率得分(5)"),
-                                                 ("resolution", "解决率得分(40)"), ("satisfaction", "满意率得分(50)"))}
+    t = {
+        key: Decimal(row[col])
+        for key, col in (
+            ("response", "响应率得分(5)"),
+            ("ontime", "按时办理率得分(5)"),
+            ("resolution", "解决率得分(40)"),
+            ("satisfaction", "满意率得分(50)"),
+        )
+    }
     other_volume = volume - ent.volume
     # on time: the fewest misses that print the score; enterprise rows are signed on time and
     # carry their own completion misses
@@ -216,7 +269,11 @@ def solve_unit(name: str, group: str, row: dict[str, str], ent: Part) -> UnitPla
             for credit in resolution_credits_for_score(n, t["resolution"]):
                 rest = credit - 5 * ent.solved
                 for partial in range(0, (m if allow_partial else 0) + 1):
-                    if rest - 4 * partial >= 0 and (rest - 4 * partial) % 5 == 0 and (rest - 4 * partial) // 5 + partial <= m:
+                    if (
+                        rest - 4 * partial >= 0
+                        and (rest - 4 * partial) % 5 == 0
+                        and (rest - 4 * partial) // 5 + partial <= m
+                    ):
                         found = (m, (rest - 4 * partial) // 5, partial)
                         break
                 if found:
@@ -261,7 +318,11 @@ def february_plan() -> dict[str, UnitPlan]:
     table4 = read_csv("table4_enterprise.csv") + [MISSING_TABLE4_ROW]
     enterprise = solve_enterprise(table4)
     plans: dict[str, UnitPlan] = {}
-    for file, group in (("table1_towns.csv", "town"), ("table2_depts_ge50.csv", "dept"), ("table3_depts_lt50.csv", "dept")):
+    for file, group in (
+        ("table1_towns.csv", "town"),
+        ("table2_depts_ge50.csv", "dept"),
+        ("table3_depts_lt50.csv", "dept"),
+    ):
         for row in read_csv(file):
             name = row["单位"]
             plans[name] = solve_unit(name, group, row, enterprise.get(name, Part()))

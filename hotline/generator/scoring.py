@@ -38,8 +38,9 @@ def counts_for_score(n: int, points: int, target: Decimal, k_min: int = 0, k_max
     return [k for k in range(max(k_min, 0), k_max + 1) if score(Fraction(k, n), points) == target]
 
 
-def credit_sums_for_score(n: int, points: int, target: Decimal, s_min: int = 0, s_max: int | None = None,
-                          pct: Decimal | None = None) -> list[int]:
+def credit_sums_for_score(
+    n: int, points: int, target: Decimal, s_min: int = 0, s_max: int | None = None, pct: Decimal | None = None
+) -> list[int]:
     """Satisfaction: all credit sums s (basis points) over n callbacks with
     round2(s/(FULL n) × points) == target (and, if given, the printed percentage == pct)."""
     s_max = FULL * n if s_max is None else min(s_max, FULL * n)
@@ -70,8 +71,13 @@ def _labels(count: int, total: int) -> list[str] | None:
         if rest % FULL == 0 and rest // FULL + b <= count:
             a = rest // FULL
             zeros = count - a - b
-            return (["非常满意"] * ((a + 1) // 2) + ["满意"] * (a // 2) + ["基本满意"] * b
-                    + ["不满意"] * ((zeros + 1) // 2) + ["非常不满意"] * (zeros // 2))
+            return (
+                ["非常满意"] * ((a + 1) // 2)
+                + ["满意"] * (a // 2)
+                + ["基本满意"] * b
+                + ["不满意"] * ((zeros + 1) // 2)
+                + ["非常不满意"] * (zeros // 2)
+            )
     return None
 
 

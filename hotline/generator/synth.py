@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import argparse
 import csv
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 import polars as pl
@@ -40,17 +40,48 @@ REFERENCE_DIR = Path(__file__).parent / "sample_reference"
 
 # Spring Festival (春节) day per year: the hotline goes quiet for about a week around it.
 SPRING_FESTIVAL = {
-    2021: date(2021, 2, 12), 2022: date(2022, 2, 1), 2023: date(2023, 1, 22),
-    2024: date(2024, 2, 10), 2025: date(2025, 1, 29), 2026: date(2026, 2, 17),
-    2027: date(2027, 2, 6), 2028: date(2028, 1, 26),
+    2021: date(2021, 2, 12),
+    2022: date(2022, 2, 1),
+    2023: date(2023, 1, 22),
+    2024: date(2024, 2, 10),
+    2025: date(2025, 1, 29),
+    2026: date(2026, 2, 17),
+    2027: date(2027, 2, 6),
+    2028: date(2028, 1, 26),
 }
 # day offset from 春节 -> share of a normal day's calls (除夕 and the first days are quietest)
 SPRING_FESTIVAL_DIP = {-3: 0.8, -2: 0.65, -1: 0.45, 0: 0.35, 1: 0.4, 2: 0.5, 3: 0.6, 4: 0.7, 5: 0.8, 6: 0.9}
 # Mon..Sun: weekends carry fewer calls
 WEEKDAY_FACTOR = np.array([1.08, 1.03, 1.0, 1.0, 0.98, 0.82, 0.78])
 # calls per hour of day (0..23): quiet nights, peaks mid-morning and mid-afternoon
-HOUR_WEIGHTS = np.array([0.3, 0.2, 0.15, 0.12, 0.12, 0.2, 0.6, 1.6, 3.2, 4.6, 4.8, 4.2,
-                         3.0, 3.0, 3.8, 4.2, 4.0, 3.4, 2.6, 2.3, 2.0, 1.6, 1.0, 0.6])
+HOUR_WEIGHTS = np.array(
+    [
+        0.3,
+        0.2,
+        0.15,
+        0.12,
+        0.12,
+        0.2,
+        0.6,
+        1.6,
+        3.2,
+        4.6,
+        4.8,
+        4.2,
+        3.0,
+        3.0,
+        3.8,
+        4.2,
+        4.0,
+        3.4,
+        2.6,
+        2.3,
+        2.0,
+        1.6,
+        1.0,
+        0.6,
+    ]
+)
 
 # share of orders co-handled by two departments (seed: 28 of 11198 orders)
 CO_HANDLED_SHARE = 0.0025
@@ -90,9 +121,20 @@ class Unit:
 def read_reference_units() -> list[Unit]:
     with open(REFERENCE_DIR / "units.csv", encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
-    return [Unit(r["单位名称"], r["简称"], r["分组"], r["主要负责人"], r["分管负责人"],
-                 [a for a in r["别名"].split(";") if a], r["起始月"], r["终止月"], base=r["单位名称"])
-            for r in rows]
+    return [
+        Unit(
+            r["单位名称"],
+            r["简称"],
+            r["分组"],
+            r["主要负责人"],
+            r["分管负责人"],
+            [a for a in r["别名"].split(";") if a],
+            r["起始月"],
+            r["终止月"],
+            base=r["单位名称"],
+        )
+        for r in rows
+    ]
 
 
 def reference_volumes() -> dict[str, int]:
@@ -125,8 +167,21 @@ def build_roster(districts: int, rng: np.random.Generator) -> list[Unit]:
                 aliases = []
             # sizes vary by district too (some districts are busier)
             size = volumes.get(u.name, 3) * float(rng.lognormal(0, 0.15 if d else 0.0))
-            roster.append(Unit(name, u.short if d == 0 else "", u.group, u.leader, u.deputy, aliases,
-                               u.start, u.end, base=u.name, size=size, district=d))
+            roster.append(
+                Unit(
+                    name,
+                    u.short if d == 0 else "",
+                    u.group,
+                    u.leader,
+                    u.deputy,
+                    aliases,
+                    u.start,
+                    u.end,
+                    base=u.name,
+                    size=size,
+                    district=d,
+                )
+            )
     return roster
 
 
@@ -157,8 +212,10 @@ def default_window(month: str) -> tuple[date, date]:
 
 def read_calendar(path: Path) -> dict[str, tuple[date, date]]:
     with open(path, encoding="utf-8", newline="") as f:
-        return {r["考核月"]: (date.fromisoformat(r["开始日期"]), date.fromisoformat(r["结束日期"]))
-                for r in csv.DictReader(f)}
+        return {
+            r["考核月"]: (date.fromisoformat(r["开始日期"]), date.fromisoformat(r["结束日期"]))
+            for r in csv.DictReader(f)
+        }
 
 
 def window_of(month: str, exceptions: dict[str, tuple[date, date]]) -> tuple[date, date]:
@@ -242,8 +299,9 @@ def draw_addresses(rng: np.random.Generator, category: np.ndarray, town_names: l
     return pl.Series("诉求地址", out, dtype=pl.String)
 
 
-def personal_fields(rng: np.random.Generator, category: np.ndarray, address: pl.Series,
-                    paths: np.ndarray | None = None) -> dict[str, pl.Series]:
+def personal_fields(
+    rng: np.random.Generator, category: np.ndarray, address: pl.Series, paths: np.ndarray | None = None
+) -> dict[str, pl.Series]:
     """Synthetic 来电人, 联系电话 (11-digit mobiles) and 诉求内容; the pipeline must drop them. With the
     orders' 诉求分类 ``paths``, 诉求内容 is written per aspect (hotline/generator/texts.py), else from one
     template per category."""
@@ -252,8 +310,9 @@ def personal_fields(rng: np.random.Generator, category: np.ndarray, address: pl.
     given = pl.Series(vocab.GIVEN_NAMES).gather(rng.integers(0, len(vocab.GIVEN_NAMES), n))
     honorific = pl.Series(["先生", "女士"]).gather(rng.integers(0, 2, n))
     full_name = rng.random(n) < 0.35  # some callers give a full name, most only 先生/女士
-    caller = pl.select(pl.when(pl.lit(pl.Series(full_name))).then(surname + given)
-                       .otherwise(surname + honorific)).to_series()
+    caller = pl.select(
+        pl.when(pl.lit(pl.Series(full_name))).then(surname + given).otherwise(surname + honorific)
+    ).to_series()
     prefix = pl.Series(vocab.PHONE_PREFIXES).gather(rng.integers(0, len(vocab.PHONE_PREFIXES), n))
     phone = prefix + pl.Series(rng.integers(0, 100_000_000, n)).cast(pl.String).str.zfill(8)
     heads = pl.Series([vocab.CONTENT_TEMPLATES[k].split("{place}")[0] for k in CATEGORY_KEYS])
@@ -262,9 +321,14 @@ def personal_fields(rng: np.random.Generator, category: np.ndarray, address: pl.
     content = heads.gather(codes) + address.fill_null("本区") + tails.gather(codes)
     if paths is not None:
         from hotline.generator.texts import contents
+
         # a seed of the texts' own, from the data (drawing from ``rng`` would move every later draw)
         content = contents(int(category.sum()) + n, list(paths), address.to_list(), caller.to_list())
-    return {"来电人": caller.alias("来电人"), "联系电话": phone.alias("联系电话"), "诉求内容": content.alias("诉求内容")}
+    return {
+        "来电人": caller.alias("来电人"),
+        "联系电话": phone.alias("联系电话"),
+        "诉求内容": content.alias("诉求内容"),
+    }
 
 
 def format_times(stamps: np.ndarray) -> pl.Series:
@@ -280,6 +344,7 @@ def yes_no(flags: np.ndarray) -> pl.Series:
 @dataclass
 class UnitBehaviour:
     """Per-unit rates the random fields are drawn with (arrays indexed by roster position)."""
+
     response: np.ndarray
     ontime: np.ndarray
     resolution: np.ndarray
@@ -297,8 +362,13 @@ def draw_behaviour(rng: np.random.Generator, n_units: int) -> UnitBehaviour:
     )
 
 
-def assignment_fields(rng: np.random.Generator, received: np.ndarray, unit: np.ndarray,
-                      behaviour: UnitBehaviour, export_time: np.datetime64) -> dict[str, np.ndarray]:
+def assignment_fields(
+    rng: np.random.Generator,
+    received: np.ndarray,
+    unit: np.ndarray,
+    behaviour: UnitBehaviour,
+    export_time: np.datetime64,
+) -> dict[str, np.ndarray]:
     """Timestamps, on-time flags and callback results for each assignment row."""
     n = len(unit)
     dispatch_delay = np.clip(rng.lognormal(np.log(900), 0.9, n), 60, 6 * 3600).astype(np.int64)
@@ -322,10 +392,17 @@ def assignment_fields(rng: np.random.Generator, received: np.ndarray, unit: np.n
     numeric_value = np.where(solved, rng.integers(80, 101, n), rng.integers(0, 71, n))
     rework = has_callback & ((~solved & (rng.random(n) < 0.08)) | (rng.random(n) < behaviour.rework[unit]))
     return {
-        "dispatched": dispatched, "signed": signed, "completed": np.where(is_open, np.datetime64("NaT"), completed),
-        "signed_on_time": signed_on_time, "completed_on_time": completed_on_time | is_open,
-        "has_callback": has_callback, "solved": solved, "sat_code": sat_code,
-        "numeric": numeric, "numeric_value": numeric_value, "rework": rework,
+        "dispatched": dispatched,
+        "signed": signed,
+        "completed": np.where(is_open, np.datetime64("NaT"), completed),
+        "signed_on_time": signed_on_time,
+        "completed_on_time": completed_on_time | is_open,
+        "has_callback": has_callback,
+        "solved": solved,
+        "sat_code": sat_code,
+        "numeric": numeric,
+        "numeric_value": numeric_value,
+        "rework": rework,
         "city_overdue": rng.random(n) < 0.0008,
     }
 
@@ -338,13 +415,21 @@ def satisfaction_strings(fields: dict[str, np.ndarray]) -> pl.Series:
     numbers = pl.Series(fields["numeric_value"]).cast(pl.String)
     has = pl.Series(fields["has_callback"])
     numeric = pl.Series(fields["numeric"])
-    return pl.select(pl.when(~pl.lit(has)).then(None).when(pl.lit(numeric)).then(pl.lit(numbers))
-                     .otherwise(pl.lit(labels))).to_series()
+    return pl.select(
+        pl.when(~pl.lit(has)).then(None).when(pl.lit(numeric)).then(pl.lit(numbers)).otherwise(pl.lit(labels))
+    ).to_series()
 
 
 # --------------------------------------------------------------------------- one month
-def build_month(rng: np.random.Generator, month: str, window: tuple[date, date], roster: list[Unit],
-                behaviour: UnitBehaviour, n_assignments: int, district_prefix_of: list[str]) -> pl.DataFrame:
+def build_month(
+    rng: np.random.Generator,
+    month: str,
+    window: tuple[date, date],
+    roster: list[Unit],
+    behaviour: UnitBehaviour,
+    n_assignments: int,
+    district_prefix_of: list[str],
+) -> pl.DataFrame:
     """All assignment rows of one month as a frame with the contract's headers (strings), plus
     the helper columns _unit (roster index), _callback_late (bool)."""
     start, end = window
@@ -406,16 +491,22 @@ def build_month(rng: np.random.Generator, month: str, window: tuple[date, date],
     address = draw_addresses(rng, category, town_names)
     personal = personal_fields(rng, category, address, path_of)
     district_of_order = np.array([roster[i].district for i in unit], dtype=np.int64)
-    order_id = pl.select(pl.concat_str([
-        pl.lit(f"GD{month.replace('-', '')}"),
-        pl.lit(pl.Series(district_prefix_of).gather(district_of_order)),
-        pl.lit(pl.Series(np.arange(1, n_orders + 1)).cast(pl.String).str.zfill(7)),
-    ])).to_series()
+    order_id = pl.select(
+        pl.concat_str(
+            [
+                pl.lit(f"GD{month.replace('-', '')}"),
+                pl.lit(pl.Series(district_prefix_of).gather(district_of_order)),
+                pl.lit(pl.Series(np.arange(1, n_orders + 1)).cast(pl.String).str.zfill(7)),
+            ]
+        )
+    ).to_series()
 
     # fast-track orders: arrival on site and the meeting outcome
     dispatched = fields["dispatched"]
     ft_row = fast_track[order_index]
-    arrival = dispatched + (np.clip(rng.lognormal(np.log(80 * 60), 0.5, n_rows), 600, 8 * 3600)).astype(np.int64).astype("timedelta64[s]")
+    arrival = dispatched + (np.clip(rng.lognormal(np.log(80 * 60), 0.5, n_rows), 600, 8 * 3600)).astype(
+        np.int64
+    ).astype("timedelta64[s]")
     arrival = np.where(ft_row, arrival, np.datetime64("NaT"))
     meeting_code = rng.choice(3, size=n_rows, p=[0.7, 0.15, 0.15])
 
@@ -426,43 +517,50 @@ def build_month(rng: np.random.Generator, month: str, window: tuple[date, date],
     unit_written = np.where(use_alias, alias_of[row_unit], unit_written)
 
     source = pl.Series([None, "企业直通车", "省企业诉求接诉即办"], dtype=pl.String).gather(
-        (enterprise.astype(np.int64) + provincial.astype(np.int64))[order_index])
+        (enterprise.astype(np.int64) + provincial.astype(np.int64))[order_index]
+    )
     resolution = pl.Series(["未解决", "已解决"]).gather(fields["solved"].astype(np.int64))
     has_cb = pl.Series(fields["has_callback"])
-    frame = pl.DataFrame({
-        "工单编号": order_id.gather(order_index),
-        "受理时间": format_times(received[order_index]),
-        "受理渠道": pl.Series(channel_keys).gather(channel[order_index]),
-        "诉求类型": pl.Series(type_keys).gather(rtype[order_index]),
-        "诉求分类": pl.Series(path_of[order_index], dtype=pl.String),
-        "诉求地址": address.gather(order_index),
-        "诉求内容": personal["诉求内容"].gather(order_index),
-        "来电人": personal["来电人"].gather(order_index),
-        "联系电话": personal["联系电话"].gather(order_index),
-        "承办单位": pl.Series(unit_written, dtype=pl.String),
-        "派单时间": format_times(dispatched),
-        "签收时间": format_times(fields["signed"]),
-        "办结时间": format_times(fields["completed"]),
-        "是否按时签收": yes_no(fields["signed_on_time"]),
-        "是否按时办结": yes_no(fields["completed_on_time"]),
-        "解决情况": pl.select(pl.when(pl.lit(has_cb)).then(pl.lit(resolution))).to_series(),
-        "满意度": satisfaction_strings(fields),
-        "是否市重办": yes_no(fields["rework"]),
-        "是否市到期未按时回复": yes_no(fields["city_overdue"]),
-        "企业诉求来源": source,
-        "是否省接诉即办": yes_no(ft_row),
-        "到达现场时间": format_times(arrival),
-        "现场见面情况": pl.select(pl.when(pl.lit(pl.Series(ft_row))).then(
-            pl.lit(pl.Series(["已见面", "跨区域未见面", "市民不需要见面"]).gather(meeting_code)))).to_series(),
-        "_unit": row_unit,
-        "_callback_late": fields["has_callback"] & (rng.random(n_rows) < LATE_CALLBACK_SHARE),
-    })
+    frame = pl.DataFrame(
+        {
+            "工单编号": order_id.gather(order_index),
+            "受理时间": format_times(received[order_index]),
+            "受理渠道": pl.Series(channel_keys).gather(channel[order_index]),
+            "诉求类型": pl.Series(type_keys).gather(rtype[order_index]),
+            "诉求分类": pl.Series(path_of[order_index], dtype=pl.String),
+            "诉求地址": address.gather(order_index),
+            "诉求内容": personal["诉求内容"].gather(order_index),
+            "来电人": personal["来电人"].gather(order_index),
+            "联系电话": personal["联系电话"].gather(order_index),
+            "承办单位": pl.Series(unit_written, dtype=pl.String),
+            "派单时间": format_times(dispatched),
+            "签收时间": format_times(fields["signed"]),
+            "办结时间": format_times(fields["completed"]),
+            "是否按时签收": yes_no(fields["signed_on_time"]),
+            "是否按时办结": yes_no(fields["completed_on_time"]),
+            "解决情况": pl.select(pl.when(pl.lit(has_cb)).then(pl.lit(resolution))).to_series(),
+            "满意度": satisfaction_strings(fields),
+            "是否市重办": yes_no(fields["rework"]),
+            "是否市到期未按时回复": yes_no(fields["city_overdue"]),
+            "企业诉求来源": source,
+            "是否省接诉即办": yes_no(ft_row),
+            "到达现场时间": format_times(arrival),
+            "现场见面情况": pl.select(
+                pl.when(pl.lit(pl.Series(ft_row))).then(
+                    pl.lit(pl.Series(["已见面", "跨区域未见面", "市民不需要见面"]).gather(meeting_code))
+                )
+            ).to_series(),
+            "_unit": row_unit,
+            "_callback_late": fields["has_callback"] & (rng.random(n_rows) < LATE_CALLBACK_SHARE),
+        }
+    )
     return frame
 
 
 # --------------------------------------------------------------------------- month files
-def adjustments_rows(rng: np.random.Generator, frame: pl.DataFrame, roster: list[Unit],
-                     dept_large_threshold: int = 50) -> list[list[object]]:
+def adjustments_rows(
+    rng: np.random.Generator, frame: pl.DataFrame, roster: list[Unit], dept_large_threshold: int = 50
+) -> list[list[object]]:
     """减分项 (≤ 0), 质效 (0 or 2) and 抽测排名 per unit with orders this month. The sampling rank is
     ranked within the unit's group (town / dept_large); dept_small units have none."""
     volume = frame.group_by("_unit").len().sort("_unit")
@@ -488,15 +586,25 @@ def city_assessment_rows(frame: pl.DataFrame) -> list[list[object]]:
     credit = {"非常满意": 1.0, "满意": 1.0, "基本满意": 0.8, "不满意": 0.0, "非常不满意": 0.0}
     stats = frame.select(
         (pl.col("解决情况") == "已解决").mean().alias("res"),
-        pl.col("满意度").replace_strict(credit, default=None, return_dtype=pl.Float64)
-        .fill_null(pl.col("满意度").cast(pl.Float64, strict=False) / 100).mean().alias("sat"),
+        pl.col("满意度")
+        .replace_strict(credit, default=None, return_dtype=pl.Float64)
+        .fill_null(pl.col("满意度").cast(pl.Float64, strict=False) / 100)
+        .mean()
+        .alias("sat"),
     ).row(0)
     res, sat = (round((x or 0) * 100, 2) for x in stats)
     return [["响应率", 100], ["按时办理率", 100], ["诉求解决率", f"{res:.2f}"], ["综合满意率", f"{sat:.2f}"]]
 
 
-def write_month_exports(frame: pl.DataFrame, exports_dir: Path, month: str, formats: list[str],
-                        rng: np.random.Generator, file_counter: list[int], late_callbacks: bool = True) -> list[Path]:
+def write_month_exports(
+    frame: pl.DataFrame,
+    exports_dir: Path,
+    month: str,
+    formats: list[str],
+    rng: np.random.Generator,
+    file_counter: list[int],
+    late_callbacks: bool = True,
+) -> list[Path]:
     """Two exports per month (first and second half of the window), plus a re-export of the rows
     whose callback arrived late (the pipeline replaces those (order, unit) pairs)."""
     written = []
@@ -535,8 +643,15 @@ def write_reference(out_dir: Path, roster: list[Unit]) -> None:
     (ref / "hotspots.csv").write_bytes((REFERENCE_DIR / "hotspots.csv").read_bytes())
 
 
-def generate(out_dir: str | Path, first_month: str, last_month: str, assignments_per_month: int,
-             districts: int = 1, seed: int = 0, formats: Iterable[str] = ("csv",)) -> Path:
+def generate(
+    out_dir: str | Path,
+    first_month: str,
+    last_month: str,
+    assignments_per_month: int,
+    districts: int = 1,
+    seed: int = 0,
+    formats: Iterable[str] = ("csv",),
+) -> Path:
     """Write a synthetic data folder; see the module docstring. Returns out_dir."""
     out_dir = Path(out_dir)
     formats = [f.lower() for f in formats] or ["csv"]
@@ -554,8 +669,9 @@ def generate(out_dir: str | Path, first_month: str, last_month: str, assignments
     file_counter = [0]
     for month in month_range(first_month, last_month):
         month_rng = np.random.default_rng([seed, districts, int(month.replace("-", ""))])
-        frame = build_month(month_rng, month, window_of(month, exceptions), roster, behaviour,
-                            assignments_per_month, district_codes)
+        frame = build_month(
+            month_rng, month, window_of(month, exceptions), roster, behaviour, assignments_per_month, district_codes
+        )
         month_dir = out_dir / "months" / month
         write_month_exports(frame, month_dir / "exports", month, formats, month_rng, file_counter)
         write_table(month_dir / "adjustments.csv", ADJUSTMENTS_HEADER, adjustments_rows(month_rng, frame, roster))
@@ -571,11 +687,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--assignments", type=int, default=11000, help="assignments per month, all districts")
     parser.add_argument("--districts", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--format", dest="formats", action="append", choices=["csv", "gbk", "xlsx"],
-                        help="export format; repeat to mix (default csv)")
+    parser.add_argument(
+        "--format",
+        dest="formats",
+        action="append",
+        choices=["csv", "gbk", "xlsx"],
+        help="export format; repeat to mix (default csv)",
+    )
     args = parser.parse_args(argv)
-    out = generate(args.out, args.first, args.last, args.assignments, args.districts, args.seed,
-                   tuple(args.formats or ["csv"]))
+    out = generate(
+        args.out, args.first, args.last, args.assignments, args.districts, args.seed, tuple(args.formats or ["csv"])
+    )
     print(f"wrote {out}")
     return 0
 

@@ -6,8 +6,8 @@ with a message saying what to install, rather than drawing tofu boxes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import matplotlib
 
@@ -21,8 +21,17 @@ from hotline.report.data import ReportData  # noqa: E402
 from hotline.report.files import atomic_write_bytes  # noqa: E402
 from hotline.report.model import CHART_FILES  # noqa: E402
 
-CJK_FAMILIES = ["Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
-                "Source Han Sans SC", "Source Han Sans CN", "SimHei", "Microsoft YaHei", "PingFang SC"]
+CJK_FAMILIES = [
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+]
 COLOURS = ["#c0392b", "#2e86c1", "#28b463", "#f39c12", "#8e44ad", "#16a085", "#7f8c8d", "#d35400", "#34495e"]
 DPI = 150
 
@@ -34,6 +43,7 @@ class FontMissing(RuntimeError):
 def cjk_family() -> str:
     """The first installed CJK family of CJK_FAMILIES (rebuilding matplotlib's font cache once if
     fonts were installed after it was built)."""
+
     def find() -> str | None:
         names = {f.name for f in font_manager.fontManager.ttflist}
         return next((f for f in CJK_FAMILIES if f in names), None)
@@ -43,8 +53,10 @@ def cjk_family() -> str:
         font_manager.fontManager = font_manager._load_fontmanager(try_read_cache=False)
         family = find()
     if family is None:
-        raise FontMissing("no Chinese font found for the charts (looked for: " + ", ".join(CJK_FAMILIES) + "). "
-                          "Install one, e.g. `apt-get install fonts-noto-cjk fonts-wqy-microhei`, and run the month again.")
+        raise FontMissing(
+            "no Chinese font found for the charts (looked for: " + ", ".join(CJK_FAMILIES) + "). "
+            "Install one, e.g. `apt-get install fonts-noto-cjk fonts-wqy-microhei`, and run the month again."
+        )
     return family
 
 
@@ -57,14 +69,16 @@ def style() -> None:
     if _styled:
         return
     family = cjk_family()
-    plt.rcParams.update({
-        "font.family": "sans-serif",
-        "font.sans-serif": [family, "DejaVu Sans"],
-        "axes.unicode_minus": False,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "font.size": 10,
-    })
+    plt.rcParams.update(
+        {
+            "font.family": "sans-serif",
+            "font.sans-serif": [family, "DejaVu Sans"],
+            "axes.unicode_minus": False,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "font.size": 10,
+        }
+    )
     _styled = True
 
 
@@ -109,7 +123,9 @@ def _bar(labels: list[str], values: list[int], title: str, path: Path, horizonta
 def channels_chart(d: ReportData, path: Path) -> Path:
     labels = d.settings.get("channel_labels") or {}
     rows = list(d.channels.iter_rows(named=True))
-    return _bar([labels.get(r["channel"], r["channel"]) for r in rows], [r["orders"] for r in rows], "各渠道受理量", path)
+    return _bar(
+        [labels.get(r["channel"], r["channel"]) for r in rows], [r["orders"] for r in rows], "各渠道受理量", path
+    )
 
 
 def _pie(labels: list[str], values: list[int], shares: list, title: str, path: Path) -> Path:
@@ -117,11 +133,23 @@ def _pie(labels: list[str], values: list[int], shares: list, title: str, path: P
     from hotline.report.text import whole_or_2
 
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
-    wedges, _ = ax.pie(values, colors=COLOURS[: len(values)], startangle=90, counterclock=False,
-                       wedgeprops={"linewidth": 1, "edgecolor": "white"})
-    ax.legend(wedges, [f"{l}  {v}件" + (f"（{whole_or_2(s)}%）" if s is not None else "")
-                       for l, v, s in zip(labels, values, shares)],
-              loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    wedges, _ = ax.pie(
+        values,
+        colors=COLOURS[: len(values)],
+        startangle=90,
+        counterclock=False,
+        wedgeprops={"linewidth": 1, "edgecolor": "white"},
+    )
+    ax.legend(
+        wedges,
+        [
+            f"{label}  {v}件" + (f"（{whole_or_2(s)}%）" if s is not None else "")
+            for label, v, s in zip(labels, values, shares)
+        ],
+        loc="center left",
+        bbox_to_anchor=(1.0, 0.5),
+        frameon=False,
+    )
     ax.set_title(title)
     ax.axis("equal")
     return _save(fig, path)
@@ -129,8 +157,13 @@ def _pie(labels: list[str], values: list[int], shares: list, title: str, path: P
 
 def request_types_chart(d: ReportData, path: Path) -> Path:
     rows = list(d.request_types.iter_rows(named=True))
-    return _pie([f"{r['request_type']}类" for r in rows], [r["orders"] for r in rows], [r["share_pct"] for r in rows],
-                "来电类别", path)
+    return _pie(
+        [f"{r['request_type']}类" for r in rows],
+        [r["orders"] for r in rows],
+        [r["share_pct"] for r in rows],
+        "来电类别",
+        path,
+    )
 
 
 def hotspots_chart(d: ReportData, path: Path) -> Path:
@@ -140,7 +173,7 @@ def hotspots_chart(d: ReportData, path: Path) -> Path:
     labels = [f"{n}问题" for n in top]
     values = [by_name[n]["orders"] for n in top]
     shares = [by_name[n]["share_pct"] for n in top]
-    rest = int(d.overview["orders"]) - sum(values)      # the slice the rest of the orders fill
+    rest = int(d.overview["orders"]) - sum(values)  # the slice the rest of the orders fill
     if rest > 0:
         labels.append("其他诉求")
         values.append(rest)
@@ -150,7 +183,9 @@ def hotspots_chart(d: ReportData, path: Path) -> Path:
 
 def enterprise_chart(d: ReportData, path: Path) -> Path:
     rows = sorted(d.enterprise_scores.iter_rows(named=True), key=lambda r: (-r["volume"], r["list_order"]))
-    return _bar([d.short(r["unit"]) for r in rows], [r["volume"] for r in rows], "企业诉求承办量（件）", path, horizontal=True)
+    return _bar(
+        [d.short(r["unit"]) for r in rows], [r["volume"] for r in rows], "企业诉求承办量（件）", path, horizontal=True
+    )
 
 
 def trend_chart(d: ReportData, path: Path) -> Path:
@@ -163,7 +198,9 @@ def trend_chart(d: ReportData, path: Path) -> Path:
     top.set_title("受理量（件）")
     for i, name in enumerate(d.extras["top_hotspots"]):
         series = dict(d.trend_hotspots.filter(d.trend_hotspots["hotspot"] == name).select("month", "orders").rows())
-        bottom.plot(ticks, [series.get(m) for m in months], marker=".", label=name, color=COLOURS[(i + 1) % len(COLOURS)])
+        bottom.plot(
+            ticks, [series.get(m) for m in months], marker=".", label=name, color=COLOURS[(i + 1) % len(COLOURS)]
+        )
     bottom.set_title("主要热点问题（件）")
     # beside the plot, not over the lines it names
     bottom.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, frameon=False)
@@ -172,7 +209,8 @@ def trend_chart(d: ReportData, path: Path) -> Path:
 
 
 CHARTS: dict[str, tuple[str, Callable[[ReportData, Path], Path]]] = {
-    key: (CHART_FILES[key], draw) for key, draw in (
+    key: (CHART_FILES[key], draw)
+    for key, draw in (
         ("channels", channels_chart),
         ("request_types", request_types_chart),
         ("hotspots", hotspots_chart),

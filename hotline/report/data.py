@@ -45,11 +45,15 @@ class ReportData:
 
     def highlight(self, group: str, list_code: str) -> list[str]:
         """The short names of a section 二 list, in position order."""
-        rows = self.highlights.filter((pl.col("group_code") == group) & (pl.col("list_code") == list_code)).sort("position")
+        rows = self.highlights.filter((pl.col("group_code") == group) & (pl.col("list_code") == list_code)).sort(
+            "position"
+        )
         return [r["short_name"] or r["unit"] for r in rows.iter_rows(named=True)]
 
     def highlight_rows(self, group: str, list_code: str) -> list[dict[str, Any]]:
-        rows = self.highlights.filter((pl.col("group_code") == group) & (pl.col("list_code") == list_code)).sort("position")
+        rows = self.highlights.filter((pl.col("group_code") == group) & (pl.col("list_code") == list_code)).sort(
+            "position"
+        )
         return list(rows.iter_rows(named=True))
 
     def scores(self, group: str) -> pl.DataFrame:
@@ -71,11 +75,22 @@ def load_report_data(con: duckdb.DuckDBPyConnection, month: str, month_dir: Path
     first = shift_month(month, -(TREND_MONTHS - 1))
     rules = month_rules(con, month)
     overview = _one(con, "SELECT * FROM mart.overview WHERE month = $month", month, "mart.overview")
-    enterprise = _one(con, "SELECT * FROM mart.enterprise_summary WHERE month = $month", month, "mart.enterprise_summary")
-    hotspots = fetch(con, "SELECT * FROM mart.hotspots WHERE month = $month ORDER BY rank NULLS LAST, hotspot, sub_hotspot NULLS FIRST", p)
+    enterprise = _one(
+        con, "SELECT * FROM mart.enterprise_summary WHERE month = $month", month, "mart.enterprise_summary"
+    )
+    hotspots = fetch(
+        con,
+        "SELECT * FROM mart.hotspots WHERE month = $month ORDER BY rank NULLS LAST, hotspot, sub_hotspot NULLS FIRST",
+        p,
+    )
     top_n = int(rules["hotspots"]["report_top_n"])
-    top_names = [r["hotspot"] for r in hotspots.filter(pl.col("sub_hotspot").is_null() & pl.col("rank").is_not_null())
-                 .sort("rank", "hotspot_order" if "hotspot_order" in hotspots.columns else "hotspot").head(top_n).iter_rows(named=True)]
+    top_names = [
+        r["hotspot"]
+        for r in hotspots.filter(pl.col("sub_hotspot").is_null() & pl.col("rank").is_not_null())
+        .sort("rank", "hotspot_order" if "hotspot_order" in hotspots.columns else "hotspot")
+        .head(top_n)
+        .iter_rows(named=True)
+    ]
     trend_params = {"first": first, "month": month}
     notes_path = month_dir / "notes.md" if month_dir is not None else None
     return ReportData(
@@ -83,21 +98,41 @@ def load_report_data(con: duckdb.DuckDBPyConnection, month: str, month_dir: Path
         rules=rules,
         overview=overview,
         channels=fetch(con, "SELECT * FROM mart.channel_counts WHERE month = $month ORDER BY orders DESC, channel", p),
-        request_types=fetch(con, "SELECT * FROM mart.request_type_shares WHERE month = $month ORDER BY orders DESC, request_type", p),
-        unit_scores=fetch(con, "SELECT * FROM mart.unit_scores WHERE month = $month ORDER BY group_code, list_order", p),
-        highlights=fetch(con, "SELECT * FROM mart.unit_highlights WHERE month = $month ORDER BY group_code, list_code, position", p),
+        request_types=fetch(
+            con, "SELECT * FROM mart.request_type_shares WHERE month = $month ORDER BY orders DESC, request_type", p
+        ),
+        unit_scores=fetch(
+            con, "SELECT * FROM mart.unit_scores WHERE month = $month ORDER BY group_code, list_order", p
+        ),
+        highlights=fetch(
+            con, "SELECT * FROM mart.unit_highlights WHERE month = $month ORDER BY group_code, list_code, position", p
+        ),
         enterprise=enterprise,
-        enterprise_scores=fetch(con, "SELECT * FROM mart.enterprise_scores WHERE month = $month ORDER BY list_order", p),
+        enterprise_scores=fetch(
+            con, "SELECT * FROM mart.enterprise_scores WHERE month = $month ORDER BY list_order", p
+        ),
         onsite=fetch(con, "SELECT * FROM mart.onsite_2h WHERE month = $month ORDER BY list_order", p),
         hotspots=hotspots,
-        places=fetch(con, "SELECT * FROM mart.hotspot_places WHERE month = $month ORDER BY hotspot, sub_hotspot NULLS FIRST, position", p),
+        places=fetch(
+            con,
+            "SELECT * FROM mart.hotspot_places WHERE month = $month ORDER BY hotspot, sub_hotspot NULLS FIRST, "
+            "position",
+            p,
+        ),
         anomalies=fetch(con, "SELECT * FROM mart.anomalies WHERE month = $month AND surge ORDER BY kind, item", p),
-        trend_orders=fetch(con, "SELECT month, orders FROM mart.overview WHERE month BETWEEN $first AND $month ORDER BY month",
-                           trend_params),
-        trend_hotspots=fetch(con, """
+        trend_orders=fetch(
+            con,
+            "SELECT month, orders FROM mart.overview WHERE month BETWEEN $first AND $month ORDER BY month",
+            trend_params,
+        ),
+        trend_hotspots=fetch(
+            con,
+            """
             SELECT month, hotspot, orders FROM mart.hotspots
             WHERE month BETWEEN $first AND $month AND sub_hotspot IS NULL AND list_contains($names, hotspot)
-            ORDER BY month, hotspot""", {**trend_params, "names": top_names}),
+            ORDER BY month, hotspot""",
+            {**trend_params, "names": top_names},
+        ),
         short_names=dict(fetch(con, "SELECT unit, short_name FROM ref.units WHERE month = $month", p).rows()),
         notes=notes_path.read_text(encoding="utf-8-sig") if notes_path is not None and notes_path.exists() else None,
         extras={"top_hotspots": top_names, **_text_extras(con, month)},
@@ -108,9 +143,11 @@ def _text_extras(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, pl.Dat
     """What the hotspots are about (assets/text.py): aspects, distinctive terms, clusters."""
     p = {"month": month}
     return {
-        "aspects": fetch(con, "SELECT * FROM mart.hotspot_aspects WHERE month = $month "
-                              "ORDER BY hotspot, rank, aspect", p),
+        "aspects": fetch(
+            con, "SELECT * FROM mart.hotspot_aspects WHERE month = $month ORDER BY hotspot, rank, aspect", p
+        ),
         "terms": fetch(con, "SELECT * FROM mart.hotspot_terms WHERE month = $month ORDER BY hotspot, aspect, rank", p),
-        "clusters": fetch(con, "SELECT * FROM mart.place_clusters WHERE month = $month "
-                               "ORDER BY orders DESC, first_received, place", p),
+        "clusters": fetch(
+            con, "SELECT * FROM mart.place_clusters WHERE month = $month ORDER BY orders DESC, first_received, place", p
+        ),
     }

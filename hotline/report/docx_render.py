@@ -17,7 +17,7 @@ from docx.shared import Cm, Pt, RGBColor
 
 from hotline.report.model import Figure, PageBreak, Paragraph, Report, Run, Table, grid
 
-BODY_FONT = ("仿宋_GB2312", "FangSong")        # (East Asian, fallback family)
+BODY_FONT = ("仿宋_GB2312", "FangSong")  # (East Asian, fallback family)
 HEADING_FONT = ("黑体", "SimHei")
 TITLE_FONT = ("方正小标宋简体", "SimSun")
 LATIN_FONT = "Times New Roman"
@@ -77,8 +77,13 @@ def _style_defaults(doc) -> None:
 
 def _field(run, instruction: str) -> None:
     """A Word field (PAGE) inside ``run``."""
-    begin, instr, sep, text, end = (OxmlElement("w:fldChar"), OxmlElement("w:instrText"), OxmlElement("w:fldChar"),
-                                    OxmlElement("w:t"), OxmlElement("w:fldChar"))
+    begin, instr, sep, text, end = (
+        OxmlElement("w:fldChar"),
+        OxmlElement("w:instrText"),
+        OxmlElement("w:fldChar"),
+        OxmlElement("w:t"),
+        OxmlElement("w:fldChar"),
+    )
     begin.set(qn("w:fldCharType"), "begin")
     instr.set(qn("xml:space"), "preserve")
     instr.text = f" {instruction} "
@@ -246,7 +251,7 @@ def render_docx(report: Report) -> bytes:
         elif isinstance(block, Figure):
             par = doc.add_paragraph()
             par.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            par.paragraph_format.line_spacing = 1.0     # an exact line height would clip the picture
+            par.paragraph_format.line_spacing = 1.0  # an exact line height would clip the picture
             par.paragraph_format.keep_with_next = True
             par.add_run().add_picture(str(block.path), width=Cm(14.5))
             _small(doc, block.caption, "caption")

@@ -30,8 +30,12 @@ def _runs_html(block: Paragraph) -> Markup:
 
 
 def render_html(report: Report) -> str:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     items, pending_break, distribution_started = [], False, False
     for block in report.blocks:
         if isinstance(block, PageBreak):
@@ -42,11 +46,17 @@ def render_html(report: Report) -> str:
                 distribution_started = True
             items.append({"kind": "p", "style": block.style, "html": _runs_html(block)})
         elif isinstance(block, Figure):
-            items.append({"kind": "figure", "caption": block.caption,
-                          "b64": base64.b64encode(Path(block.path).read_bytes()).decode("ascii")})
+            items.append(
+                {
+                    "kind": "figure",
+                    "caption": block.caption,
+                    "b64": base64.b64encode(Path(block.path).read_bytes()).decode("ascii"),
+                }
+            )
         elif isinstance(block, Table):
             items.append({"kind": "table", "table": block, "break": pending_break})
             pending_break = False
-    html = env.get_template("report.html.j2").render(report=report, items=items, draft=report.is_draft,
-                                                     placeholders=report.placeholders())
+    html = env.get_template("report.html.j2").render(
+        report=report, items=items, draft=report.is_draft, placeholders=report.placeholders()
+    )
     return html.replace('<p class="rule"></p>', '<hr class="distribution">')

@@ -16,7 +16,7 @@ def _runs(block: Paragraph) -> str:
     out = []
     for r in block.runs:
         if r.placeholder:
-            out.append(f"**{r.text}**")      # 【待补充：…】 stays greppable
+            out.append(f"**{r.text}**")  # 【待补充：…】 stays greppable
         elif r.bold and block.style not in HEADINGS:
             out.append(f"**{r.text}**")
         else:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
 
 PLACEHOLDER_OPEN, PLACEHOLDER_CLOSE = "【待补充：", "】"
 # The charts of a month and their files in reports/YYYY-MM/ (drawn by charts.CHARTS); named here so
@@ -60,14 +59,14 @@ class Cell:
 @dataclass
 class Table:
     key: str
-    sheet: str                      # XLSX sheet name
-    label: str | None               # 表1
+    sheet: str  # XLSX sheet name
+    label: str | None  # 表1
     title: str | None
-    header: list[list[Cell]]        # header rows, spans HTML-style (covered positions omitted)
-    flat_header: list[str]          # one header row (Markdown, tests)
-    rows: list[list[Cell]]          # body rows, spans HTML-style
+    header: list[list[Cell]]  # header rows, spans HTML-style (covered positions omitted)
+    flat_header: list[str]  # one header row (Markdown, tests)
+    rows: list[list[Cell]]  # body rows, spans HTML-style
     note: str | None = None
-    widths: list[float] = field(default_factory=list)   # relative column widths
+    widths: list[float] = field(default_factory=list)  # relative column widths
 
     @property
     def columns(self) -> int:
@@ -79,7 +78,7 @@ class PageBreak:
     pass
 
 
-Block = Union[Paragraph, Figure, Table, PageBreak]
+Block = Paragraph | Figure | Table | PageBreak
 
 
 @dataclass

@@ -34,7 +34,7 @@ def report_date(setting: Any) -> date:
     return setting if isinstance(setting, date) else date.fromisoformat(str(setting))
 
 
-def render_months(data: dict[str, "ReportData"], paths: ReportFolders, executor: Executor) -> dict[str, dict[str, Any]]:
+def render_months(data: dict[str, ReportData], paths: ReportFolders, executor: Executor) -> dict[str, dict[str, Any]]:
     """Render the report files of the months whose marts ``data`` holds (hotline/report/
     data.py); per month: the files' paths by kind ('markdown', 'docx', 'html', 'xlsx'), the Markdown
     and the placeholders.
@@ -50,8 +50,13 @@ def render_months(data: dict[str, "ReportData"], paths: ReportFolders, executor:
     from hotline.report.text import build_report
 
     months = list(data)
-    charts = {month: {key: executor.submit(tasks.draw_chart, key, data[month], paths.report_dir(month) / name)
-                      for key, name in CHART_FILES.items()} for month in months}
+    charts = {
+        month: {
+            key: executor.submit(tasks.draw_chart, key, data[month], paths.report_dir(month) / name)
+            for key, name in CHART_FILES.items()
+        }
+        for month in months
+    }
     rendered, documents = {}, {}
     for month in months:
         folder = paths.report_dir(month)
@@ -59,13 +64,20 @@ def render_months(data: dict[str, "ReportData"], paths: ReportFolders, executor:
         chart_paths = {key: folder / name for key, name in CHART_FILES.items()}
         report = build_report(data[month], report_date(data[month].settings.get("date")), chart_paths)
         markdown = render_markdown(report)
-        rendered[month] = {"files": {"markdown": atomic_write_text(folder / MD_NAME, markdown)}, "charts": chart_paths,
-                           "markdown": markdown, "placeholders": report.placeholders(), "folder": folder}
+        rendered[month] = {
+            "files": {"markdown": atomic_write_text(folder / MD_NAME, markdown)},
+            "charts": chart_paths,
+            "markdown": markdown,
+            "placeholders": report.placeholders(),
+            "folder": folder,
+        }
         for future in charts[month].values():  # the DOCX and HTML embed the charts: drawn first
             future.result()
-        documents[month] = {"docx": executor.submit(tasks.write_docx, report, folder / DOCX_NAME),
-                            "html": executor.submit(tasks.write_html, report, folder / HTML_NAME),
-                            "xlsx": executor.submit(tasks.write_xlsx, report, folder / XLSX_NAME)}
+        documents[month] = {
+            "docx": executor.submit(tasks.write_docx, report, folder / DOCX_NAME),
+            "html": executor.submit(tasks.write_html, report, folder / HTML_NAME),
+            "xlsx": executor.submit(tasks.write_xlsx, report, folder / XLSX_NAME),
+        }
     for month in months:
         rendered[month]["files"].update({key: future.result() for key, future in documents[month].items()})
     return rendered
@@ -74,14 +86,20 @@ def render_months(data: dict[str, "ReportData"], paths: ReportFolders, executor:
 def report_write_problem(exc: OSError, reports_dir: Path) -> str:
     """A report file that cannot be written (a read-only or missing reports folder, a full disk):
     which file, why in plain words, and what to do. The warehouse keeps the month's marts."""
-    why = {errno.EACCES: "permission denied", errno.EPERM: "permission denied", errno.EROFS: "the disk is read-only",
-           errno.ENOSPC: "no space left on the disk", errno.ENOTDIR: "a part of its path is a file, not a folder",
-           errno.EEXIST: "a part of its path is a file, not a folder"}.get(exc.errno,
-                                                                           (exc.strerror or str(exc)).lower())
+    why = {
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+        errno.EROFS: "the disk is read-only",
+        errno.ENOSPC: "no space left on the disk",
+        errno.ENOTDIR: "a part of its path is a file, not a folder",
+        errno.EEXIST: "a part of its path is a file, not a folder",
+    }.get(exc.errno, (exc.strerror or str(exc)).lower())
     target = exc.filename or reports_dir
-    return (f"cannot write {target}: {why}; make the reports folder {reports_dir} writable "
-            "(or point --reports / HOTLINE_REPORTS_DIR to one you can write) and run the month "
-            "again. The month's data and marts are stored; only its report files were not written.")
+    return (
+        f"cannot write {target}: {why}; make the reports folder {reports_dir} writable "
+        "(or point --reports / HOTLINE_REPORTS_DIR to one you can write) and run the month "
+        "again. The month's data and marts are stored; only its report files were not written."
+    )
 
 
 WORD_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -103,6 +121,6 @@ def docx_placeholders(path: Path) -> list[str]:
         start = text.find(PLACEHOLDER_OPEN)
         while start >= 0:
             end = text.find(PLACEHOLDER_CLOSE, start)
-            found.append(text[start:end + len(PLACEHOLDER_CLOSE) if end >= 0 else len(text)])
+            found.append(text[start : end + len(PLACEHOLDER_CLOSE) if end >= 0 else len(text)])
             start = text.find(PLACEHOLDER_OPEN, start + 1)
     return found

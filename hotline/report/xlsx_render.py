@@ -25,11 +25,24 @@ def render_xlsx(report: Report) -> bytes:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     book.set_properties({"title": f"{report.title} 附表", "subject": report.month})
-    title_fmt = book.add_format({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter", "font_name": "黑体"})
-    head_fmt = book.add_format({"bold": True, "border": 1, "align": "center", "valign": "vcenter", "text_wrap": True,
-                                "bg_color": "#F2F2F2", "font_name": "宋体"})
+    title_fmt = book.add_format(
+        {"bold": True, "font_size": 14, "align": "center", "valign": "vcenter", "font_name": "黑体"}
+    )
+    head_fmt = book.add_format(
+        {
+            "bold": True,
+            "border": 1,
+            "align": "center",
+            "valign": "vcenter",
+            "text_wrap": True,
+            "bg_color": "#F2F2F2",
+            "font_name": "宋体",
+        }
+    )
     cell_fmt = book.add_format({"border": 1, "align": "center", "valign": "vcenter", "font_name": "宋体"})
-    pct_fmt = book.add_format({"border": 1, "align": "center", "valign": "vcenter", "font_name": "宋体", "num_format": "0.00%"})
+    pct_fmt = book.add_format(
+        {"border": 1, "align": "center", "valign": "vcenter", "font_name": "宋体", "num_format": "0.00%"}
+    )
     note_fmt = book.add_format({"italic": False, "font_name": "宋体"})
     for key in ANNEX:
         t = report.tables[key]
@@ -45,7 +58,7 @@ def render_xlsx(report: Report) -> bytes:
                 for col, cell in placed:
                     value, f = (cell.text, fmt) if fmt is head_fmt else (_value(cell.text), fmt)
                     if fmt is cell_fmt and PERCENT.match(cell.text):
-                        value, f = float(cell.text[:-1]) / 100, pct_fmt   # a real percentage, shown as printed
+                        value, f = float(cell.text[:-1]) / 100, pct_fmt  # a real percentage, shown as printed
                     if cell.colspan > 1 or cell.rowspan > 1:
                         sheet.merge_range(row0 + r, col, row0 + r + cell.rowspan - 1, col + cell.colspan - 1, value, f)
                     else:

@@ -33,8 +33,11 @@ def mask_contents(content: pl.Series, caller_name: pl.Series) -> pl.Series:
     for the patterns; the caller's name is split out only of the texts that hold it."""
     text = content.str.replace_many(_FULL_WIDTH_DIGITS, _DIGITS).str.replace_all(PERSONAL, MASK)
     parts = pl.DataFrame({"text": text, "name": caller_name.str.strip_chars(_SPACES)})
-    named = parts.select((pl.col("name").str.len_chars() >= 2)
-                         & pl.col("text").str.contains(pl.col("name"), literal=True)).to_series().fill_null(False)
+    named = (
+        parts.select((pl.col("name").str.len_chars() >= 2) & pl.col("text").str.contains(pl.col("name"), literal=True))
+        .to_series()
+        .fill_null(False)
+    )
     if named.any():
         at = named.arg_true()
         holding = parts[at].select(pl.col("text").str.split(pl.col("name")).list.join(MASK)).to_series()

@@ -13,9 +13,9 @@ person's name (jieba's nr family), nor a compound surname, nor the short token r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import polars as pl
@@ -25,12 +25,34 @@ from hotline.text.mask import mask_contents
 STOPWORDS_FILE = Path(__file__).with_name("stopwords.txt")
 PERSON_TAGS = frozenset({"nr", "nrfg", "nrt"})
 PLACE_TAGS = frozenset({"ns", "nsf"})
-PLACE_ENDINGS = ("村", "镇", "乡", "街道", "社区", "小区", "家园", "花园", "公寓", "广场", "大道", "路", "街",
-                 "苑", "府", "城", "家属院", "市场", "商场", "工地")
+PLACE_ENDINGS = (
+    "村",
+    "镇",
+    "乡",
+    "街道",
+    "社区",
+    "小区",
+    "家园",
+    "花园",
+    "公寓",
+    "广场",
+    "大道",
+    "路",
+    "街",
+    "苑",
+    "府",
+    "城",
+    "家属院",
+    "市场",
+    "商场",
+    "工地",
+)
 # endings no given name has: a token tagged as a name but ending so is a place (王庄村)
 UNAMBIGUOUS_PLACE_ENDINGS = ("村", "镇", "乡", "社区", "小区", "街道")
-COMPOUND_SURNAMES = frozenset("欧阳 诸葛 司马 上官 司徒 东方 皇甫 慕容 令狐 公孙 夏侯 尉迟 长孙 宇文 端木 独孤 南宫 "
-                              "西门 百里 呼延 轩辕 太史 申屠 钟离 闻人 万俟 澹台 公冶 宗政 濮阳 淳于 单于".split())
+COMPOUND_SURNAMES = frozenset(
+    "欧阳 诸葛 司马 上官 司徒 东方 皇甫 慕容 令狐 公孙 夏侯 尉迟 长孙 宇文 端木 独孤 南宫 "
+    "西门 百里 呼延 轩辕 太史 申屠 钟离 闻人 万俟 澹台 公冶 宗政 濮阳 淳于 单于".split()
+)
 TERM, PLACE, KEYWORD = "term", "place", "keyword"
 OUTPUT_SCHEMA = {"order_id": pl.String, "term": pl.String, "kind": pl.String}
 
@@ -53,7 +75,7 @@ def _cut(texts: list[str]) -> tuple[pl.Series, np.ndarray]:
     the index of each token's text."""
     words, text_index = [], []
     for first in range(0, len(texts), CUT_BATCH_TEXTS):
-        batch_words, batch_index = _cut_batch(texts[first:first + CUT_BATCH_TEXTS])
+        batch_words, batch_index = _cut_batch(texts[first : first + CUT_BATCH_TEXTS])
         words.append(batch_words)
         text_index.append(first + batch_index)
     return pl.concat(words), np.concatenate(text_index)
@@ -64,14 +86,16 @@ def _cut_batch(texts: list[str]) -> tuple[pl.Series, np.ndarray]:
     import rjieba
 
     joined = TEXT_SEPARATOR.join(texts)
-    if joined.count(TEXT_SEPARATOR) == len(texts) - 1:   # no text holds the separator itself
+    if joined.count(TEXT_SEPARATOR) == len(texts) - 1:  # no text holds the separator itself
         tokens = pl.Series(rjieba.cut(joined), dtype=pl.String)
         separator = (tokens == TEXT_SEPARATOR).to_numpy()
         if int(separator.sum()) == len(texts) - 1:
             return tokens.filter(~separator), np.cumsum(separator, dtype=np.int64)[~separator]
-    pieces = [rjieba.cut(text) for text in texts]   # one call per text
-    return (pl.Series([w for p in pieces for w in p], dtype=pl.String),
-            np.repeat(np.arange(len(texts), dtype=np.int64), [len(p) for p in pieces]))
+    pieces = [rjieba.cut(text) for text in texts]  # one call per text
+    return (
+        pl.Series([w for p in pieces for w in p], dtype=pl.String),
+        np.repeat(np.arange(len(texts), dtype=np.int64), [len(p) for p in pieces]),
+    )
 
 
 def _tagged_vocabulary(words: pl.Series) -> pl.DataFrame:
@@ -84,8 +108,9 @@ def _tagged_vocabulary(words: pl.Series) -> pl.DataFrame:
     tag = rjieba.tag
     own = [tag(w) for w in vocabulary.to_list()]
     # a word the tagger splits again on its own is no name as a whole: tagged 'x'
-    return pl.DataFrame({"word": vocabulary,
-                         "tag": pl.Series([t[0][1] if len(t) == 1 else "x" for t in own], dtype=pl.String)})
+    return pl.DataFrame(
+        {"word": vocabulary, "tag": pl.Series([t[0][1] if len(t) == 1 else "x" for t in own], dtype=pl.String)}
+    )
 
 
 def _word_roles(vocabulary: pl.DataFrame) -> pl.DataFrame:
@@ -94,17 +119,24 @@ def _word_roles(vocabulary: pl.DataFrame) -> pl.DataFrame:
     right after a name), place (kind 'place')."""
     word, tag = pl.col("word"), pl.col("tag")
     unambiguous_place = (word.str.len_chars() >= 3) & pl.any_horizontal(
-        [word.str.ends_with(e) for e in UNAMBIGUOUS_PLACE_ENDINGS])
+        [word.str.ends_with(e) for e in UNAMBIGUOUS_PLACE_ENDINGS]
+    )
     is_name = (tag.is_in(list(PERSON_TAGS)) & ~unambiguous_place) | word.is_in(list(COMPOUND_SURNAMES))
     # A name's second half is often mis-tagged (诸葛/nr 青云/ns, 欧阳/ns 娜娜/nrt): the token right
     # after a name or a compound surname goes too, unless it is long or not a noun.
     name_tail = (word.str.len_chars() <= 2) & tag.str.slice(0, 1).is_in(["n", "j"])
-    candidate = ((word.str.len_chars() >= 2) & ~word.str.contains(r"\d") & word.str.contains(r"\p{Han}")
-                 & ~word.is_in(list(stopwords())))
-    place = tag.is_in(list(PLACE_TAGS)) | ((word.str.len_chars() >= 3)
-                                           & pl.any_horizontal([word.str.ends_with(e) for e in PLACE_ENDINGS]))
-    return vocabulary.select("word", candidate.alias("candidate"), is_name.alias("name"),
-                             name_tail.alias("name_tail"), place.alias("place"))
+    candidate = (
+        (word.str.len_chars() >= 2)
+        & ~word.str.contains(r"\d")
+        & word.str.contains(r"\p{Han}")
+        & ~word.is_in(list(stopwords()))
+    )
+    place = tag.is_in(list(PLACE_TAGS)) | (
+        (word.str.len_chars() >= 3) & pl.any_horizontal([word.str.ends_with(e) for e in PLACE_ENDINGS])
+    )
+    return vocabulary.select(
+        "word", candidate.alias("candidate"), is_name.alias("name"), name_tail.alias("name_tail"), place.alias("place")
+    )
 
 
 def segment_frame(texts: list[str]) -> pl.DataFrame:
@@ -116,13 +148,19 @@ def segment_frame(texts: list[str]) -> pl.DataFrame:
     words, text_index = _cut(texts)
     roles = _word_roles(_tagged_vocabulary(words))
     tokens = pl.DataFrame({"text": pl.Series(text_index), "word": words}).join(
-        roles, on="word", how="left", maintain_order="left")
+        roles, on="word", how="left", maintain_order="left"
+    )
     text = pl.col("text")
     after_name = (pl.col("name").shift(1) & (text.shift(1) == text)).fill_null(False)
-    return (tokens.filter(pl.col("candidate") & ~pl.col("name") & ~(after_name & pl.col("name_tail")))
-            .select("text", pl.col("word").alias("term"),
-                    pl.when(pl.col("place")).then(pl.lit(PLACE)).otherwise(pl.lit(TERM)).alias("kind"))
-            .unique(subset=["text", "term"], keep="first", maintain_order=True))
+    return (
+        tokens.filter(pl.col("candidate") & ~pl.col("name") & ~(after_name & pl.col("name_tail")))
+        .select(
+            "text",
+            pl.col("word").alias("term"),
+            pl.when(pl.col("place")).then(pl.lit(PLACE)).otherwise(pl.lit(TERM)).alias("kind"),
+        )
+        .unique(subset=["text", "term"], keep="first", maintain_order=True)
+    )
 
 
 # Above this many distinct texts, a second process segments half of them (spawned: ~1 s to start,
@@ -166,18 +204,25 @@ PIECE = r"[^，。；！？、：,;!?:“”‘’（）()《》【】\s\u3000]+
 def segment_pieces(texts: pl.Series) -> pl.DataFrame:
     """``segment_texts`` of ``texts`` (text = the index in ``texts``, term, kind; each term once per
     text), each distinct piece of the texts (``PIECE``) segmented once."""
-    pieces = (pl.DataFrame({"text": pl.Series(np.arange(texts.len(), dtype=np.int64)),
-                            "piece": texts.str.extract_all(PIECE)})
-              .explode("piece").filter(pl.col("piece").is_not_null()))
+    pieces = (
+        pl.DataFrame({"text": pl.Series(np.arange(texts.len(), dtype=np.int64)), "piece": texts.str.extract_all(PIECE)})
+        .explode("piece")
+        .filter(pl.col("piece").is_not_null())
+    )
     distinct = pieces.get_column("piece").unique()
     index = pl.DataFrame({"piece": distinct, "piece_index": pl.Series(np.arange(distinct.len(), dtype=np.int64))})
     per_piece = segment_texts(distinct.to_list()).with_columns(pl.col("text").cast(pl.Int64).alias("piece_index"))
     # the terms as integers while the pieces' terms are joined to texts and made unique per text
     vocabulary = per_piece.select("term", "kind").unique(subset="term").with_row_index("term_index")
     per_piece = per_piece.join(vocabulary.select("term", "term_index"), on="term").select("piece_index", "term_index")
-    return (pieces.join(index, on="piece").select("text", "piece_index")
-            .join(per_piece, on="piece_index").unique(subset=["text", "term_index"])
-            .join(vocabulary, on="term_index").select("text", "term", "kind"))
+    return (
+        pieces.join(index, on="piece")
+        .select("text", "piece_index")
+        .join(per_piece, on="piece_index")
+        .unique(subset=["text", "term_index"])
+        .join(vocabulary, on="term_index")
+        .select("text", "term", "kind")
+    )
 
 
 def segment(texts: list[str]) -> list[list[tuple[str, str]]]:
@@ -195,18 +240,24 @@ def text_terms(orders: pl.DataFrame, keywords: Sequence[str] = ()) -> tuple[pl.D
     each of ``keywords`` (reference/aspects.csv's, the analyst's words) the masked text holds. An order
     without text has no row. Kept apart so that the SQL joins orders to terms on integers
     (sql/core_order_terms.sql); ``order_terms`` joins them. The raw text is not returned."""
-    masked = pl.DataFrame({"order_id": orders["order_id"],
-                           "text": mask_contents(orders["content"], orders["caller_name"]).alias("text")})
+    masked = pl.DataFrame(
+        {"order_id": orders["order_id"], "text": mask_contents(orders["content"], orders["caller_name"]).alias("text")}
+    )
     masked = masked.filter(pl.col("text").is_not_null())
     texts = masked.get_column("text").unique()
     index = pl.Series("text", np.arange(texts.len(), dtype=np.int64))
-    order_texts = masked.join(pl.DataFrame({"text_value": texts, "index": index}), left_on="text",
-                              right_on="text_value").select("order_id", pl.col("index").alias("text"))
+    order_texts = masked.join(
+        pl.DataFrame({"text_value": texts, "index": index}), left_on="text", right_on="text_value"
+    ).select("order_id", pl.col("index").alias("text"))
     if texts.len() == 0:
         return order_texts, pl.DataFrame(schema={"text": pl.Int64, "term": pl.String, "kind": pl.String})
     per_text = segment_pieces(texts)
-    found = [pl.DataFrame({"text": index.filter(texts.str.contains(k, literal=True))}).with_columns(
-        term=pl.lit(k), kind=pl.lit(KEYWORD)) for k in keywords]
+    found = [
+        pl.DataFrame({"text": index.filter(texts.str.contains(k, literal=True))}).with_columns(
+            term=pl.lit(k), kind=pl.lit(KEYWORD)
+        )
+        for k in keywords
+    ]
     return order_texts, pl.concat([per_text, *found]) if found else per_text
 
 

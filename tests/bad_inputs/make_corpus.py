@@ -31,7 +31,9 @@ def main() -> None:
     cut = full.rfind(b"\n", 0, len(full) - 1) + 40  # in the middle of the last row ...
     (EXPORTS / "truncated_mid_character.csv").write_bytes(full[:cut])  # ... and of a 3-byte character
     text = full.decode()
-    (EXPORTS / "truncated.csv").write_text(text[: text.rfind("\n", 0, len(text) - 1) + 30])  # ... on a character boundary
+    (EXPORTS / "truncated.csv").write_text(
+        text[: text.rfind("\n", 0, len(text) - 1) + 30]
+    )  # ... on a character boundary
     write_xlsx(EXPORTS / "truncated.xlsx", rows(3))
     (EXPORTS / "truncated.xlsx").write_bytes((EXPORTS / "truncated.xlsx").read_bytes()[:3000])
     (EXPORTS / "empty.csv").write_bytes(b"")
@@ -40,8 +42,11 @@ def main() -> None:
     write_csv(EXPORTS / "big5.csv", [{"工單編號": "A1", "受理時間": T, "承辦單位": "柳園街道"}], encoding="big5")
     ragged = write_csv(EXPORTS / "ragged_row.csv", rows(2)).read_text()
     (EXPORTS / "ragged_row.csv").write_text(ragged.rstrip("\n") + ",多出来的一格\n")
-    write_csv(EXPORTS / "duplicated_header.csv", [{**r, "承办单位 ": r["承办单位"]} for r in rows(2)],
-              headers=HEADERS + ["承办单位 "])
+    write_csv(
+        EXPORTS / "duplicated_header.csv",
+        [{**r, "承办单位 ": r["承办单位"]} for r in rows(2)],
+        headers=HEADERS + ["承办单位 "],
+    )
     write_csv(EXPORTS / "missing_column.csv", rows(2), headers=[h for h in HEADERS if h != "承办单位"])
     # --- XLSX layouts
     book = openpyxl.Workbook()
@@ -111,44 +116,91 @@ def main() -> None:
     book.save(EXPORTS / "serial_dates.xlsx")
 
     # --- values
-    write_csv(EXPORTS / "extra_columns.csv", [{**r, "坐席工号": "007", "备注": "无"} for r in rows(2)],
-              headers=HEADERS + ["坐席工号", "备注"])
-    formats = ["2024-02-01 08:30:00", "2024/2/1 8:30", "2024年2月1日 8:30", "20240201 083000",
-               "2024-02-01T08:30:00", "２０２４－０２－０１　０８：３０：００", "2024-02-01 08:30"]
-    write_csv(EXPORTS / "date_formats.csv",
-              [export_row(f"D{i + 1}", "柳园街道", received=f, 派单时间=f) for i, f in enumerate(formats)])
-    write_csv(EXPORTS / "impossible_dates.csv", [
-        export_row("I1", "柳园街道", received="2024-02-30 08:00:00", 派单时间="2024-02-30 08:00:00"),
-        export_row("I2", "柳园街道", 签收时间="2024/13/01 08:00"),
-        export_row("I3", "柳园街道", 办结时间="下周一"),
-        export_row("I4", "柳园街道")])
-    write_csv(EXPORTS / "full_width.csv", [
-        export_row("Ａ１", "柳园街道", received="２０２４－０２－０１　０８：３０", 派单时间="２０２４／２／１　８：３０",
-                   是否按时签收="是　", 是否按时办结="１", 满意度="９０", 诉求地址="幸福小区　３号楼"),
-        export_row("Ａ２", "　区住建局　", received=T)])
-    write_csv(EXPORTS / "unit_spaces.csv", [
-        export_row("U1", "柳园街道  ", received=T), export_row("U2", "\u3000新区街道\u3000", received=T),
-        export_row("U3", "区住建局\t", received=T)])
+    write_csv(
+        EXPORTS / "extra_columns.csv",
+        [{**r, "坐席工号": "007", "备注": "无"} for r in rows(2)],
+        headers=HEADERS + ["坐席工号", "备注"],
+    )
+    formats = [
+        "2024-02-01 08:30:00",
+        "2024/2/1 8:30",
+        "2024年2月1日 8:30",
+        "20240201 083000",
+        "2024-02-01T08:30:00",
+        "２０２４－０２－０１　０８：３０：００",
+        "2024-02-01 08:30",
+    ]
+    write_csv(
+        EXPORTS / "date_formats.csv",
+        [export_row(f"D{i + 1}", "柳园街道", received=f, 派单时间=f) for i, f in enumerate(formats)],
+    )
+    write_csv(
+        EXPORTS / "impossible_dates.csv",
+        [
+            export_row("I1", "柳园街道", received="2024-02-30 08:00:00", 派单时间="2024-02-30 08:00:00"),
+            export_row("I2", "柳园街道", 签收时间="2024/13/01 08:00"),
+            export_row("I3", "柳园街道", 办结时间="下周一"),
+            export_row("I4", "柳园街道"),
+        ],
+    )
+    write_csv(
+        EXPORTS / "full_width.csv",
+        [
+            export_row(
+                "Ａ１",
+                "柳园街道",
+                received="２０２４－０２－０１　０８：３０",
+                派单时间="２０２４／２／１　８：３０",
+                是否按时签收="是　",
+                是否按时办结="１",
+                满意度="９０",
+                诉求地址="幸福小区　３号楼",
+            ),
+            export_row("Ａ２", "　区住建局　", received=T),
+        ],
+    )
+    write_csv(
+        EXPORTS / "unit_spaces.csv",
+        [
+            export_row("U1", "柳园街道  ", received=T),
+            export_row("U2", "\u3000新区街道\u3000", received=T),
+            export_row("U3", "区住建局\t", received=T),
+        ],
+    )
     spellings = ["Y", "N", "1", "0", "TRUE", "false", "√", "×", "yes", "是", "否 "]
-    write_csv(EXPORTS / "flag_spellings.csv",
-              [export_row(f"F{i + 1}", "柳园街道", received=T, 是否按时签收=s, 是否市重办=s) for i, s in enumerate(spellings)])
-    write_csv(EXPORTS / "satisfaction_120.csv", [
-        export_row("S1", "柳园街道", 满意度="120"), export_row("S2", "柳园街道", 满意度="85"),
-        export_row("S3", "柳园街道", 满意度="-5")])
+    write_csv(
+        EXPORTS / "flag_spellings.csv",
+        [
+            export_row(f"F{i + 1}", "柳园街道", received=T, 是否按时签收=s, 是否市重办=s)
+            for i, s in enumerate(spellings)
+        ],
+    )
+    write_csv(
+        EXPORTS / "satisfaction_120.csv",
+        [
+            export_row("S1", "柳园街道", 满意度="120"),
+            export_row("S2", "柳园街道", 满意度="85"),
+            export_row("S3", "柳园街道", 满意度="-5"),
+        ],
+    )
 
     # --- reference files
     (REFERENCE / "calendar_gap.csv").write_text(
-        "考核月,开始日期,结束日期\n2024-01,2023-12-23,2024-01-22\n2024-02,2024-01-25,2024-02-22\n", encoding="utf-8")
+        "考核月,开始日期,结束日期\n2024-01,2023-12-23,2024-01-22\n2024-02,2024-01-25,2024-02-22\n", encoding="utf-8"
+    )
     (REFERENCE / "units_duplicate_name.csv").write_text(
         "单位名称,简称,分组,主要负责人,分管负责人,别名,起始月,终止月\n"
         "柳园街道,,镇街园区,甲,乙,,,\n新区街道,,镇街园区,甲,乙,,,\n区住建局,,区直国企,丙,丁,,,\n柳园街道,,镇街园区,甲,乙,,,\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (REFERENCE / "units_alias_two_units.csv").write_text(
         "单位名称,简称,分组,主要负责人,分管负责人,别名,起始月,终止月\n"
         "柳园街道,,镇街园区,甲,乙,柳园,,\n新区街道,,镇街园区,甲,乙,柳园;新区,,\n区住建局,,区直国企,丙,丁,,,\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (REFERENCE / "adjustments_negative_quality.csv").write_text(
-        "单位名称,减分项,质效,抽测排名\n柳园街道,0,-1.5,1\n新区街道,0,0,2\n区住建局,-0.5,0,\n", encoding="utf-8")
+        "单位名称,减分项,质效,抽测排名\n柳园街道,0,-1.5,1\n新区街道,0,0,2\n区住建局,-0.5,0,\n", encoding="utf-8"
+    )
     readers_corpus()
 
 
@@ -160,7 +212,7 @@ def month_rows() -> list[dict]:
         export_row("V1", "柳园街道", received=T, 诉求地址="幸福路3号,4单元", 解决情况="已解决", 满意度="满意"),
         export_row("V2", "区住建局", received=T, 解决情况="基本解决", 满意度="基本满意"),
         export_row("V3", "新区街道", received=T, 解决情况="", 满意度=""),
-        export_row("V4", "柳园街道", received=T, 解决情况="未解决", 满意度="不满意", 诉求地址="聚鑫苑\"东区\""),
+        export_row("V4", "柳园街道", received=T, 解决情况="未解决", 满意度="不满意", 诉求地址='聚鑫苑"东区"'),
     ]
 
 
@@ -217,8 +269,10 @@ def readers_corpus() -> None:
             data.cell(r, c, value)
     staged = io.BytesIO()
     book.save(staged)
-    with zipfile.ZipFile(staged) as source, zipfile.ZipFile(EXPORTS / "variant_data_sheet_stored_second.xlsx", "w",
-                                                           zipfile.ZIP_DEFLATED) as target:
+    with (
+        zipfile.ZipFile(staged) as source,
+        zipfile.ZipFile(EXPORTS / "variant_data_sheet_stored_second.xlsx", "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         for item in source.infolist():
             content = source.read(item.filename)
             if item.filename == "xl/workbook.xml":
@@ -232,7 +286,7 @@ def readers_corpus() -> None:
     page = "<html><body><table><tr><td>工单编号</td></tr></table></body></html>"
     (EXPORTS / "html_named_xls.xls").write_text(page, encoding="utf-8")
     unicode_text = (EXPORTS / "variant_unicode_text.txt").read_bytes()
-    (EXPORTS / "utf16_truncated.txt").write_bytes(unicode_text[:len(unicode_text) // 2 | 1])
+    (EXPORTS / "utf16_truncated.txt").write_bytes(unicode_text[: len(unicode_text) // 2 | 1])
     # The table starts at C2: column letters in messages are Excel's (calamine starts at C)
     book = openpyxl.Workbook()
     sheet = book.active
@@ -262,8 +316,9 @@ def readers_corpus() -> None:
     text = _text(rows).splitlines(keepends=True)
     short = text[2].rstrip("\n").rsplit(",", 2)[0] + "\n"
     long_ = text[3].replace("聚鑫苑小区", "聚鑫苑小区,2号楼", 1)
-    (EXPORTS / "short_and_long_rows.csv").write_text(text[0] + text[1] + short + long_ + "".join(text[4:]),
-                                                    encoding="utf-8")
+    (EXPORTS / "short_and_long_rows.csv").write_text(
+        text[0] + text[1] + short + long_ + "".join(text[4:]), encoding="utf-8"
+    )
 
 
 if __name__ == "__main__":
