@@ -20,16 +20,17 @@ counts AS (
            orders AS count, orders_last_month AS count_last_month, orders_last_year AS count_last_year
     FROM mart.hotspots WHERE month = $month AND sub_hotspot IS NULL
     UNION ALL
-    SELECT 'sub_hotspot', hotspot || '/' || sub_hotspot, hotspot, sub_hotspot,
-           orders, orders_last_month, orders_last_year
+    SELECT 'sub_hotspot' AS kind, hotspot || '/' || sub_hotspot AS item, hotspot, sub_hotspot,
+           orders AS count, orders_last_month AS count_last_month, orders_last_year AS count_last_year
     FROM mart.hotspots WHERE month = $month AND sub_hotspot IS NOT NULL
     UNION ALL
-    SELECT 'channel', channel, NULL, NULL, orders, orders_last_month, orders_last_year
+    SELECT 'channel' AS kind, channel AS item, NULL AS hotspot, NULL AS sub_hotspot,
+           orders AS count, orders_last_month AS count_last_month, orders_last_year AS count_last_year
     FROM mart.channel_counts WHERE month = $month
     UNION ALL
-    SELECT 'unit', unit, NULL, NULL, n_this,
-           CASE WHEN month_loaded($last_month) THEN n_last_month END,
-           CASE WHEN month_loaded($last_year) THEN n_last_year END
+    SELECT 'unit' AS kind, unit AS item, NULL AS hotspot, NULL AS sub_hotspot, n_this AS count,
+           CASE WHEN month_loaded($last_month) THEN n_last_month END AS count_last_month,
+           CASE WHEN month_loaded($last_year) THEN n_last_year END AS count_last_year
     FROM unit_counts WHERE n_this > 0
 ),
 days AS (
@@ -53,4 +54,4 @@ SELECT $month AS month, kind, item, hotspot, sub_hotspot, count::BIGINT AS count
        days_last_year::INTEGER AS days_last_year
 FROM changes
 WHERE mom_pct >= $min_rise_pct OR yoy_pct >= $min_rise_pct
-ORDER BY kind, count DESC, item
+ORDER BY kind ASC, count DESC, item ASC

@@ -28,4 +28,4 @@ SELECT
     change_pct(c.orders, CASE WHEN month_loaded($last_year) THEN c.last_year_orders END) AS yoy_pct
 FROM counts AS c, total AS t
 WHERE c.orders > 0
-ORDER BY c.orders DESC, c.channel
+ORDER BY c.orders DESC, c.channel ASC

@@ -12,6 +12,6 @@ SELECT
     $file AS source_file,
     a.source_row
 FROM adjustments_file AS a
-LEFT JOIN (
+LEFT JOIN (  -- the roster's names and aliases, one per row: small enough to inline -- noqa: ST05
     SELECT unit, unnest(list_prepend(unit, aliases)) AS name FROM ref.units WHERE month = $month
-) AS u ON u.name = a.unit_as_written
+) AS u ON a.unit_as_written = u.name

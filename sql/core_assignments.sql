@@ -5,7 +5,7 @@
 -- caller's name: hotline/contract/exports.py mask_address, the one place that rule lives).
 WITH paths AS (
     SELECT category_path, hotspot_of(category_path, $month) AS match
-    FROM (SELECT DISTINCT category_path FROM staged_rows)
+    FROM (SELECT DISTINCT category_path FROM staged_rows) AS distinct_paths
 )
 SELECT
     $month AS month,
@@ -17,7 +17,7 @@ SELECT
     s.request_type,
     s.category_path,
     coalesce(p.match.hotspot, $unmatched_label) AS hotspot,
-    p.match.sub_hotspot AS sub_hotspot,
+    p.match.sub_hotspot AS sub_hotspot,  -- a struct field, not schema.table.column -- noqa: AL09
     s.address,
     s.dispatched_at,
     s.signed_at,
@@ -51,12 +51,14 @@ SELECT
     s.satisfaction_result,
     CASE WHEN s.caller_phone IS NOT NULL
          THEN left(sha256($phone_key || ':' || regexp_replace(s.caller_phone, '\D', '', 'g')), 24) END AS caller_hash,
-    coalesce(s.signed_at < s.dispatched_at, false) AS flag_signed_before_dispatch,
-    coalesce(s.completed_at < s.dispatched_at, false) AS flag_completed_before_dispatch,
+    coalesce(s.signed_at < s.dispatched_at, FALSE) AS flag_signed_before_dispatch,
+    coalesce(s.completed_at < s.dispatched_at, FALSE) AS flag_completed_before_dispatch,
     coalesce(s.completed_at >= s.dispatched_at
-             AND s.completed_at < s.dispatched_at + to_minutes(CAST($fast_close_minutes AS BIGINT)), false) AS flag_fast_close,
-    s.completed_at IS NULL AND (s.resolution_result IS NOT NULL OR s.satisfaction_result IS NOT NULL) AS flag_callback_while_open
+             AND s.completed_at < s.dispatched_at + to_minutes(CAST($fast_close_minutes AS BIGINT)),
+             FALSE) AS flag_fast_close,
+    s.completed_at IS NULL
+    AND (s.resolution_result IS NOT NULL OR s.satisfaction_result IS NOT NULL) AS flag_callback_while_open
 FROM staged_rows AS s
-JOIN paths AS p USING (category_path)
-LEFT JOIN credit_map AS rc ON rc.kind = 'resolution' AND rc.label = s.resolution_result
-LEFT JOIN credit_map AS sc ON sc.kind = 'satisfaction' AND sc.label = s.satisfaction_result
+INNER JOIN paths AS p USING (category_path)  -- used as p.match.hotspot (a struct field) -- noqa: AL05
+LEFT JOIN credit_map AS rc ON rc.kind = 'resolution' AND s.resolution_result = rc.label
+LEFT JOIN credit_map AS sc ON sc.kind = 'satisfaction' AND s.satisfaction_result = sc.label

@@ -32,7 +32,7 @@ callers_counted AS (
 ),
 orders AS (      -- each order with text: its text and caller
     SELECT o.order_id, o.text, c.caller, c.single_caller
-    FROM order_texts AS o JOIN callers_counted AS c USING (order_id)
+    FROM order_texts AS o INNER JOIN callers_counted AS c USING (order_id)
 ),
 text_orders AS (  -- per distinct text: its orders, and those of single callers
     SELECT text, count(*) AS orders, count(*) FILTER (WHERE single_caller) AS single_callers
@@ -40,23 +40,23 @@ text_orders AS (  -- per distinct text: its orders, and those of single callers
 ),
 term_orders AS (  -- a text names a term once (hotline/text), so its orders count the term's orders
     SELECT t.term, sum(x.orders) AS orders, sum(x.single_callers) AS single_callers
-    FROM text_terms AS t JOIN text_orders AS x USING (text)
+    FROM text_terms AS t INNER JOIN text_orders AS x USING (text)
     WHERE t.kind <> 'keyword' GROUP BY t.term
 ),
 repeat_callers AS (
     SELECT t.term, count(DISTINCT o.caller) AS callers
-    FROM orders AS o JOIN text_terms AS t USING (text)
+    FROM orders AS o INNER JOIN text_terms AS t USING (text)
     WHERE t.kind <> 'keyword' AND NOT o.single_caller AND o.caller IS NOT NULL
     GROUP BY t.term
 ),
 support AS (
-    SELECT term FROM term_orders LEFT JOIN repeat_callers USING (term)
-    WHERE orders >= $min_orders AND single_callers + coalesce(callers, 0) >= $min_callers
+    SELECT term FROM term_orders AS o LEFT JOIN repeat_callers AS r USING (term)
+    WHERE o.orders >= $min_orders AND o.single_callers + coalesce(r.callers, 0) >= $min_callers
 ),
 kept AS (         -- reference/aspects.csv's keywords found in the text: the analyst's words, kept for
                   -- every order (they decide the order's aspect), not the citizen's
     SELECT text, term, kind FROM text_terms
-    WHERE kind = 'keyword' OR term IN (SELECT term FROM support)
+    WHERE kind = 'keyword' OR term IN (SELECT s.term FROM support AS s)
 )
 SELECT $month AS month, o.order_id, k.term, k.kind, o.caller
-FROM orders AS o JOIN kept AS k USING (text)
+FROM orders AS o INNER JOIN kept AS k USING (text)

@@ -55,7 +55,7 @@ ranked AS (
         r.short_name, r.unit_group, r.roster_order,
         rank() OVER (ORDER BY s.total_score DESC) AS rank
     FROM scored AS s
-    JOIN roster AS r USING (unit)
+    INNER JOIN roster AS r USING (unit)
 )
 SELECT
     $month AS month,

@@ -33,19 +33,24 @@ figures AS (
 volumes AS (
     SELECT e.unit, e.unit_group, count(*) AS assignments, any_value(u.roster_order) AS roster_order
     FROM ent AS e
-    LEFT JOIN ref.units AS u ON u.month = $month AND u.unit = e.unit
+    LEFT JOIN ref.units AS u ON u.month = $month AND e.unit = u.unit
     GROUP BY e.unit, e.unit_group
 ),
 ranked AS (
-    SELECT *, row_number() OVER (PARTITION BY unit_group ORDER BY assignments DESC, roster_order NULLS LAST, unit) AS position
+    SELECT *, row_number() OVER (PARTITION BY unit_group
+                                 ORDER BY assignments DESC, roster_order ASC NULLS LAST, unit ASC) AS position
     FROM volumes
 ),
 tops AS (
     SELECT
-        coalesce(list(unit ORDER BY position) FILTER (WHERE unit_group = $town_group AND position <= $top_n), []) AS top_towns,
-        coalesce(list(assignments ORDER BY position) FILTER (WHERE unit_group = $town_group AND position <= $top_n), []) AS top_town_assignments,
-        coalesce(list(unit ORDER BY position) FILTER (WHERE unit_group = $dept_group AND position <= $top_n), []) AS top_depts,
-        coalesce(list(assignments ORDER BY position) FILTER (WHERE unit_group = $dept_group AND position <= $top_n), []) AS top_dept_assignments
+        coalesce(list(unit ORDER BY position)
+                 FILTER (WHERE unit_group = $town_group AND position <= $top_n), []) AS top_towns,
+        coalesce(list(assignments ORDER BY position)
+                 FILTER (WHERE unit_group = $town_group AND position <= $top_n), []) AS top_town_assignments,
+        coalesce(list(unit ORDER BY position)
+                 FILTER (WHERE unit_group = $dept_group AND position <= $top_n), []) AS top_depts,
+        coalesce(list(assignments ORDER BY position)
+                 FILTER (WHERE unit_group = $dept_group AND position <= $top_n), []) AS top_dept_assignments
     FROM ranked
 )
 SELECT

@@ -54,7 +54,7 @@ SELECT
     coalesce(p.places, []::VARCHAR[]) AS places,
     c.aspect = $other_aspect AS other
 FROM counts AS c
-JOIN hotspot_totals AS h USING (hotspot)
+INNER JOIN hotspot_totals AS h USING (hotspot)
 LEFT JOIN places AS p USING (hotspot, aspect)
 CROSS JOIN month_total AS t
 WHERE c.n_this > 0

@@ -14,13 +14,13 @@ counts AS (
     SELECT hotspot, NULL::VARCHAR AS sub_hotspot, place, count(*) AS orders
     FROM classified GROUP BY hotspot, place
     UNION ALL
-    SELECT hotspot, sub_hotspot, place, count(*)
+    SELECT hotspot, sub_hotspot, place, count(*) AS orders
     FROM classified WHERE sub_hotspot IS NOT NULL GROUP BY hotspot, sub_hotspot, place
 ),
 ranked AS (
     SELECT *,
            rank() OVER (PARTITION BY hotspot, sub_hotspot ORDER BY orders DESC) AS rank,
-           row_number() OVER (PARTITION BY hotspot, sub_hotspot ORDER BY orders DESC, place) AS position
+           row_number() OVER (PARTITION BY hotspot, sub_hotspot ORDER BY orders DESC, place ASC) AS position
     FROM counts
 )
 SELECT $month AS month, hotspot, sub_hotspot, place, orders, rank, position

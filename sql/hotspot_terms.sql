@@ -36,12 +36,12 @@ candidate_terms AS (
       AND NOT EXISTS (SELECT 1 FROM addresses AS a WHERE contains(a.address, t.term))
 ),
 terms AS (        -- an order names a term once (hotline/text)
-    SELECT order_id, term FROM core.order_terms SEMI JOIN candidate_terms USING (term)
-    WHERE month = $month AND kind = 'term'
+    SELECT ot.order_id, term FROM core.order_terms AS ot SEMI JOIN candidate_terms USING (term)
+    WHERE ot.month = $month AND ot.kind = 'term'
 ),
 tagged AS (       -- each (order, term) with the order's hotspot, aspect, caller: one join for every group
     SELECT o.hotspot, o.aspect, o.unmatched, o.enterprise, o.caller, o.single_caller, t.term
-    FROM terms AS t JOIN orders AS o USING (order_id)
+    FROM terms AS t INNER JOIN orders AS o USING (order_id)
 ),
 month_df AS (SELECT term, count(*) AS df FROM terms GROUP BY term),
 month_total AS (SELECT sum(df) AS n FROM month_df),
@@ -54,7 +54,8 @@ group_counts AS ( -- each order in its hotspot (aspect '') and in its aspect; en
     FROM tagged WHERE NOT unmatched
     GROUP BY GROUPING SETS ((hotspot, aspect, term), (hotspot, term))
     UNION ALL
-    SELECT TRUE, $enterprise_label, '', term, count(*), count(*) FILTER (WHERE single_caller)
+    SELECT TRUE AS enterprise_group, $enterprise_label AS hotspot, '' AS aspect, term, count(*) AS y_g,
+           count(*) FILTER (WHERE single_caller) AS single_callers
     FROM tagged WHERE enterprise
     GROUP BY term
 ),
@@ -64,7 +65,8 @@ repeat_callers AS (
     FROM tagged WHERE NOT unmatched AND NOT single_caller AND caller IS NOT NULL
     GROUP BY GROUPING SETS ((hotspot, aspect, term), (hotspot, term))
     UNION ALL
-    SELECT TRUE, $enterprise_label, '', term, count(DISTINCT caller)
+    SELECT TRUE AS enterprise_group, $enterprise_label AS hotspot, '' AS aspect, term,
+           count(DISTINCT caller) AS callers
     FROM tagged WHERE enterprise AND NOT single_caller AND caller IS NOT NULL
     GROUP BY term
 ),
@@ -79,8 +81,8 @@ scored AS (
            g.n_g::DOUBLE AS n_g, (t.n - g.n_g)::DOUBLE AS n_r,
            $prior_weight * m.df AS alpha, $prior_weight * t.n AS alpha0
     FROM group_df AS d
-    JOIN group_total AS g USING (hotspot, aspect)
-    JOIN month_df AS m USING (term)
+    INNER JOIN group_total AS g USING (hotspot, aspect)
+    INNER JOIN month_df AS m USING (term)
     CROSS JOIN month_total AS t
 ),
 z AS (
@@ -90,7 +92,7 @@ z AS (
     FROM scored
 ),
 kept AS (
-    SELECT *, row_number() OVER (PARTITION BY hotspot, aspect ORDER BY z DESC, orders DESC, term) AS position
+    SELECT *, row_number() OVER (PARTITION BY hotspot, aspect ORDER BY z DESC, orders DESC, term ASC) AS position
     FROM z
     WHERE z > 0 AND orders >= $min_orders AND callers >= $min_callers
 )

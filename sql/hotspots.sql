@@ -20,10 +20,10 @@ skeleton AS (     -- every row the mart shows, in taxonomy order
     SELECT hotspot, NULL::VARCHAR AS sub_hotspot, min(hotspot_order) AS hotspot_order
     FROM taxonomy GROUP BY hotspot
     UNION ALL
-    SELECT hotspot, sub_hotspot, min(hotspot_order)
+    SELECT hotspot, sub_hotspot, min(hotspot_order) AS hotspot_order
     FROM taxonomy WHERE sub_hotspot IS NOT NULL GROUP BY hotspot, sub_hotspot
     UNION ALL
-    SELECT $unmatched_label, NULL, NULL
+    SELECT $unmatched_label AS hotspot, NULL AS sub_hotspot, NULL AS hotspot_order
     WHERE $unmatched_label NOT IN (SELECT hotspot FROM taxonomy)
 ),
 orders AS (       -- one row per order of the three months
@@ -32,25 +32,28 @@ orders AS (       -- one row per order of the three months
 ),
 mapped AS (       -- the base months' distinct paths through this month's taxonomy
     SELECT category_path, hotspot_of(category_path, $month) AS h
-    FROM (SELECT DISTINCT category_path FROM orders WHERE month <> $month)
+    FROM (SELECT DISTINCT category_path FROM orders WHERE month <> $month) AS distinct_paths
 ),
 classified AS (   -- this month's orders as core.orders classified them (under this month's taxonomy)
     SELECT month, order_id, hotspot, sub_hotspot FROM orders WHERE month = $month
     UNION ALL
     SELECT o.month, o.order_id,
            coalesce(m.h.hotspot, $unmatched_label) AS hotspot,
-           m.h.sub_hotspot AS sub_hotspot
-    FROM orders AS o JOIN mapped AS m USING (category_path)
+           m.h.sub_hotspot AS sub_hotspot  -- a struct field, not schema.table.column -- noqa: AL09
+    FROM orders AS o INNER JOIN mapped AS m USING (category_path)  -- used as m.h.hotspot (a struct) -- noqa: AL05
     WHERE o.month <> $month
 ),
 counts AS (
     SELECT hotspot, NULL::VARCHAR AS sub_hotspot,
-           count(*) FILTER (WHERE month = $month) AS n_this, count(*) FILTER (WHERE month = $last_month) AS n_last_month,
+           count(*) FILTER (WHERE month = $month) AS n_this,
+           count(*) FILTER (WHERE month = $last_month) AS n_last_month,
            count(*) FILTER (WHERE month = $last_year) AS n_last_year
     FROM classified GROUP BY hotspot
     UNION ALL
     SELECT hotspot, sub_hotspot,
-           count(*) FILTER (WHERE month = $month), count(*) FILTER (WHERE month = $last_month), count(*) FILTER (WHERE month = $last_year)
+           count(*) FILTER (WHERE month = $month) AS n_this,
+           count(*) FILTER (WHERE month = $last_month) AS n_last_month,
+           count(*) FILTER (WHERE month = $last_year) AS n_last_year
     FROM classified WHERE sub_hotspot IS NOT NULL GROUP BY hotspot, sub_hotspot
 ),
 total AS (SELECT count(*) AS orders FROM orders WHERE month = $month),
@@ -60,7 +63,7 @@ rows AS (
            CASE WHEN month_loaded($last_month) THEN coalesce(c.n_last_month, 0) END AS orders_last_month,
            CASE WHEN month_loaded($last_year) THEN coalesce(c.n_last_year, 0) END AS orders_last_year
     FROM skeleton AS s
-    LEFT JOIN counts AS c ON c.hotspot = s.hotspot AND c.sub_hotspot IS NOT DISTINCT FROM s.sub_hotspot
+    LEFT JOIN counts AS c ON s.hotspot = c.hotspot AND c.sub_hotspot IS NOT DISTINCT FROM s.sub_hotspot
 )
 SELECT
     $month AS month,

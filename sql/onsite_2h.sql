@@ -18,9 +18,9 @@ WITH per_unit AS (
     GROUP BY a.unit
 ),
 units AS (
-    SELECT p.*, r.short_name, r.roster_order, false AS is_total
+    SELECT p.*, r.short_name, r.roster_order, FALSE AS is_total
     FROM per_unit AS p
-    JOIN ref.units AS r ON r.month = $month AND r.unit = p.unit
+    INNER JOIN ref.units AS r ON r.month = $month AND p.unit = r.unit
 ),
 total AS (
     SELECT
@@ -33,7 +33,7 @@ total AS (
         coalesce(sum(no_arrival_time), 0) AS no_arrival_time,
         $total_label AS short_name,
         NULL::INTEGER AS roster_order,
-        true AS is_total
+        TRUE AS is_total
     FROM per_unit
 ),
 both_parts AS (
@@ -55,6 +55,6 @@ SELECT
     roster_order,
     is_total,
     no_arrival_time::BIGINT AS no_arrival_time,
-    row_number() OVER (ORDER BY is_total, orders DESC, roster_order)::INTEGER AS list_order
+    row_number() OVER (ORDER BY is_total ASC, orders DESC, roster_order ASC)::INTEGER AS list_order
 FROM both_parts
 ORDER BY list_order

@@ -9,22 +9,24 @@ orders AS (
     SELECT * FROM month_order_aspects      -- the month's order_aspects (sql/month_order_aspects.sql)
     WHERE month = $month AND place IS NOT NULL
 ),
+-- The linter cannot parse DuckDB's RANGE frame with an interval offset (to_days): PRS is silenced there.
 windows AS (
     SELECT place, hotspot, aspect, received_at AS window_start,
            count(*) OVER (PARTITION BY place, hotspot, aspect ORDER BY received_at
-                          RANGE BETWEEN CURRENT ROW AND to_days(CAST($cluster_days AS INTEGER)) FOLLOWING) AS n
+                          RANGE BETWEEN CURRENT ROW  -- noqa: PRS
+                          AND to_days(CAST($cluster_days AS INTEGER)) FOLLOWING) AS n
     FROM orders
 ),
 densest AS (
     SELECT place, hotspot, aspect, window_start,
-           row_number() OVER (PARTITION BY place, hotspot, aspect ORDER BY n DESC, window_start) AS position
+           row_number() OVER (PARTITION BY place, hotspot, aspect ORDER BY n DESC, window_start ASC) AS position
     FROM windows WHERE n >= $cluster_min_orders
 ),
 members AS (
     SELECT d.place, d.hotspot, d.aspect, o.order_id, o.caller, o.received_at
     FROM densest AS d
-    JOIN orders AS o ON o.place = d.place AND o.hotspot = d.hotspot AND o.aspect = d.aspect
-         AND o.received_at >= d.window_start
+    INNER JOIN orders AS o ON d.place = o.place AND d.hotspot = o.hotspot AND d.aspect = o.aspect
+         AND d.window_start <= o.received_at
          AND o.received_at <= d.window_start + to_days(CAST($cluster_days AS INTEGER))
     WHERE d.position = 1
 )
@@ -32,4 +34,4 @@ SELECT $month AS month, place, hotspot, aspect, count(*) AS orders, count(DISTIN
        min(received_at) AS first_received, max(received_at) AS last_received
 FROM members
 GROUP BY place, hotspot, aspect
-ORDER BY orders DESC, place, hotspot, aspect
+ORDER BY orders DESC, place ASC, hotspot ASC, aspect ASC

@@ -13,4 +13,4 @@ SELECT
     rank() OVER (ORDER BY count(*) DESC) AS rank
 FROM orders AS o, total AS t
 GROUP BY o.request_type
-ORDER BY orders DESC, o.request_type
+ORDER BY orders DESC, o.request_type ASC

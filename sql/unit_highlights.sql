@@ -13,35 +13,35 @@ candidates AS (
            overall_rank::DECIMAL(18, 4) AS value, -overall_rank::DECIMAL(18, 4) AS sort_key
     FROM scores WHERE overall_rank IS NOT NULL
     UNION ALL
-    SELECT group_code, 'resolution', unit, short_name, overall_rank, roster_order,
-           resolution_score, resolution_score
+    SELECT group_code, 'resolution' AS list, unit, short_name, overall_rank, roster_order,
+           resolution_score AS value, resolution_score AS sort_key
     FROM scores WHERE group_code IN ('town', 'dept_large')
     UNION ALL
-    SELECT group_code, 'satisfaction', unit, short_name, overall_rank, roster_order,
-           satisfaction_score, satisfaction_score
+    SELECT group_code, 'satisfaction' AS list, unit, short_name, overall_rank, roster_order,
+           satisfaction_score AS value, satisfaction_score AS sort_key
     FROM scores WHERE group_code IN ('town', 'dept_large')
     UNION ALL
-    SELECT group_code, 'longest_handling', unit, short_name, overall_rank, roster_order,
-           mean_handling_hours, mean_handling_hours
+    SELECT group_code, 'longest_handling' AS list, unit, short_name, overall_rank, roster_order,
+           mean_handling_hours AS value, mean_handling_hours AS sort_key
     FROM scores WHERE group_code IN ('town', 'dept_large') AND mean_handling_hours IS NOT NULL
     UNION ALL
-    SELECT group_code, 'city_rework', unit, short_name, overall_rank, roster_order,
-           city_rework_rate, city_rework_rate
+    SELECT group_code, 'city_rework' AS list, unit, short_name, overall_rank, roster_order,
+           city_rework_rate AS value, city_rework_rate AS sort_key
     FROM scores WHERE group_code IN ('town', 'dept_large') AND city_rework_rate > 0
     UNION ALL
-    SELECT group_code, 'resolution_rise', unit, short_name, overall_rank, roster_order,
-           resolution_rate_mom, resolution_rate_mom
+    SELECT group_code, 'resolution_rise' AS list, unit, short_name, overall_rank, roster_order,
+           resolution_rate_mom AS value, resolution_rate_mom AS sort_key
     FROM scores WHERE group_code IN ('town', 'dept_large') AND resolution_rate_mom > 0
     UNION ALL
-    SELECT group_code, 'resolution_fall', unit, short_name, overall_rank, roster_order,
-           resolution_rate_mom, -resolution_rate_mom
+    SELECT group_code, 'resolution_fall' AS list, unit, short_name, overall_rank, roster_order,
+           resolution_rate_mom AS value, -resolution_rate_mom AS sort_key
     FROM scores WHERE group_code IN ('town', 'dept_large') AND resolution_rate_mom < 0
 ),
 ordered AS (
     SELECT c.*,
-           row_number() OVER (PARTITION BY group_code, list
-                              ORDER BY sort_key DESC, overall_rank NULLS LAST, roster_order) AS n,
-           count(*) OVER (PARTITION BY group_code, list) AS total
+           row_number() OVER (PARTITION BY c.group_code, c.list
+                              ORDER BY c.sort_key DESC, c.overall_rank ASC NULLS LAST, c.roster_order ASC) AS n,
+           count(*) OVER (PARTITION BY c.group_code, c.list) AS total
     FROM candidates AS c
 ),
 picked AS (
@@ -49,7 +49,8 @@ picked AS (
     SELECT group_code, list || '_top' AS list_code, n AS position, unit, short_name, value
     FROM ordered WHERE list IN ('overall', 'resolution', 'satisfaction') AND n <= $top_n
     UNION ALL
-    SELECT group_code, list || '_bottom', n - greatest(total - $top_n, 0), unit, short_name, value
+    SELECT group_code, list || '_bottom' AS list_code, n - greatest(total - $top_n, 0) AS position,
+           unit, short_name, value
     FROM ordered WHERE list IN ('overall', 'resolution', 'satisfaction') AND n > total - $top_n
     UNION ALL
     SELECT group_code, list, n, unit, short_name, value

@@ -59,7 +59,7 @@ credited AS (
         CASE WHEN c.satisfaction_callbacks = 0 THEN e4($no_callback_rate) ELSE c.satisfaction_credit_e4 END AS sat_num,
         greatest(c.satisfaction_callbacks, 1)                                    AS sat_den
     FROM counts AS c
-    JOIN roster AS r USING (unit)
+    INNER JOIN roster AS r USING (unit)
 ),
 scored AS (
     SELECT

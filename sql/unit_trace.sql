@@ -17,11 +17,17 @@ indicators AS (
            CASE WHEN responded_on_time THEN 10000 ELSE 0 END AS credit_e4, TRUE AS counted
     FROM scoped WHERE scope = 'unit'
     UNION ALL
-    SELECT scope, '按时', 2, order_id, CASE WHEN completed_on_time THEN 10000 ELSE 0 END, TRUE FROM scoped
+    SELECT scope, '按时' AS indicator, 2 AS indicator_order, order_id,
+           CASE WHEN completed_on_time THEN 10000 ELSE 0 END AS credit_e4, TRUE AS counted
+    FROM scoped
     UNION ALL
-    SELECT scope, '解决', 3, order_id, e4(resolution_credit), resolution_credit IS NOT NULL FROM scoped
+    SELECT scope, '解决' AS indicator, 3 AS indicator_order, order_id,
+           e4(resolution_credit) AS credit_e4, resolution_credit IS NOT NULL AS counted
+    FROM scoped
     UNION ALL
-    SELECT scope, '满意', 4, order_id, e4(satisfaction_credit), satisfaction_credit IS NOT NULL FROM scoped
+    SELECT scope, '满意' AS indicator, 4 AS indicator_order, order_id,
+           e4(satisfaction_credit) AS credit_e4, satisfaction_credit IS NOT NULL AS counted
+    FROM scoped
 ),
 counted AS (
     SELECT
@@ -38,7 +44,7 @@ points AS (
         ('unit', '解决', $points_resolution), ('unit', '满意', $points_satisfaction),
         ('enterprise', '按时', $enterprise_points_ontime), ('enterprise', '解决', $enterprise_points_resolution),
         ('enterprise', '满意', $enterprise_points_satisfaction)
-    ) AS p(scope, indicator, max_points)
+    ) AS p (scope, indicator, max_points)  -- the alias names the VALUES columns -- noqa: AL05
 ),
 credited AS (
     SELECT
@@ -49,7 +55,7 @@ credited AS (
         CASE WHEN c.denominator = 0 THEN e4($no_callback_rate) ELSE c.numerator_e4 END AS num_e4,
         greatest(c.denominator, 1) AS den
     FROM counted AS c
-    JOIN points AS p USING (scope, indicator)
+    INNER JOIN points AS p USING (scope, indicator)
 )
 SELECT
     $month AS month,
@@ -65,4 +71,4 @@ SELECT
     len(lost_orders)::BIGINT AS lost_count,
     lost_orders
 FROM credited
-ORDER BY scope DESC, indicator_order
+ORDER BY scope DESC, indicator_order ASC

@@ -41,7 +41,8 @@ CREATE TABLE IF NOT EXISTS core.assignments (
     month VARCHAR NOT NULL,
     order_id VARCHAR NOT NULL,
     unit VARCHAR NOT NULL,                -- roster name (aliases resolved)
-    unit_group VARCHAR NOT NULL,          -- town / dept (the roster's group; dept_large/small is decided in mart.unit_scores)
+    unit_group VARCHAR NOT NULL,          -- town / dept (the roster's group; dept_large/small is decided
+                                          -- in mart.unit_scores)
     received_at TIMESTAMP NOT NULL,
     channel VARCHAR NOT NULL,
     request_type VARCHAR NOT NULL,
