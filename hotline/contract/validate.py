@@ -27,6 +27,7 @@ from hotline.reference import (
     unit_names,
 )
 from hotline.rules import RulesError, load_rules
+from hotline.rules_model import typed_rules
 from hotline.settings import Settings
 from schemas.reference import ADJUSTMENTS_HEADERS, ADJUSTMENTS_SCHEMA, CITY_HEADERS, CITY_REQUIRED, CITY_SCHEMA
 
@@ -233,14 +234,14 @@ def _validate_exports(data_dir: Path, month: str, files: list[Path], echo, name_
     if readable and len(readable) == len(files) and whole_month:
         # the month as a whole, as a run judges it: when every export of the folder was read
         try:
-            require_callback_columns(readable, month, rules, folder, aliases)
+            require_callback_columns(readable, month, typed_rules(rules), folder, aliases)
         except FileFault as exc:
             faults.append(str(exc))
     for export in readable:
         normalise_category_separators(export, prefixes)
     if readable:
         # validate_month orders the files itself (by name, as a run does), so re-exports match.
-        result = validate_month(readable, rules, window.start, window.end, names)
+        result = validate_month(readable, typed_rules(rules), window.start, window.end, names)
         path_of = {export.name: export.path for export in readable}
         for row in result.faults.iter_rows(named=True):
             faults.append(
@@ -265,7 +266,7 @@ def _validate_exports(data_dir: Path, month: str, files: list[Path], echo, name_
                 )
         if prefixes:
             # the run's warning check hotspots_matched, on the rows a run would store
-            match = hotspot_match_of_rows(result.rows, prefixes, month, rules)
+            match = hotspot_match_of_rows(result.rows, prefixes, month, typed_rules(rules))
             if match["warn"]:
                 echo(f"warning {hotspot_match_message(match)}")
     return faults
