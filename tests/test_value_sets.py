@@ -227,7 +227,7 @@ def test_units_csv_checks_decide_empty_cells(tmp_path):
         ],
     )
     with pytest.raises(RowFaults) as caught:
-        load_roster(ref, DEFAULT_RULES)
+        load_roster(ref, typed_rules(DEFAULT_RULES))
     assert [(row, column) for row, column, _, _ in caught.value.faults] == [
         (3, "分组"),
         (4, "起始月"),
