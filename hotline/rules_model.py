@@ -2,8 +2,9 @@
 
 ``hotline.rules.load_rules`` returns the merged dict (stored as JSON in ref.rules); this model validates
 that dict, documents every key, and is what the code reads (``rules.flags.fast_close_minutes``, see
-``typed_rules`` and ``hotline.warehouse.month_rules``): a misspelt key is an AttributeError a type checker
-finds, not a KeyError at run time.
+``typed_rules``, ``hotline.rules.load_typed_rules`` and ``hotline.warehouse.month_rules``): a misspelt key
+is an AttributeError a type checker finds, not a KeyError at run time.
+
 Each problem names the rules.yaml key path, the value and what is expected, e.g.
 ``flags.fast_close_minutes = 'ten': expected a whole number of minutes``.
 
