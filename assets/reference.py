@@ -20,6 +20,7 @@ from hotline.reference import (
     store_windows,
 )
 from hotline.rules import RulesError, load_rules
+from hotline.rules_model import typed_rules
 from hotline.warehouse import markdown_table, months_of
 from pipelines.resources import HotlinePaths
 
@@ -55,7 +56,7 @@ def rules(context: AssetExecutionContext, con, paths: HotlinePaths) -> Materiali
 
 def months(context: AssetExecutionContext, con, paths: HotlinePaths) -> MaterializeResult:
     try:
-        calendar = Calendar.load(paths.reference, _reference_rules(paths, con, context))
+        calendar = Calendar.load(paths.reference, typed_rules(_reference_rules(paths, con, context)))
     except (CalendarError, FileFault) as exc:
         raise _failed(exc, con, context) from None
     windows = [calendar.window(m) for m in months_of(context)]
@@ -71,7 +72,7 @@ def months(context: AssetExecutionContext, con, paths: HotlinePaths) -> Material
 
 def units(context: AssetExecutionContext, con, paths: HotlinePaths) -> MaterializeResult:
     try:
-        roster = load_roster(paths.reference, _reference_rules(paths, con, context))
+        roster = load_roster(paths.reference, typed_rules(_reference_rules(paths, con, context)))
     except (FileFault, RowFaults) as exc:
         raise _failed(exc, con, context) from None
     counts = store_units(con, roster, months_of(context))

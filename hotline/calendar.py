@@ -8,9 +8,12 @@ import csv
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from hotline.contract.files import read_text_file
+
+if TYPE_CHECKING:
+    from hotline.rules_model import Rules
 
 
 class CalendarError(ValueError):
@@ -54,24 +57,24 @@ def _parse_date(text: str, where: str) -> date:
         raise CalendarError(f"{where}: '{text}' is not a date like 2024-01-25") from None
 
 
-def default_window(month: str, rules: dict[str, Any]) -> Window:
+def default_window(month: str, rules: Rules) -> Window:
     year, mon = int(month[:4]), int(month[5:7])
     prev = shift_month(month, -1)
-    start = date(int(prev[:4]), int(prev[5:7]), rules["window"]["default_start_day"])
-    end = date(year, mon, rules["window"]["default_end_day"])
+    start = date(int(prev[:4]), int(prev[5:7]), rules.window.default_start_day)
+    end = date(year, mon, rules.window.default_end_day)
     return Window(month, start, end, "default rule")
 
 
 class Calendar:
     """The listed windows plus the default rule, checked for overlaps and gaps."""
 
-    def __init__(self, listed: dict[str, Window], rules: dict[str, Any]):
+    def __init__(self, listed: dict[str, Window], rules: Rules):
         self.listed = listed
         self.rules = rules
         self._check()
 
     @classmethod
-    def load(cls, reference_dir: Path, rules: dict[str, Any]) -> Calendar:
+    def load(cls, reference_dir: Path, rules: Rules) -> Calendar:
         path = reference_dir / "calendar.csv"
         listed: dict[str, Window] = {}
         if path.exists():

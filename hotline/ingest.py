@@ -38,6 +38,7 @@ from hotline.month_load import (
     store_side_files,
 )
 from hotline.reference import unit_names
+from hotline.rules_model import Rules
 from hotline.text import text_terms
 from hotline.warehouse import fetch, month_rules, registered, sql_text, transaction
 
@@ -130,9 +131,9 @@ def read_month(con, month: str, exports_dir: Path, reference_dir: Path) -> Month
     return month_rows
 
 
-def _credit_map(rules: dict[str, Any]) -> pl.DataFrame:
-    rows = [("resolution", label, credit) for label, credit in rules["credit"]["resolution"].items()]
-    rows += [("satisfaction", label, credit) for label, credit in rules["credit"]["satisfaction"].items()]
+def _credit_map(rules: Rules) -> pl.DataFrame:
+    rows = [("resolution", label, credit) for label, credit in rules.credit.resolution.items()]
+    rows += [("satisfaction", label, credit) for label, credit in rules.credit.satisfaction.items()]
     return pl.DataFrame(rows, schema={"kind": pl.String, "label": pl.String, "credit": pl.Decimal(9, 4)}, orient="row")
 
 
@@ -196,7 +197,7 @@ def _order_texts(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def store_month(
-    con, month: str, month_rows: MonthRows, rules: dict[str, Any], key: str, keywords: Sequence[str] = (), also=None
+    con, month: str, month_rows: MonthRows, rules: Rules, key: str, keywords: Sequence[str] = (), also=None
 ) -> dict[str, Any]:
     """Replace the month in core.assignments, core.orders, core.rejected_rows, core.export_files
     and core.order_terms at once; ``also(con)`` writes the month's other tables inside the same
@@ -208,10 +209,10 @@ def store_month(
     files = file_stats(month_rows, rejected)
     params = {
         "month": month,
-        "unmatched_label": rules["hotspots"]["unmatched_label"],
-        "satisfaction_numeric_max": rules["credit"]["satisfaction_numeric_max"],
+        "unmatched_label": rules.hotspots.unmatched_label,
+        "satisfaction_numeric_max": rules.credit.satisfaction_numeric_max,
         "phone_key": key,
-        "fast_close_minutes": rules["flags"]["fast_close_minutes"],
+        "fast_close_minutes": rules.flags.fast_close_minutes,
     }
     texts = _order_texts(month_rows.rows)
     order_texts, terms = text_terms(texts, keywords)
@@ -227,8 +228,8 @@ def store_month(
     term_params = {
         "month": month,
         "phone_key": key,
-        "min_orders": rules["text"]["min_orders"],
-        "min_callers": rules["text"]["min_callers"],
+        "min_orders": rules.text.min_orders,
+        "min_callers": rules.text.min_callers,
     }
     with registered(con, **frames), transaction(con):
         for table in ("core.assignments", "core.orders", "core.rejected_rows", "core.export_files", "core.order_terms"):
@@ -280,7 +281,7 @@ class JudgedMonth:
     month: str
     rows: MonthRows
     side: SideFiles
-    rules: dict[str, Any]
+    rules: Rules
     files: pl.DataFrame  # per export file: encoding, checksum, rows in / stored / rejected / replaced …
     counts: dict[str, int]  # COUNTED, summed over the files
     ranks: pl.DataFrame  # ranked units without 抽测排名 (no_problems() when the run does not judge them)
@@ -308,7 +309,7 @@ def judge_month(con, month: str, month_rows: MonthRows, side: SideFiles, judge_r
             side,
             fetch(con, "SELECT unit, roster_order FROM ref.units WHERE month = $month", {"month": month}),
             month,
-            int(rules["groups"]["dept_large_threshold"]),
+            int(rules.groups.dept_large_threshold),
         )
         if judge_ranks
         else no_problems()

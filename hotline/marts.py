@@ -20,6 +20,7 @@ from typing import Any
 import polars as pl
 
 from hotline.calendar import shift_month
+from hotline.rules_model import Rules
 from hotline.warehouse import fetch, markdown_table, month_rules, registered, replace_month, scalar, sql_text
 from schemas.exports import ENTERPRISE_SOURCES
 from schemas.reference import CITY_INDICATORS
@@ -66,11 +67,11 @@ def month_params(con, month: str) -> dict[str, Any]:
         "city_satisfaction": CITY_INDICATORS[3],
         "source_provincial": ENTERPRISE_SOURCES[0],
         "source_direct": ENTERPRISE_SOURCES[1],
-        "top_n": rules["highlights"]["top_n"],
-        "unmatched_label": rules["hotspots"]["unmatched_label"],
-        "places_per_hotspot": rules["hotspots"]["places_per_hotspot"],
-        "places_per_sub_hotspot": rules["hotspots"]["places_per_sub_hotspot"],
-        "min_rise_pct": rules["anomalies"]["min_rise_pct"],
+        "top_n": rules.highlights.top_n,
+        "unmatched_label": rules.hotspots.unmatched_label,
+        "places_per_hotspot": rules.hotspots.places_per_hotspot,
+        "places_per_sub_hotspot": rules.hotspots.places_per_sub_hotspot,
+        "min_rise_pct": rules.anomalies.min_rise_pct,
     }
 
 
@@ -207,9 +208,9 @@ def flag_surges(candidates: pl.DataFrame, significance: float, min_rise_pct: flo
 
 def write_anomalies(con, query: str, params: dict[str, Any], ensure: bool) -> dict[str, Any]:
     """One month of mart.anomalies: the SQL's candidates, judged by ``flag_surges``."""
-    rules = month_rules(con, params["month"])["anomalies"]
+    anomalies = month_rules(con, params["month"]).anomalies
     candidates = fetch(con, query, bind(query, params))
-    flagged = flag_surges(candidates, float(rules["significance"]), float(rules["min_rise_pct"]), rules["bases"])
+    flagged = flag_surges(candidates, float(anomalies.significance), float(anomalies.min_rise_pct), anomalies.bases)
     with registered(con, anomaly_rows=flagged):
         return replace_month(
             con,
@@ -235,44 +236,44 @@ def exact(value: Any) -> str:
     return str(Decimal(str(value)))
 
 
-def unit_scores_params(rules: dict[str, Any], month: str) -> dict[str, Any]:
-    points = rules["scores"]["points"]
-    weights = rules["scores"]["overall_rank_weights"]
+def unit_scores_params(rules: Rules, month: str) -> dict[str, Any]:
+    points = rules.scores.points
+    weights = rules.scores.overall_rank_weights
     return {
         "month": month,
         "prev_month": shift_month(month, -1),
-        "dept_large_threshold": int(rules["groups"]["dept_large_threshold"]),
-        "points_response": exact(points["response"]),
-        "points_ontime": exact(points["ontime"]),
-        "points_resolution": exact(points["resolution"]),
-        "points_satisfaction": exact(points["satisfaction"]),
-        "no_callback_rate": exact(rules["scores"]["no_callback_rate"]),
-        "weight_handling": exact(weights["handling_rank"]),
-        "weight_sampling": exact(weights["sampling_rank"]),
+        "dept_large_threshold": int(rules.groups.dept_large_threshold),
+        "points_response": exact(points.response),
+        "points_ontime": exact(points.ontime),
+        "points_resolution": exact(points.resolution),
+        "points_satisfaction": exact(points.satisfaction),
+        "no_callback_rate": exact(rules.scores.no_callback_rate),
+        "weight_handling": exact(weights.handling_rank),
+        "weight_sampling": exact(weights.sampling_rank),
     }
 
 
-def enterprise_params(rules: dict[str, Any], month: str) -> dict[str, Any]:
-    points = rules["enterprise"]["points"]
+def enterprise_params(rules: Rules, month: str) -> dict[str, Any]:
+    points = rules.enterprise.points
     return {
         "month": month,
-        "points_ontime": exact(points["ontime"]),
-        "points_resolution": exact(points["resolution"]),
-        "points_satisfaction": exact(points["satisfaction"]),
-        "no_callback_rate": exact(rules["scores"]["no_callback_rate"]),
-        "tie_order": rules["enterprise"]["tie_order"],
+        "points_ontime": exact(points.ontime),
+        "points_resolution": exact(points.resolution),
+        "points_satisfaction": exact(points.satisfaction),
+        "no_callback_rate": exact(rules.scores.no_callback_rate),
+        "tie_order": rules.enterprise.tie_order,
     }
 
 
-def onsite_params(rules: dict[str, Any], month: str) -> dict[str, Any]:
-    return {"month": month, "within_hours": exact(rules["onsite"]["within_hours"]), "total_label": TOTAL_LABEL}
+def onsite_params(rules: Rules, month: str) -> dict[str, Any]:
+    return {"month": month, "within_hours": exact(rules.onsite.within_hours), "total_label": TOTAL_LABEL}
 
 
-def highlights_params(rules: dict[str, Any], month: str) -> dict[str, Any]:
-    return {"month": month, "top_n": int(rules["highlights"]["top_n"])}
+def highlights_params(rules: Rules, month: str) -> dict[str, Any]:
+    return {"month": month, "top_n": int(rules.highlights.top_n)}
 
 
-ParamsOf = Callable[[dict[str, Any], str], dict[str, Any]]  # (month's rules, month) -> SQL parameters
+ParamsOf = Callable[[Rules, str], dict[str, Any]]  # (month's rules, month) -> SQL parameters
 
 
 def replace_assessment_months(
@@ -297,20 +298,20 @@ def replace_assessment_months(
 
 
 # --------------------------------------------------------------------------- text marts
-def text_params(rules: dict[str, Any]) -> dict[str, Any]:
+def text_params(rules: Rules) -> dict[str, Any]:
     """The SQL parameters of the text marts, from a month's rules."""
-    text = rules["text"]
+    text = rules.text
     return {
-        "other_aspect": text["other_aspect"],
-        "enterprise_label": text["enterprise_label"],
-        "unmatched_label": rules["hotspots"]["unmatched_label"],
-        "places_per_aspect": text["places_per_aspect"],
-        "min_orders": text["min_orders"],
-        "min_callers": text["min_callers"],
-        "prior_weight": float(text["prior_weight"]),
-        "terms_per_aspect": text["terms_per_aspect"],
-        "cluster_min_orders": text["cluster_min_orders"],
-        "cluster_days": text["cluster_days"],
+        "other_aspect": text.other_aspect,
+        "enterprise_label": text.enterprise_label,
+        "unmatched_label": rules.hotspots.unmatched_label,
+        "places_per_aspect": text.places_per_aspect,
+        "min_orders": text.min_orders,
+        "min_callers": text.min_callers,
+        "prior_weight": float(text.prior_weight),
+        "terms_per_aspect": text.terms_per_aspect,
+        "cluster_min_orders": text.cluster_min_orders,
+        "cluster_days": text.cluster_days,
     }
 
 

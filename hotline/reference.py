@@ -13,6 +13,7 @@ import polars as pl
 from hotline.calendar import Window
 from hotline.contract.files import FileFault, RowFaults, cast_numbers, read_csv_with_headers, validate_reference
 from hotline.rules import rules_json
+from hotline.rules_model import Rules
 from hotline.warehouse import registered, replace_month, transaction
 from schemas.aspects import ASPECTS_HEADERS, ASPECTS_REQUIRED, ASPECTS_SCHEMA
 from schemas.reference import (
@@ -46,13 +47,13 @@ ROSTER_COLUMNS = [
 ]
 
 
-def load_roster(reference_dir: Path, rules: dict[str, Any]) -> pl.DataFrame:
+def load_roster(reference_dir: Path, rules: Rules) -> pl.DataFrame:
     """units.csv validated: one row per unit in roster order, aliases as a list."""
     path = reference_dir / "units.csv"
     if not path.exists():
         raise FileFault(path, "is missing", "Put the roster of handling units in data/reference/units.csv")
     frame = read_csv_with_headers(path, UNITS_HEADERS, UNITS_REQUIRED)
-    roster_groups = rules["groups"]["roster_groups"]
+    roster_groups = rules.groups.roster_groups
     frame = validate_reference(frame, units_schema(list(roster_groups)), path, UNITS_HEADERS)
     frame = frame.with_columns(
         pl.col("short_name").fill_null(pl.col("unit")),

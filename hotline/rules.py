@@ -8,11 +8,14 @@ import datetime
 import functools
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from hotline.settings import DEFAULT_RULES_FILE
+
+if TYPE_CHECKING:
+    from hotline.rules_model import Rules
 
 
 class RulesError(ValueError):
@@ -77,6 +80,14 @@ def load_rules(reference_dir: Path) -> dict[str, Any]:
         # YAML reads an unquoted 2024-02-26 as a date; the rules are stored as JSON text
         rules["report"]["date"] = rules["report"]["date"].isoformat()
     return rules
+
+
+def load_typed_rules(reference_dir: Path) -> Rules:
+    """``load_rules`` as the typed model the code reads (``rules.window.default_start_day``); the dict
+    itself is what ref.rules stores."""
+    from hotline.rules_model import typed_rules
+
+    return typed_rules(load_rules(reference_dir))
 
 
 def _rules_text(path: Path) -> str:

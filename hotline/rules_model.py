@@ -1,7 +1,10 @@
 """The rule settings as a typed model: what each key of rules.yaml holds, its type and its range.
 
-``hotline.rules.load_rules`` still returns the merged dict the rest of the code reads
-(``rules["flags"]["fast_close_minutes"]``); this model validates that dict and documents every key.
+``hotline.rules.load_rules`` returns the merged dict (stored as JSON in ref.rules); this model validates
+that dict, documents every key, and is what the code reads (``rules.flags.fast_close_minutes``, see
+``typed_rules``, ``hotline.rules.load_typed_rules`` and ``hotline.warehouse.month_rules``): a misspelt key
+is an AttributeError a type checker finds, not a KeyError at run time.
+
 Each problem names the rules.yaml key path, the value and what is expected, e.g.
 ``flags.fast_close_minutes = 'ten': expected a whole number of minutes``.
 
@@ -14,13 +17,30 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    model_validator,
+)
 
 # Every field is strict: YAML's 'ten' or true is never read as a number.
 STRICT = ConfigDict(strict=True, extra="allow")
 
-Points = Annotated[float, Field(ge=0, description="a number of points, 0 or more")]
-Credit = Annotated[float, Field(ge=0, le=1, description="a credit between 0 and 1")]
+
+def _as_written(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    # A number is checked as a float but kept as YAML wrote it: points 5 stays the int 5, not 5.0, so
+    # the values bound in SQL (exact decimals, hotline/marts.py) and the report's wording do not change.
+    handler(value)
+    return value
+
+
+AsWritten = WrapValidator(_as_written)
+Points = Annotated[float, Field(ge=0, description="a number of points, 0 or more"), AsWritten]
+Credit = Annotated[float, Field(ge=0, le=1, description="a credit between 0 and 1"), AsWritten]
 Count = Annotated[int, Field(ge=1, description="a whole number, 1 or more")]
 Label = Annotated[str, Field(min_length=1, description="a non-empty text")]
 
@@ -69,8 +89,8 @@ class IndicatorPoints(BaseModel):
 
 class RankWeights(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
-    handling_rank: Annotated[float, Field(ge=0, description="a weight, 0 or more")]
-    sampling_rank: Annotated[float, Field(ge=0, description="a weight, 0 or more")]
+    handling_rank: Annotated[float, Field(ge=0, description="a weight, 0 or more"), AsWritten]
+    sampling_rank: Annotated[float, Field(ge=0, description="a weight, 0 or more"), AsWritten]
 
     @model_validator(mode="after")
     def not_both_zero(self) -> RankWeights:
@@ -90,7 +110,9 @@ class CreditMaps(BaseModel):
     model_config = STRICT
     resolution: dict[Label, Credit] = Field(min_length=1)
     satisfaction: dict[Label, Credit] = Field(min_length=1)
-    satisfaction_numeric_max: Annotated[float, Field(gt=0, description="a number above 0 (a score's maximum)")]
+    satisfaction_numeric_max: Annotated[
+        float, Field(gt=0, description="a number above 0 (a score's maximum)"), AsWritten
+    ]
 
 
 class EnterprisePoints(BaseModel):
@@ -108,7 +130,7 @@ class Enterprise(BaseModel):
 
 class Onsite(BaseModel):
     model_config = STRICT
-    within_hours: Annotated[float, Field(gt=0, description="a number of hours above 0")]
+    within_hours: Annotated[float, Field(gt=0, description="a number of hours above 0"), AsWritten]
 
 
 class Highlights(BaseModel):
@@ -122,7 +144,7 @@ class Hotspots(BaseModel):
     places_per_hotspot: Annotated[int, Field(ge=0, description="a whole number, 0 or more")]
     places_per_sub_hotspot: Annotated[int, Field(ge=0, description="a whole number, 0 or more")]
     unmatched_label: Label
-    unmatched_warning_share: Annotated[float, Field(gt=0, le=1, description="a share above 0 and at most 1")]
+    unmatched_warning_share: Annotated[float, Field(gt=0, le=1, description="a share above 0 and at most 1"), AsWritten]
 
 
 class Callbacks(BaseModel):
@@ -143,8 +165,10 @@ class Flags(BaseModel):
 
 class Anomalies(BaseModel):
     model_config = STRICT
-    significance: Annotated[float, Field(gt=0, lt=1, description="a significance level between 0 and 1 (e.g. 0.001)")]
-    min_rise_pct: Annotated[float, Field(ge=0, description="a percentage, 0 or more")]
+    significance: Annotated[
+        float, Field(gt=0, lt=1, description="a significance level between 0 and 1 (e.g. 0.001)"), AsWritten
+    ]
+    min_rise_pct: Annotated[float, Field(ge=0, description="a percentage, 0 or more"), AsWritten]
     bases: Literal["any", "all"]
 
 
@@ -179,13 +203,15 @@ class Text(BaseModel):
     model_config = STRICT
     min_orders: Count
     min_callers: Count
-    prior_weight: Annotated[float, Field(gt=0, description="a weight above 0")]
+    prior_weight: Annotated[float, Field(gt=0, description="a weight above 0"), AsWritten]
     terms_per_aspect: Count
     terms_in_report: Count
     places_per_aspect: Count
     places_in_report: Count
     max_aspects: Count
-    aspects_cover_pct: Annotated[float, Field(gt=0, le=100, description="a percentage above 0 and at most 100")]
+    aspects_cover_pct: Annotated[
+        float, Field(gt=0, le=100, description="a percentage above 0 and at most 100"), AsWritten
+    ]
     cluster_min_orders: Count
     cluster_days: Count
     clusters_in_report: Count
@@ -248,6 +274,13 @@ def _field_description(model: type[BaseModel], loc: tuple) -> str | None:
         if typing.get_origin(current) is typing.Annotated:
             current = typing.get_args(current)[0]
     return description
+
+
+def typed_rules(rules: dict[str, Any]) -> Rules:
+    """The merged rules (``load_rules``, or ref.rules' JSON) as the typed model the code reads; every
+    value is the one the dict holds (numbers as written). Raises ValidationError on rules that
+    ``rule_problems`` would report: ``load_rules`` has refused those already."""
+    return Rules.model_validate(rules)
 
 
 def rule_problems(rules: dict[str, Any]) -> list[str]:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import polars as pl
 
 from hotline.settings import SQL_DIR
+
+if TYPE_CHECKING:
+    from hotline.rules_model import Rules
 
 PREVIEW_ROWS = 10
 
@@ -253,14 +256,17 @@ def open_warehouse(resource) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
-def month_rules(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, Any]:
-    """The rules a month was computed with (written by the ``ref/rules`` asset)."""
+def month_rules(con: duckdb.DuckDBPyConnection, month: str) -> Rules:
+    """The rules a month was computed with (written by the ``ref/rules`` asset), as the typed model:
+    ``rules.text.min_orders``; numbers as the stored JSON holds them (5 stays 5, 0.3 stays 0.3)."""
     import json
+
+    from hotline.rules_model import typed_rules
 
     text = scalar(con, "SELECT rules_json FROM ref.rules WHERE month = $month", {"month": month})
     if text is None:
         raise LookupError(f"no rules stored for {month}: materialize ref/rules for {month} first")
-    return json.loads(text)
+    return typed_rules(json.loads(text))
 
 
 def months_of(context) -> list[str]:

@@ -58,11 +58,11 @@ def load_calendar():
     """The calendar of the data folder the schedule runs on (read at every tick, so an edited
     calendar.csv counts from the next tick on)."""
     from hotline.calendar import Calendar
-    from hotline.rules import load_rules
+    from hotline.rules import load_typed_rules
     from hotline.settings import Settings
 
     reference = Settings.from_env().reference_dir
-    return Calendar.load(reference, load_rules(reference))
+    return Calendar.load(reference, load_typed_rules(reference))
 
 
 def month_closed_on(calendar, day: date) -> str | None:

@@ -169,10 +169,10 @@ def freshness_problems(data_dir: Path, month: str) -> list[str]:
     """Why the month's inputs may be incomplete: exports written before the window closed (so they
     cannot hold its last days), no exports, or no adjustments.csv."""
     from hotline.calendar import Calendar
-    from hotline.rules import load_rules
+    from hotline.rules import load_typed_rules
 
     reference = data_dir / "reference"
-    window = Calendar.load(reference, load_rules(reference)).window(month)
+    window = Calendar.load(reference, load_typed_rules(reference)).window(month)
     month_dir = data_dir / "months" / month
     exports = discover_exports(month_dir / "exports").files
     problems = []

@@ -7,12 +7,15 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandera.polars as pa
 import polars as pl
 
 from schemas.checks import EMPTY_ALLOWED, EMPTY_IS_NOT_NULLABLE_FAULT, one_of, value_check
+
+if TYPE_CHECKING:
+    from hotline.rules_model import Rules
 
 
 @dataclass(frozen=True)
@@ -152,14 +155,14 @@ def yes_no_check(column: str) -> pa.Check:
     return one_of([YES, NO], f"{column} must be 是 or 否", EMPTY_IS_NOT_NULLABLE_FAULT)
 
 
-def closed_value_sets(rules: dict[str, Any]) -> dict[str, list[str]]:
+def closed_value_sets(rules: Rules) -> dict[str, list[str]]:
     """Every accepted label of the text columns with a closed value set, by frame column: the
     credit maps' labels (解决情况, 满意度), the rules' 诉求类型 and the contract's 企业诉求来源 and
     现场见面情况. (满意度 also takes a number 0..satisfaction_numeric_max.)"""
     return {
-        "resolution_result": [str(label) for label in rules["credit"]["resolution"]],
-        "satisfaction_result": [str(label) for label in rules["credit"]["satisfaction"]],
-        "request_type": [str(label) for label in rules["values"]["request_types"]],
+        "resolution_result": [str(label) for label in rules.credit.resolution],
+        "satisfaction_result": [str(label) for label in rules.credit.satisfaction],
+        "request_type": [str(label) for label in rules.values.request_types],
         "enterprise_source": list(ENTERPRISE_SOURCES),
         "onsite_meeting": list(ONSITE_MEETINGS),
     }
@@ -177,7 +180,7 @@ def satisfaction_number(value: pl.Expr, numeric_max: float) -> pl.Expr:
     return value.str.contains(SATISFACTION_NUMBER) & number.is_between(0, numeric_max).fill_null(False)
 
 
-def assignment_schema(rules: dict[str, Any], window_start: date, window_end: date) -> pa.DataFrameSchema:
+def assignment_schema(rules: Rules, window_start: date, window_end: date) -> pa.DataFrameSchema:
     """The schema of one month's normalised assignment rows. Datetimes are already parsed (an
     unparsable one is a fault found before this schema runs); the window is the month's.
 
@@ -186,7 +189,7 @@ def assignment_schema(rules: dict[str, Any], window_start: date, window_end: dat
     sets = closed_value_sets(rules)
     resolution_labels, satisfaction_labels = sets["resolution_result"], sets["satisfaction_result"]
     request_types = sets["request_type"]
-    numeric_max = float(rules["credit"]["satisfaction_numeric_max"])
+    numeric_max = float(rules.credit.satisfaction_numeric_max)
     start = datetime.combine(window_start, datetime.min.time())
     end_exclusive = datetime.combine(window_end + timedelta(days=1), datetime.min.time())
     how_to_add = "; a label of this district's platform goes in reference/rules.yaml ({key}){what}"

@@ -17,6 +17,7 @@ from dagster import AssetSelection
 from hotline.contract.exports import read_export, validate_month
 from hotline.contract.files import FileFault
 from hotline.rules import load_rules
+from hotline.rules_model import typed_rules
 from tests import helpers
 from tests.helpers import HEADERS, dept, export_row, failure_messages, query, town, write_reference
 
@@ -38,7 +39,7 @@ T = datetime(2024, 2, 1, 8, 30)
 
 def judge(path: Path):
     export = read_export(path)
-    return export, validate_month([export], load_rules(Path("/nonexistent")), *WINDOW, UNIT_NAMES)
+    return export, validate_month([export], typed_rules(load_rules(Path("/nonexistent"))), *WINDOW, UNIT_NAMES)
 
 
 # --------------------------------------------------------------------------- file faults
@@ -461,10 +462,12 @@ def test_a_50_mb_export_loads_with_bounded_memory(tmp_path):
         import polars as pl
         from hotline.contract.exports import read_export, validate_month
         from hotline.rules import load_rules
+        from hotline.rules_model import typed_rules
         units = ["柳园街道", "新区街道", "区住建局"]
         names = pl.DataFrame({{"name": units, "unit": units, "unit_group": ["town", "town", "dept_large"]}})
         export = read_export(Path({str(path)!r}))
-        month = validate_month([export], load_rules(Path("/nonexistent")), date(2024, 1, 25), date(2024, 2, 22), names)
+        rules = typed_rules(load_rules(Path("/nonexistent")))
+        month = validate_month([export], rules, date(2024, 1, 25), date(2024, 2, 22), names)
         print(month.rows_in, month.rows.height, month.faults.height, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     """)
     done = subprocess.run(

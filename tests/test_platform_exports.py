@@ -23,6 +23,7 @@ from hotline.contract.files import FileFault, RowFaults
 from hotline.contract.platform_exports import load_column_aliases
 from hotline.generator.synth import generate
 from hotline.rules import load_rules
+from hotline.rules_model import typed_rules
 from tests import helpers
 from tests.helpers import check_evaluations, export_row, failure_messages, query, write_csv
 
@@ -38,7 +39,7 @@ SCORES = "SELECT * FROM mart.unit_scores WHERE month = '2024-02' ORDER BY group_
 
 def judge(*paths: Path, aliases=None):
     exports = [read_export(p, aliases) for p in paths]
-    return exports, validate_month(exports, load_rules(Path("/nonexistent")), *WINDOW, UNIT_NAMES)
+    return exports, validate_month(exports, typed_rules(load_rules(Path("/nonexistent"))), *WINDOW, UNIT_NAMES)
 
 
 # --------------------------------------------------------------------------- a generated month

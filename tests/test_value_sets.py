@@ -17,6 +17,7 @@ from hotline.contract.files import RowFaults, cast_numbers, read_csv_with_header
 from hotline.ingest import store_month
 from hotline.reference import load_adjustments, load_hotspots, load_roster
 from hotline.rules import RulesError, load_rules
+from hotline.rules_model import typed_rules
 from hotline.warehouse import prepare
 from schemas.reference import ADJUSTMENTS_HEADERS, ADJUSTMENTS_SCHEMA, CITY_HEADERS, CITY_REQUIRED, CITY_SCHEMA
 from tests import helpers
@@ -31,7 +32,7 @@ DEFAULT_RULES = load_rules(Path("/nonexistent"))
 
 def judge(tmp_path: Path, rows: list[dict], rules=DEFAULT_RULES, name="export.csv"):
     path = write_csv(tmp_path / name, rows)
-    return validate_month([read_export(path)], rules, *WINDOW, UNIT_NAMES)
+    return validate_month([read_export(path)], typed_rules(rules), *WINDOW, UNIT_NAMES)
 
 
 # header → (a value outside its set, words of the reason naming the accepted values)
@@ -200,12 +201,12 @@ def test_a_label_without_a_credit_cannot_reach_the_warehouse(tmp_path):
     try:
         prepare(con)
         with pytest.raises(duckdb.Error) as caught:
-            store_month(con, MONTH, month, DEFAULT_RULES, "key")
+            store_month(con, MONTH, month, typed_rules(DEFAULT_RULES), "key")
         assert "满意度 without a credit reached the warehouse: export.csv row 2" in str(caught.value)
         assert "一般" not in str(caught.value)
         assert con.execute("SELECT count(*) FROM core.assignments").fetchall() == [(0,)]
         # The same rows with the rules they were validated under store their credit.
-        store_month(con, MONTH, month, with_label, "key")
+        store_month(con, MONTH, month, typed_rules(with_label), "key")
         assert con.execute("SELECT satisfaction_credit FROM core.assignments").fetchall() == [(Decimal("0.6"),)]
     finally:
         con.close()
@@ -226,7 +227,7 @@ def test_units_csv_checks_decide_empty_cells(tmp_path):
         ],
     )
     with pytest.raises(RowFaults) as caught:
-        load_roster(ref, DEFAULT_RULES)
+        load_roster(ref, typed_rules(DEFAULT_RULES))
     assert [(row, column) for row, column, _, _ in caught.value.faults] == [
         (3, "分组"),
         (4, "起始月"),

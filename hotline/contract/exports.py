@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandera.errors
 import polars as pl
@@ -41,6 +41,9 @@ from schemas.exports import (
     closed_value_sets,
 )
 from schemas.warehouse import FAULT_COLUMNS
+
+if TYPE_CHECKING:
+    from hotline.rules_model import Rules
 
 # White space a spreadsheet leaves around values, including the full-width space.
 _SPACES = " \t\r\n\u3000\u00a0"
@@ -487,7 +490,7 @@ class MonthRows:
 
 def validate_month(
     files: list[ExportFile],
-    rules: dict[str, Any],
+    rules: Rules,
     window_start: date,
     window_end: date,
     unit_names: pl.DataFrame,
@@ -537,7 +540,7 @@ def validate_month(
     # 2. The pandera schema: required values, value sets, the window. Labels spelt with odd white
     # space or full-width characters are read as the label they unambiguously spell first.
     rows = _labels_folded(rows, closed_value_sets(rules))
-    rows = _no_callback_labels_emptied(rows, rules["callbacks"]["no_callback_labels"])
+    rows = _no_callback_labels_emptied(rows, rules.callbacks.no_callback_labels)
     schema = assignment_schema(rules, window_start, window_end)
     try:
         schema.validate(rows, lazy=True)

@@ -23,6 +23,7 @@ from schemas.reference import COLUMNS_HEADERS, COLUMNS_REQUIRED, columns_schema
 
 if TYPE_CHECKING:
     from hotline.contract.exports import ExportFile
+    from hotline.rules_model import Rules
 
 CONTRACT_HEADERS = [c.header for c in EXPORT_COLUMNS]
 CALLBACK_HEADERS = ("解决情况", "满意度")
@@ -87,23 +88,23 @@ def aliases_of(header: str, district_aliases: Mapping[str, str] | None = None) -
 def require_callback_columns(
     files: list[ExportFile],
     month: str,
-    rules: dict[str, Any],
+    rules: Rules,
     folder: Path,
     district_aliases: Mapping[str, str] | None = None,
 ) -> None:
     """A month whose exports carry no 解决情况 (or no 满意度) column at all would score every unit
     as if every callback were perfect: a file fault, unless the rules say the district records no
     callbacks (``callbacks.recorded: false``)."""
-    if not rules["callbacks"]["recorded"] or not files:
+    if not rules.callbacks.recorded or not files:
         return
     present = {h for f in files for h in f.columns}
     missing = [h for h in CALLBACK_HEADERS if h not in present]
     if not missing:
         return
-    points = rules["scores"]["points"]
+    points = rules.scores.points
     indicators = {
-        "解决情况": f"解决率 ({points['resolution']} points)",
-        "满意度": f"满意率 ({points['satisfaction']} points)",
+        "解决情况": f"解决率 ({points.resolution} points)",
+        "满意度": f"满意率 ({points.satisfaction} points)",
     }
     named = "; ".join(
         f"no export of {month} has a {h} column (or an alias: {'、'.join(aliases_of(h, district_aliases))})"
@@ -283,7 +284,7 @@ def separators_seen(paths: pl.Series) -> list[str]:
     return [s for s, n in sorted(counts.items(), key=lambda kv: -kv[1]) if n]
 
 
-def hotspot_match_of_month(con, month: str, rules: dict[str, Any]) -> dict[str, Any]:
+def hotspot_match_of_month(con, month: str, rules: Rules) -> dict[str, Any]:
     """How many of the month's stored orders match no hotspot prefix (``_hotspot_match``)."""
     from hotline.warehouse import fetch
 
@@ -292,12 +293,12 @@ def hotspot_match_of_month(con, month: str, rules: dict[str, Any]) -> dict[str, 
         "SELECT order_id, any_value(category_path) AS category_path, "
         "bool_and(hotspot = $unmatched) AS unmatched FROM core.assignments WHERE month = $month "
         "GROUP BY order_id",
-        {"month": month, "unmatched": rules["hotspots"]["unmatched_label"]},
+        {"month": month, "unmatched": rules.hotspots.unmatched_label},
     )
     return _hotspot_match(frame, month, rules)
 
 
-def hotspot_match_of_rows(rows: pl.DataFrame, prefixes: list[str], month: str, rules: dict[str, Any]) -> dict[str, Any]:
+def hotspot_match_of_rows(rows: pl.DataFrame, prefixes: list[str], month: str, rules: Rules) -> dict[str, Any]:
     """``hotspot_match_of_month`` for validated rows not stored (``hotline validate``)."""
     orders = rows.group_by("order_id").agg(pl.col("category_path").first())
     paths = orders["category_path"].drop_nulls().unique().to_list()
@@ -306,13 +307,13 @@ def hotspot_match_of_rows(rows: pl.DataFrame, prefixes: list[str], month: str, r
     return _hotspot_match(orders, month, rules)
 
 
-def _hotspot_match(orders: pl.DataFrame, month: str, rules: dict[str, Any]) -> dict[str, Any]:
+def _hotspot_match(orders: pl.DataFrame, month: str, rules: Rules) -> dict[str, Any]:
     """From one row per order (category_path, unmatched): the share of orders matching no hotspot
     prefix, whether it reaches the rules' ``hotspots.unmatched_warning_share``, and the other
     separators seen in the unmatched ones."""
     count, unmatched = orders.height, int(orders["unmatched"].sum() or 0)
     share = unmatched / count if count else 0.0
-    limit = float(rules["hotspots"]["unmatched_warning_share"])
+    limit = float(rules.hotspots.unmatched_warning_share)
     separators = separators_seen(orders.filter(pl.col("unmatched"))["category_path"]) if unmatched else []
     return {
         "month": month,
@@ -322,7 +323,7 @@ def _hotspot_match(orders: pl.DataFrame, month: str, rules: dict[str, Any]) -> d
         "warn": count > 0 and share >= limit,
         "limit": limit,
         "separators": separators,
-        "label": rules["hotspots"]["unmatched_label"],
+        "label": rules.hotspots.unmatched_label,
     }
 
 

@@ -26,7 +26,7 @@ from hotline.reference import (
     roster_of_month,
     unit_names,
 )
-from hotline.rules import RulesError, load_rules
+from hotline.rules import RulesError, load_rules, load_typed_rules
 from hotline.settings import Settings
 from schemas.reference import ADJUSTMENTS_HEADERS, ADJUSTMENTS_SCHEMA, CITY_HEADERS, CITY_REQUIRED, CITY_SCHEMA
 
@@ -128,9 +128,9 @@ def validate_paths(paths: list[Path], month: str | None = None, echo=print) -> l
                 if path.name == "rules.yaml":
                     load_rules(path.parent)
                 elif path.name == "units.csv":
-                    load_roster(path.parent, load_rules(data_dir / "reference"))
+                    load_roster(path.parent, load_typed_rules(data_dir / "reference"))
                 elif path.name == "calendar.csv":
-                    Calendar.load(path.parent, load_rules(data_dir / "reference"))
+                    Calendar.load(path.parent, load_typed_rules(data_dir / "reference"))
                 elif path.name == "hotspots.csv":
                     load_hotspots(path.parent)
                 elif path.name == "columns.csv" and path.parent.name == "reference":
@@ -191,7 +191,7 @@ def _adjustments_against_roster(data_dir: Path, month: str, path: Path, frame: p
 
     reference = data_dir / "reference"
     try:
-        names = unit_names(roster_of_month(load_roster(reference, load_rules(reference)), month))
+        names = unit_names(roster_of_month(load_roster(reference, load_typed_rules(reference)), month))
     except (FileFault, RowFaults, RulesError) as exc:
         return [f"cannot check {path} against the roster: {exc}"]
     resolved = adjustments_against_roster(
@@ -212,7 +212,7 @@ def _validate_exports(data_dir: Path, month: str, files: list[Path], echo, name_
     exports/)."""
     reference = data_dir / "reference"
     try:
-        rules = load_rules(reference)
+        rules = load_typed_rules(reference)
         window = Calendar.load(reference, rules).window(month)
         names = unit_names(roster_of_month(load_roster(reference, rules), month))
         aliases = load_column_aliases(reference)

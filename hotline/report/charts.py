@@ -121,7 +121,7 @@ def _bar(labels: list[str], values: list[int], title: str, path: Path, horizonta
 
 
 def channels_chart(d: ReportData, path: Path) -> Path:
-    labels = d.settings.get("channel_labels") or {}
+    labels = d.settings.channel_labels or {}
     rows = list(d.channels.iter_rows(named=True))
     return _bar(
         [labels.get(r["channel"], r["channel"]) for r in rows], [r["orders"] for r in rows], "各渠道受理量", path

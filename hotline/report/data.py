@@ -13,6 +13,8 @@ import duckdb
 import polars as pl
 
 from hotline.calendar import shift_month
+from hotline.rules_model import Report as ReportSettings
+from hotline.rules_model import Rules
 from hotline.warehouse import fetch, month_rules
 
 TREND_MONTHS = 13
@@ -21,7 +23,7 @@ TREND_MONTHS = 13
 @dataclass
 class ReportData:
     month: str
-    rules: dict[str, Any]
+    rules: Rules
     overview: dict[str, Any]
     channels: pl.DataFrame
     request_types: pl.DataFrame
@@ -40,8 +42,8 @@ class ReportData:
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def settings(self) -> dict[str, Any]:
-        return self.rules["report"]
+    def settings(self) -> ReportSettings:
+        return self.rules.report
 
     def highlight(self, group: str, list_code: str) -> list[str]:
         """The short names of a section 二 list, in position order."""
@@ -83,7 +85,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection, month: str, month_dir: Path
         "SELECT * FROM mart.hotspots WHERE month = $month ORDER BY rank NULLS LAST, hotspot, sub_hotspot NULLS FIRST",
         p,
     )
-    top_n = int(rules["hotspots"]["report_top_n"])
+    top_n = int(rules.hotspots.report_top_n)
     top_names = [
         r["hotspot"]
         for r in hotspots.filter(pl.col("sub_hotspot").is_null() & pl.col("rank").is_not_null())

@@ -62,7 +62,7 @@ def render_months(data: dict[str, ReportData], paths: ReportFolders, executor: E
         folder = paths.report_dir(month)
         # the model and the Markdown only name the chart files: built while the workers draw them
         chart_paths = {key: folder / name for key, name in CHART_FILES.items()}
-        report = build_report(data[month], report_date(data[month].settings.get("date")), chart_paths)
+        report = build_report(data[month], report_date(data[month].settings.date), chart_paths)
         markdown = render_markdown(report)
         rendered[month] = {
             "files": {"markdown": atomic_write_text(folder / MD_NAME, markdown)},

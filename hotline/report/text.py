@@ -155,7 +155,7 @@ class Builder:
         self.tables: dict[str, Table] = {}
         self.figures: dict[str, Figure] = {}
         self.dynamics, self.fills = split_notes(data.notes)
-        self.top_n = int(data.rules["highlights"]["top_n"])
+        self.top_n = int(data.rules.highlights.top_n)
         self.m = month_number(data.month)
         self.mw = month_word(data.month)
 
@@ -187,15 +187,15 @@ class Builder:
         self.blocks.append(t)
 
     def group_label(self, code: str) -> str:
-        return self.d.rules["groups"]["labels"][code]
+        return self.d.rules.groups.labels[code]
 
     # sections --------------------------------------------------------------
     def build(self) -> Report:
         s, o = self.s, self.d.overview
-        self.p(s["title"], style="title")
-        self.p(s["centre"], style="centre")
+        self.p(s.title, style="title")
+        self.p(s.centre, style="centre")
         self.p(cn_date(self.date), style="date")
-        self.p(s["bulletin_title"].format(month=self.mw), style="bulletin")
+        self.p(s.bulletin_title.format(month=self.mw), style="bulletin")
         self.section_overview(o)
         self.section_handling(o)
         self.section_hotspots()
@@ -203,28 +203,28 @@ class Builder:
         self.section_dynamics()
         self.annex_list()
         self.annex_tables()
-        self.p(f"主送：{s['recipients']}", style="distribution")
-        self.p(f"抄送：{s['copies']}", style="distribution")
-        return Report(self.d.month, s["title"], self.blocks, self.tables, self.figures)
+        self.p(f"主送：{s.recipients}", style="distribution")
+        self.p(f"抄送：{s.copies}", style="distribution")
+        return Report(self.d.month, s.title, self.blocks, self.tables, self.figures)
 
     def section_overview(self, o: dict[str, Any]) -> None:
         s = self.s
         self.p("一、受理概况", style="h1")
-        labels = s.get("channel_labels") or {}
-        channels = list(self.d.channels.head(int(s["top_channels"])).iter_rows(named=True))
+        labels = s.channel_labels or {}
+        channels = list(self.d.channels.head(int(s.top_channels)).iter_rows(named=True))
         channel_text = "，".join(f"{labels.get(c['channel'], c['channel'])}{c['orders']}件" for c in channels)
         self.p(
-            f"{self.m}月份，{s['hotline_name']}共受理各类承办事项{o['orders']}件，{change(o['yoy_pct'], '同比')}，"
+            f"{self.m}月份，{s.hotline_name}共受理各类承办事项{o['orders']}件，{change(o['yoy_pct'], '同比')}，"
             f"{change(o['mom_pct'], '环比')}，日均受理量{o['daily_avg']}件。"
             + (f"受理量较多的渠道有{channel_text}。" if channels else "")
         )
         self.p(
-            f"{s['district']}响应率{pct_text(o['report_response_pct'])}，按时办理率{pct_text(o['report_ontime_pct'])}，"
+            f"{s.district}响应率{pct_text(o['report_response_pct'])}，按时办理率{pct_text(o['report_ontime_pct'])}，"
             f"诉求解决率{pct_text(o['report_resolution_pct'])}，综合满意率{pct_text(o['report_satisfaction_pct'])}。"
         )
         self.figure("channels")
         types = list(self.d.request_types.iter_rows(named=True))
-        k = int(s["request_types_with_share"])
+        k = int(s.request_types_with_share)
         with_share = "；".join(
             f"{t['request_type']}类工单{t['orders']}件，占比{whole_or_2(t['share_pct'])}%" for t in types[:k]
         )
@@ -378,8 +378,8 @@ class Builder:
         hotspot's largest aspects until they cover text.aspects_cover_pct of it, at most
         text.max_aspects (mart.hotspot_aspects, hotspot_terms). Without aspects, the hotspot's own
         terms and places; None when there is nothing to say (the placeholder stays)."""
-        t = self.d.rules["text"]
-        n_terms, n_places = int(t["terms_in_report"]), int(t["places_in_report"])
+        t = self.d.rules.text
+        n_terms, n_places = int(t.terms_in_report), int(t.places_in_report)
         aspects = self.d.extras.get("aspects")
         rows = (
             []
@@ -392,7 +392,7 @@ class Builder:
         )
         chosen, covered = [], Decimal(0)
         for r in rows:
-            if len(chosen) >= int(t["max_aspects"]) or covered >= Decimal(str(t["aspects_cover_pct"])):
+            if len(chosen) >= int(t.max_aspects) or covered >= Decimal(str(t.aspects_cover_pct)):
                 break
             chosen.append(r)
             covered += dec(r["share_pct"]) or Decimal(0)
@@ -415,11 +415,11 @@ class Builder:
     def _watch_list(self) -> None:
         """需关注: the places where orders about one aspect cluster (mart.place_clusters) and the
         significant rises (mart.anomalies, surge)."""
-        t, d = self.d.rules["text"], self.d
+        t, d = self.d.rules.text, self.d
         clusters = d.extras.get("clusters")
         items = []
         if clusters is not None:
-            for c in clusters.head(int(t["clusters_in_report"])).iter_rows(named=True):
+            for c in clusters.head(int(t.clusters_in_report)).iter_rows(named=True):
                 first, last = c["first_received"], c["last_received"]
                 items.append(
                     f"{c['place']}{first.month}月{first.day}日至{last.month}月{last.day}日"
@@ -444,7 +444,7 @@ class Builder:
         if items:
             runs.append(
                 Run(
-                    f"聚集性诉求（同一地点{plain(t['cluster_days'])}日内同一方面{plain(t['cluster_min_orders'])}件以上）："
+                    f"聚集性诉求（同一地点{plain(t.cluster_days)}日内同一方面{plain(t.cluster_min_orders)}件以上）："
                     + "；".join(items)
                     + "。"
                 )
@@ -469,7 +469,7 @@ class Builder:
         if parts:
             self.p("从承办量看，" + "；".join(parts) + "。")
         key = "企业·诉求内容"
-        terms = self._terms(self.d.rules["text"]["enterprise_label"], "")
+        terms = self._terms(self.d.rules.text.enterprise_label, "")
         if terms:
             self.p(Run(f"从诉求内容看，主要涉及{joined(terms)}等。"), fill_key=key)
         else:
@@ -495,8 +495,8 @@ class Builder:
             self.p(placeholder("热线工作动态", f"本月热线工作动态，写入 data/months/{self.d.month}/notes.md"))
 
     def _titles(self) -> list[str]:
-        mw, th = self.mw, self.d.rules["groups"]["dept_large_threshold"]
-        hours = plain(self.d.rules["onsite"]["within_hours"])
+        mw, th = self.mw, self.d.rules.groups.dept_large_threshold
+        hours = plain(self.d.rules.onsite.within_hours)
         return [
             f"{self.group_label('town')}{mw}办理情况表",
             f"承办量≥{th}件区直（国企）{mw}办理情况表",
@@ -512,18 +512,16 @@ class Builder:
 
     def annex_tables(self) -> None:
         d, mw = self.d, self.mw
-        pts = d.rules["scores"]["points"]
-        w = d.rules["scores"]["overall_rank_weights"]
-        th = d.rules["groups"]["dept_large_threshold"]
+        pts = d.rules.scores.points
+        w = d.rules.scores.overall_rank_weights
+        th = d.rules.groups.dept_large_threshold
         score_heads = [
-            f"响应率得分({plain(pts['response'])})",
-            f"按时办理率得分({plain(pts['ontime'])})",
-            f"解决率得分({plain(pts['resolution'])})",
-            f"满意率得分({plain(pts['satisfaction'])})",
+            f"响应率得分({plain(pts.response)})",
+            f"按时办理率得分({plain(pts.ontime)})",
+            f"解决率得分({plain(pts.resolution)})",
+            f"满意率得分({plain(pts.satisfaction)})",
         ]
-        rank_note = (
-            f"注：综合排名按照办理情况排名×{plain(w['handling_rank'])}、抽测排名×{plain(w['sampling_rank'])}计算。"
-        )
+        rank_note = f"注：综合排名按照办理情况排名×{plain(w.handling_rank)}、抽测排名×{plain(w.sampling_rank)}计算。"
 
         def ranked_table(n: int, code: str, leader: str, title: str, sheet: str) -> Table:
             heads = [
@@ -641,11 +639,11 @@ class Builder:
             )
         )
 
-        ep = d.rules["enterprise"]["points"]
+        ep = d.rules.enterprise.points
         groups4 = [
-            ("按时办理", "按时办理率", "按时办理得分", ep["ontime"]),
-            ("解决情况", "解决率", "解决得分", ep["resolution"]),
-            ("满意度", "满意率", "满意得分", ep["satisfaction"]),
+            ("按时办理", "按时办理率", "按时办理得分", ep.ontime),
+            ("解决情况", "解决率", "解决得分", ep.resolution),
+            ("满意度", "满意率", "满意得分", ep.satisfaction),
         ]
         header4 = [
             [
@@ -693,7 +691,7 @@ class Builder:
             )
         )
 
-        hours = plain(d.rules["onsite"]["within_hours"])
+        hours = plain(d.rules.onsite.within_hours)
         sub5 = ["与市民现场见面沟通量", "因跨区域未与市民现场见面沟通量", "因市民表示不需要现场见面沟通量"]
         first5 = ["承办单位", "工单数", f"{hours}小时内到现场量", f"{hours}小时未到现场量"]
         header5 = [
