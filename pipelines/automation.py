@@ -42,10 +42,10 @@ DEFAULT_INTERVAL = 30
 log = logging.getLogger(__name__)
 
 
-def loaded_months(months: list[str]) -> set[str]:
-    """The months among ``months`` whose last load succeeded, read from the warehouse; empty while a
-    run holds the warehouse (the next evaluation decides). A month core.month_loads does not know
-    (a warehouse older than it) counts as loaded when its orders are stored."""
+def loaded_months() -> frozenset[str]:
+    """The months whose last load succeeded, read from the warehouse; none while a run holds the
+    warehouse (the next evaluation decides). A month core.month_loads does not know (a warehouse
+    older than it) counts as loaded when its orders are stored."""
     from hotline.month_load import LOADED
     from pipelines.readonly import WarehouseUnavailable, read_warehouse, table_exists
     from pipelines.resources import build_resources
@@ -53,17 +53,29 @@ def loaded_months(months: list[str]) -> set[str]:
     try:
         with read_warehouse(build_resources()["warehouse"].database) as con:
             if not table_exists(con, "core.month_loads"):
-                return set()
+                return frozenset()
             rows = con.execute(
-                "SELECT m.month, l.state, o.month IS NOT NULL FROM (SELECT unnest($months::VARCHAR[]) AS month) AS m "
-                "LEFT JOIN core.month_loads AS l USING (month) "
-                "LEFT JOIN (SELECT DISTINCT month FROM core.orders) AS o USING (month)",
-                {"months": months},
+                "SELECT month, l.state, o.month IS NOT NULL FROM core.month_loads AS l "
+                "FULL JOIN (SELECT DISTINCT month FROM core.orders) AS o USING (month)"
             ).fetchall()
     except WarehouseUnavailable as exc:
         log.info("months not judged now: %s", exc)
-        return set()
-    return {month for month, state, stored in rows if state == LOADED or (state is None and stored)}
+        return frozenset()
+    return frozenset(month for month, state, stored in rows if state == LOADED or (state is None and stored))
+
+
+# The warehouse is read once per evaluation, and every asset of that evaluation gets the same
+# answer: a month's marts and report are requested together or not at all. Read per asset, a run
+# taking the warehouse in between split a month's refresh over two runs, the first computing
+# mart.anomalies from a mart.hotspots the second had not refreshed yet.
+_judged: tuple[object, frozenset[str]] | None = None
+
+
+def loaded_months_of_evaluation(evaluation_time) -> frozenset[str]:
+    global _judged
+    if _judged is None or _judged[0] != evaluation_time:
+        _judged = (evaluation_time, loaded_months())
+    return _judged[1]
 
 
 class MonthLoaded(AutomationCondition):
@@ -82,8 +94,8 @@ class MonthLoaded(AutomationCondition):
         candidates = context.candidate_subset
         if candidates.is_empty:
             return AutomationResult(context, candidates)
-        months = sorted(candidates.expensively_compute_partition_keys())
-        return AutomationResult(context, candidates.compute_intersection_with_partition_keys(loaded_months(months)))
+        loaded = loaded_months_of_evaluation(context.evaluation_time)
+        return AutomationResult(context, candidates.compute_intersection_with_partition_keys(set(loaded)))
 
 
 def refresh_condition() -> AutomationCondition:

@@ -79,11 +79,19 @@ def test_ui_shows_the_lineage_and_materializes_a_month(hotline_env, tmp_path):
             page.goto(f"{base}/assets/core/assignments?view=lineage&lineageDepth=2", wait_until="networkidle")
             page.get_by_text("unit_scores", exact=True).first.wait_for(timeout=60_000)
             graph_text = page.inner_text("body")
-            for name in ("units", "months", "rules", "unit_scores", "overview", "channel_counts", "charts"):
+            for name in ("units", "months", "rules", "unit_scores", "overview", "enterprise_summary", "charts"):
                 assert name in graph_text.split("\n"), name
             shot = tmp_path / "lineage.png"
             page.screenshot(path=str(shot))
             assert shot.stat().st_size > 10_000
+
+            # core/orders' lineage: the marts that count orders (and compare months) read it, not the
+            # assignments: mart.channel_counts is downstream of core/orders only.
+            page.goto(f"{base}/assets/core/orders?view=lineage&lineageDepth=1", wait_until="networkidle")
+            page.get_by_text("channel_counts", exact=True).first.wait_for(timeout=60_000)
+            orders_text = page.inner_text("body").split("\n")
+            for name in ("channel_counts", "hotspots", "overview"):
+                assert name in orders_text, name
 
             # Materialize all → partition 2024-02 → launch.
             page.goto(f"{base}/asset-groups", wait_until="networkidle")
