@@ -62,7 +62,8 @@ def _reexport_check(conflicts: pl.DataFrame) -> AssetCheckResult:
     """A warning, not a block: conflicting re-exports are resolved by a stated rule (the later file
     name wins), but a person should confirm which export is right."""
     listed = "; ".join(
-        f"{r['month']} {r['source_file']} row {r['row_number']} ↔ {r['kept_file']} row {r['kept_row']} ({r['columns']})"
+        f"{r['month']} {r['source_file']} row {r['row_number']} ↔ "
+        f"{r['kept_file']} row {r['kept_row']} ({r['columns']})"
         for r in conflicts.head(CONFLICTS_IN_SUMMARY).iter_rows(named=True)
     )
     more = conflicts.height - CONFLICTS_IN_SUMMARY

@@ -140,7 +140,9 @@ def step_seconds(dagster_home: Path) -> dict[str, float]:
         if event is None:
             continue
         key = getattr(event, "asset_key", None) or (
-            event.event_specific_data.asset_key if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION else None
+            event.event_specific_data.asset_key
+            if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION
+            else None
         )
         if key is not None and event.step_key not in step_stage:
             step_stage[event.step_key] = GROUP_STAGE.get(graph.get(key).group_name, "report")
@@ -174,7 +176,10 @@ def run_size(size: int, repeat: int, work: Path, echo) -> SizeResult:
         result.stages.append(
             {
                 stage: measure(
-                    [PYTHON, "-m", "benchmarks.stage", MONTH, ",".join(groups)], env, stage_dir, stage.replace("/", "-")
+                    [PYTHON, "-m", "benchmarks.stage", MONTH, ",".join(groups)],
+                    env,
+                    stage_dir,
+                    stage.replace("/", "-"),
                 )
                 for stage, groups in STAGES.items()
             }

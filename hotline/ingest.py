@@ -232,7 +232,13 @@ def store_month(
         "min_callers": rules.text.min_callers,
     }
     with registered(con, **frames), transaction(con):
-        for table in ("core.assignments", "core.orders", "core.rejected_rows", "core.export_files", "core.order_terms"):
+        for table in (
+            "core.assignments",
+            "core.orders",
+            "core.rejected_rows",
+            "core.export_files",
+            "core.order_terms",
+        ):
             con.execute(f"DELETE FROM {table} WHERE month = $month", {"month": month})
         con.execute(f"INSERT INTO core.assignments BY NAME {sql_text('core_assignments')}", params)
         con.execute(f"INSERT INTO core.orders BY NAME {sql_text('core_orders')}", {"months": [month]})

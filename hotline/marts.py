@@ -159,7 +159,9 @@ def per_day_change_pct(count: int | None, base: int | None, days: int | None, ba
     return round((float(count) / (float(base) * ratio) - 1.0) * 100.0, 2)
 
 
-def flag_surges(candidates: pl.DataFrame, significance: float, min_rise_pct: float, bases: str = "any") -> pl.DataFrame:
+def flag_surges(
+    candidates: pl.DataFrame, significance: float, min_rise_pct: float, bases: str = "any"
+) -> pl.DataFrame:
     """Add the p-values, the per-day changes and the verdicts to the SQL candidates."""
 
     def per_row(fn, base: str, base_days: str) -> pl.Series:

@@ -281,7 +281,16 @@ def missing_sampling_ranks(
         elif r["sampling_rank"] is None:
             where = f"{side.adjustments_file} row {r['source_row']}"
             rows.append(
-                (month, r["unit"], "抽测排名 is empty", where, side.adjustments_file, r["source_row"], "抽测排名", None)
+                (
+                    month,
+                    r["unit"],
+                    "抽测排名 is empty",
+                    where,
+                    side.adjustments_file,
+                    r["source_row"],
+                    "抽测排名",
+                    None,
+                )
             )
     return _problems(rows)
 
@@ -289,7 +298,9 @@ def missing_sampling_ranks(
 def problem_faults(problems: pl.DataFrame) -> pl.DataFrame:
     """Adjustment problems as rows of core.blocked_faults."""
     # A problem of a row without a unit name is said without one (a null would make the reason null).
-    reason = pl.when(pl.col("unit").is_null()).then(pl.col("problem")).otherwise(pl.format("{}: {}", "unit", "problem"))
+    reason = (
+        pl.when(pl.col("unit").is_null()).then(pl.col("problem")).otherwise(pl.format("{}: {}", "unit", "problem"))
+    )
     return problems.select(
         pl.col("source_file").fill_null(pl.col("where")),
         pl.col("row_number").fill_null(0),

@@ -144,7 +144,9 @@ class Hotspots(BaseModel):
     places_per_hotspot: Annotated[int, Field(ge=0, description="a whole number, 0 or more")]
     places_per_sub_hotspot: Annotated[int, Field(ge=0, description="a whole number, 0 or more")]
     unmatched_label: Label
-    unmatched_warning_share: Annotated[float, Field(gt=0, le=1, description="a share above 0 and at most 1"), AsWritten]
+    unmatched_warning_share: Annotated[
+        float, Field(gt=0, le=1, description="a share above 0 and at most 1"), AsWritten
+    ]
 
 
 class Callbacks(BaseModel):
@@ -290,7 +292,9 @@ def rule_problems(rules: dict[str, Any]) -> list[str]:
     except ValidationError as errors:
         problems = []
         for error in errors.errors():
-            loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith(("function-", "literal["))))
+            loc = tuple(
+                p for p in error["loc"] if not (isinstance(p, str) and p.startswith(("function-", "literal[")))
+            )
             path = ".".join(str(p) for p in loc)
             value = error.get("input")
             if loc and loc[-1] == "[key]":  # a key of a map (a label), not its value

@@ -146,7 +146,9 @@ def markdown_table(frame: pl.DataFrame, limit: int = PREVIEW_ROWS) -> str:
         return "(no columns)"
     head = "| " + " | ".join(frame.columns) + " |"
     rule = "|" + "---|" * frame.width
-    body = ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in frame.head(limit).iter_rows()]
+    body = [
+        "| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in frame.head(limit).iter_rows()
+    ]
     return "\n".join([head, rule, *body])
 
 

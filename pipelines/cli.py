@@ -226,7 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     output = argparse.ArgumentParser(add_help=False)
-    output.add_argument("--json", action="store_true", help="print one JSON document at the end, nothing while it runs")
+    output.add_argument(
+        "--json", action="store_true", help="print one JSON document at the end, nothing while it runs"
+    )
     output.add_argument("--verbose", action="store_true", help="show Dagster's log lines and every warning in full")
     p = sub.add_parser(
         "demo", parents=[common, output], help="write the bundled sample, materialize it and render the 2024-02 report"
@@ -251,7 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("month", help=MONTH_HELP)
     p.add_argument("unit", help="the unit: its name, 简称 or an alias")
     p.add_argument("--csv", action="store_true", help="print CSV with every order number")
-    p.add_argument("--orders", type=int, default=20, help="order numbers shown per indicator in the table (default 20)")
+    p.add_argument(
+        "--orders", type=int, default=20, help="order numbers shown per indicator in the table (default 20)"
+    )
     p.set_defaults(func=cmd_trace)
     p = sub.add_parser("validate", parents=[common], help="check exports and reference files without loading them")
     p.add_argument("paths", nargs="+", help="files or folders (a month folder, exports, reference files)")
@@ -291,8 +295,8 @@ def run_program(argv: list[str] | None = None) -> None:
     """The ``hotline`` program: main(), then an exit without the interpreter's teardown.
 
     Tearing down the ~3,000 modules a run loads (Dagster, DuckDB, polars, pandera, SQLAlchemy)
-    takes a noticeable time after the work is done (BENCHMARKS.md). By then the run is over: the warehouse connection is
-    closed, every report file written and synced, the Dagster instance's events stored. What is
+    takes a noticeable time after the work is done (BENCHMARKS.md). By then the run is over: the warehouse
+    connection is closed, every report file written and synced, the Dagster instance's events stored. What is
     left is flushed here, then the process ends. (Code calling ``main()`` itself, like the tests,
     ends normally.)"""
     import logging

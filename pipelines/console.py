@@ -27,7 +27,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # The run's steps as an operator names them; check steps (``asset__check``) are "checks".
-STAGE_LABELS = {"reference_data": "reference", "ingest_exports": "ingest", "marts": "marts", "monthly_report": "report"}
+STAGE_LABELS = {
+    "reference_data": "reference",
+    "ingest_exports": "ingest",
+    "marts": "marts",
+    "monthly_report": "report",
+}
 CHECK_STAGE = "checks"
 STAGE_ORDER = ("reference", "ingest", "marts", "report", CHECK_STAGE)
 PLAIN_WIDTH = 200  # wide enough for a status row on one line (rich wraps at 80 off a terminal)

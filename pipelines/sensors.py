@@ -64,7 +64,8 @@ def month_content_hash(month_dir: Path) -> str | None:
     if not files:
         return None
     listing = [
-        [p.relative_to(month_dir).as_posix(), file_sha256(p) if p.is_file() else "(not a readable file)"] for p in files
+        [p.relative_to(month_dir).as_posix(), file_sha256(p) if p.is_file() else "(not a readable file)"]
+        for p in files
     ]
     return hashlib.sha256(json.dumps(listing, ensure_ascii=False).encode("utf-8")).hexdigest()
 

@@ -287,7 +287,9 @@ def test_town_scores_ranks_and_listing(warehouse):
 def test_numeric_and_label_satisfaction_mixed(warehouse):
     d = rows_of(warehouse, "mart.unit_scores")["丁镇"]
     # 满意 1 + "87" 0.87 + 基本满意 0.8 = 2.67 over 3 callbacks (the 4th has none) = 0.89 → × 50 = 44.50
-    assert cells(d, "satisfaction_callbacks", "satisfaction_credit_sum", "satisfaction_rate", "satisfaction_score") == (
+    assert cells(
+        d, "satisfaction_callbacks", "satisfaction_credit_sum", "satisfaction_rate", "satisfaction_score"
+    ) == (
         3,
         D("2.67"),
         D("0.8900"),
@@ -512,7 +514,9 @@ def test_checks_block_publication_and_name_unit_and_file(tmp_path):
     assert "乙镇: 质效 must be 0 or positive" in text
     # nothing downstream of the blocked scores was published
     assert query(
-        tmp_path / "data" / "warehouse.duckdb", "SELECT count(*) FROM mart.unit_highlights WHERE month = $m", {"m": FEB}
+        tmp_path / "data" / "warehouse.duckdb",
+        "SELECT count(*) FROM mart.unit_highlights WHERE month = $m",
+        {"m": FEB},
     ) == [(0,)]
 
 

@@ -468,7 +468,8 @@ def test_a_50_mb_export_loads_with_bounded_memory(tmp_path):
         export = read_export(Path({str(path)!r}))
         rules = typed_rules(load_rules(Path("/nonexistent")))
         month = validate_month([export], rules, date(2024, 1, 25), date(2024, 2, 22), names)
-        print(month.rows_in, month.rows.height, month.faults.height, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(month.rows_in, month.rows.height, month.faults.height, peak)
     """)
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=600, cwd=Path(__file__).parents[1]

@@ -54,7 +54,10 @@ def test_a_month_is_a_base_of_exactly_the_next_month_and_the_month_a_year_on(mar
         first.required_but_nonexistent_subset.get_partition_keys(),
     ) == ([FIRST_MONTH], [])
     year = graph.get_parent_partition_keys_for_child(FIRST_MONTH, files, key)
-    assert (year.partitions_subset.get_partition_keys(), year.required_but_nonexistent_subset.get_partition_keys()) == (
+    assert (
+        year.partitions_subset.get_partition_keys(),
+        year.required_but_nonexistent_subset.get_partition_keys(),
+    ) == (
         [],
         [],
     )

@@ -44,7 +44,10 @@ def test_demo_writes_materializes_and_renders_then_reruns_without_duplicates(hot
     assert len(lines) <= 30, first.stdout
     assert " - dagster - " not in first.stdout + first.stderr
     assert lines[-15].split() == ["month", "state", "stored", "rejected", "replaced", "checks", "report", "stale"]
-    assert [line.split()[0] for line in lines[-14:]] == [f"2023-{m:02d}" for m in range(1, 13)] + ["2024-01", "2024-02"]
+    assert [line.split()[0] for line in lines[-14:]] == [f"2023-{m:02d}" for m in range(1, 13)] + [
+        "2024-01",
+        "2024-02",
+    ]
     assert lines[-1].split()[:5] == ["2024-02", "loaded", "11,226", "0", "0"] and "draft (1 to fill)" in lines[-1]
     assert all("loaded" in line and line.rstrip().endswith("no") for line in lines[-14:])  # nothing stale
     report_line = next(line for line in lines if line.startswith("hotline demo: report"))

@@ -144,7 +144,9 @@ def test_sample_february_cross_check(sample):
     assert feb.columns == EXPORT_HEADERS
     units = read_table(sample / "reference" / "units.csv")
     aliases = pl.DataFrame(
-        [(a, u["单位名称"]) for u in units for a in u["别名"].split(";") if a], schema=["written", "unit"], orient="row"
+        [(a, u["单位名称"]) for u in units for a in u["别名"].split(";") if a],
+        schema=["written", "unit"],
+        orient="row",
     )
     hotspots = pl.DataFrame(read_table(sample / "reference" / "hotspots.csv"))
     db = duckdb.connect()

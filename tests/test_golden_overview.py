@@ -136,8 +136,9 @@ def test_section_1_overview(golden):
                 "overdue",
             ],
             g.one(
-                "SELECT orders, yoy_pct, mom_pct, orders_last_month, orders_last_year, daily_avg, report_response_pct, "
-                "report_ontime_pct, report_resolution_pct, report_satisfaction_pct, town_orders, town_share_pct, "
+                "SELECT orders, yoy_pct, mom_pct, orders_last_month, orders_last_year, daily_avg, "
+                "report_response_pct, report_ontime_pct, report_resolution_pct, report_satisfaction_pct, "
+                "town_orders, town_share_pct, "
                 "dept_orders, dept_share_pct, city_overdue_orders FROM mart.overview WHERE month = '2024-02'"
             ),
         )

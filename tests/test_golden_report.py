@@ -206,7 +206,11 @@ SEED_TOP_BOTTOM = [
     ),
     (
         "区直及国企综合排名（承办量≥50）",
-        [("区医保局", "1", "区住建局", "14"), ("区税务局", "2", "民安公司", "15"), ("区卫健局", "3", "东安公司", "16")],
+        [
+            ("区医保局", "1", "区住建局", "14"),
+            ("区税务局", "2", "民安公司", "15"),
+            ("区卫健局", "3", "东安公司", "16"),
+        ],
     ),
     (
         "区直及国企综合排名（承办量<50）",
@@ -267,7 +271,9 @@ def test_section_three_names_the_seeds_aspects_terms_and_places(sample_report):
             places = re.findall(r"，主要涉及([^。，]*?)等。", paragraph)
             assert len(places) == len(aspects)
             assert all(
-                _missing("、".join(SEED_PLACES[hotspot]), p.split("、")) == [] for p in places if hotspot in SEED_PLACES
+                _missing("、".join(SEED_PLACES[hotspot]), p.split("、")) == []
+                for p in places
+                if hotspot in SEED_PLACES
             ), hotspot
             if hotspot in SEED_FIRST_ASPECT_PLACES:
                 assert places[0].split("、") == SEED_FIRST_ASPECT_PLACES[hotspot]

@@ -90,7 +90,9 @@ def test_several_files_and_a_reexport_replacing_older_rows(hotline_env):
     os.utime(newer, (1_700_000_100, 1_700_000_100))
     result = materialize_months(MONTH)
     assert result.success
-    got = stored(hotline_env, "SELECT order_id, source_file, resolution_credit FROM core.assignments ORDER BY order_id")
+    got = stored(
+        hotline_env, "SELECT order_id, source_file, resolution_credit FROM core.assignments ORDER BY order_id"
+    )
     assert [(r[0], r[1], None if r[2] is None else float(r[2])) for r in got] == [
         ("A1", "second.csv", 0.0),
         ("A2", "first.csv", 1.0),

@@ -318,7 +318,9 @@ def test_a_gbk_rules_yaml_is_refused_by_validate_and_run_with_the_fix(district, 
 
 def test_a_bad_rule_setting_fails_the_run_naming_the_key_and_changes_nothing(district, capsys):
     before = snapshot(district, FEB)
-    (district / "data" / "reference" / "rules.yaml").write_text("flags:\n  fast_close_minutes: ten\n", encoding="utf-8")
+    (district / "data" / "reference" / "rules.yaml").write_text(
+        "flags:\n  fast_close_minutes: ten\n", encoding="utf-8"
+    )
     code, output = run_cli(capsys, "run", FEB)
     assert code == 1
     assert "rules.yaml: flags.fast_close_minutes = 'ten': expected a whole number of minutes" in output, output

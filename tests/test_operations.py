@@ -361,6 +361,7 @@ def test_dagster_cli_materializes_a_partition_range_in_one_run_in_month_order(se
         instance.dispose()
     # February's 环比 is computed from January loaded earlier in the same run: month order
     assert query(
-        seed_calendar["warehouse"], "SELECT month, orders, orders_last_month, mom_pct FROM mart.overview ORDER BY month"
+        seed_calendar["warehouse"],
+        "SELECT month, orders, orders_last_month, mom_pct FROM mart.overview ORDER BY month",
     ) == [("2024-01", 1, None, None), ("2024-02", 2, 1, 100.0)]
     assert (seed_calendar["reports"] / "2024-02").is_dir()

@@ -141,7 +141,9 @@ def test_callback_columns_named_as_other_platforms_give_the_clean_scores_and_are
 
 def test_a_columns_csv_alias_gives_the_clean_scores(generated, clean_scores, hotline_env):
     data = month_env(generated, hotline_env)
-    write_rows(data / "reference" / "columns.csv", ["别名", "列名"], [["处理结果", "解决情况"], ["群众评价", "满意度"]])
+    write_rows(
+        data / "reference" / "columns.csv", ["别名", "列名"], [["处理结果", "解决情况"], ["群众评价", "满意度"]]
+    )
     for path in exports_of(data):
         rename_headers(path, {"解决情况": "处理结果", "满意度": "群众评价"})
     keep_age_order(data)

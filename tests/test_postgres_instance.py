@@ -90,7 +90,9 @@ def postgres() -> dict:
     try:
         env = dict(os.environ, PGPASSWORD=PASSWORD)
         subprocess.run(
-            [str(binaries / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "dagster", "dagster"], env=env, **run
+            [str(binaries / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "dagster", "dagster"],
+            env=env,
+            **run,
         )
         yield {
             "DAGSTER_PG_HOST": "127.0.0.1",
@@ -153,7 +155,11 @@ def test_a_month_runs_on_a_postgres_instance(hotline_env, postgres, monkeypatch)
 
     with (
         psycopg2.connect(
-            host="127.0.0.1", port=int(postgres["DAGSTER_PG_PORT"]), user="dagster", password=PASSWORD, dbname="dagster"
+            host="127.0.0.1",
+            port=int(postgres["DAGSTER_PG_PORT"]),
+            user="dagster",
+            password=PASSWORD,
+            dbname="dagster",
         ) as connection,
         connection.cursor() as cursor,
     ):

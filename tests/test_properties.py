@@ -65,7 +65,8 @@ def months(draw):
             fields = {k: v for k, v in row.items() if k not in ("received", "承办单位")}
             rows.append(export_row(f"P{i:03d}", row["承办单位"], received=row["received"], **fields))
     bad = [
-        export_row(f"Q{i}", "柳园街道", **fix) for i, fix in enumerate(draw(st.lists(st.sampled_from(BAD), max_size=2)))
+        export_row(f"Q{i}", "柳园街道", **fix)
+        for i, fix in enumerate(draw(st.lists(st.sampled_from(BAD), max_size=2)))
     ]
     permutation = draw(st.permutations(range(len(rows) + len(bad))))
     files = draw(st.integers(1, 3))

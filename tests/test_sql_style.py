@@ -56,7 +56,7 @@ def test_every_parameter_the_sql_binds_has_a_sample_value():
         ("SELECT a FROM t INNER JOIN u ON t.id = u.id\n", "RF02"),  # which table's a?
         ("SELECT t.a AS b, t.c AS b FROM t\n", "AL08"),  # one name, two columns
         ("select t.a FROM t\n", "CP01"),  # keywords in mixed case
-        ("SELECT t.a FROM t WHERE t.b = '" + "x" * 120 + "'\n", "LT05"),  # over 120 characters
+        ("SELECT t.a FROM t WHERE t.b = '" + "x" * 120 + "'\n", "LT05"),  # over 119 characters
     ],
     ids=["parse-error", "unused-alias", "ambiguous-column", "duplicate-alias", "keyword-case", "long-line"],
 )

@@ -94,7 +94,9 @@ def test_trace_reproduces_the_units_rates_and_scores(sample, name):
         traced += [Decimal(row["rate"]), Decimal(row["points"])]
     assert traced == list(rates_scores)
     # the four indicators' points and the deduction are the 考核得分
-    assert sum(Decimal(rows[("unit", i)]["points"]) for i in ("响应", "按时", "解决", "满意")) + deduction == assessment
+    assert (
+        sum(Decimal(rows[("unit", i)]["points"]) for i in ("响应", "按时", "解决", "满意")) + deduction == assessment
+    )
     # the orders that lost points are the unit's orders without full credit, order numbers only
     for indicator, column in (("解决", "resolution_credit"), ("满意", "satisfaction_credit")):
         expected = sorted(

@@ -163,7 +163,8 @@ def test_a_district_adds_a_label_with_its_credit_in_rules_yaml(hotline_env):
     assert helpers.materialize_months(MONTH, selection=AssetSelection.groups("reference", "ingest")).success
     got = query(
         hotline_env["warehouse"],
-        "SELECT order_id, request_type, satisfaction_credit, resolution_credit FROM core.assignments ORDER BY order_id",
+        "SELECT order_id, request_type, satisfaction_credit, resolution_credit "
+        "FROM core.assignments ORDER BY order_id",
     )
     assert [(o, t, float(s), None if r is None else float(r)) for o, t, s, r in got] == [
         ("A1", "表扬", 0.6, 1.0),
@@ -193,7 +194,10 @@ def test_a_label_without_a_credit_cannot_reach_the_warehouse(tmp_path):
     know 一般, stored with a credit map that does not, fail the insert and leave the month."""
     with_label = {
         **DEFAULT_RULES,
-        "credit": {**DEFAULT_RULES["credit"], "satisfaction": {**DEFAULT_RULES["credit"]["satisfaction"], "一般": 0.6}},
+        "credit": {
+            **DEFAULT_RULES["credit"],
+            "satisfaction": {**DEFAULT_RULES["credit"]["satisfaction"], "一般": 0.6},
+        },
     }
     month = judge(tmp_path, [export_row("A1", "柳园街道", 满意度="一般")], rules=with_label)
     assert month.faults.height == 0

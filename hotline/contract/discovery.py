@@ -68,7 +68,9 @@ class Discovery:
             return self.refused[0].fault()
         listed = "; ".join(f"{r.name}: {r.problem}" for r in self.refused)
         fixes = " ".join(dict.fromkeys(r.fix for r in self.refused))
-        return FileFault(self.root, f"holds {len(self.refused)} files that cannot be read as exports ({listed})", fixes)
+        return FileFault(
+            self.root, f"holds {len(self.refused)} files that cannot be read as exports ({listed})", fixes
+        )
 
 
 def discover_exports(exports_dir: Path) -> Discovery:
@@ -101,7 +103,8 @@ def _walk(folder: Path, found: Discovery, open_folders: set[Path]) -> None:
         name = found.name_of(path)
         if entry.name.startswith("~$"):
             found.notes.append(
-                f"{name}: skipped, an Excel lock file (the workbook was open when the folder was copied), not an export"
+                f"{name}: skipped, an Excel lock file "
+                "(the workbook was open when the folder was copied), not an export"
             )
             continue
         if entry.name.startswith("."):

@@ -180,7 +180,9 @@ def read_export(path: Path, name: str | None = None, column_aliases: Mapping[str
         )
     if frame.height == 0:
         raise FileFault(
-            path, "has a header but no rows", "Export the month again; an empty export is most likely a failed download"
+            path,
+            "has a header but no rows",
+            "Export the month again; an empty export is most likely a failed download",
         )
     if totals:
         orders = frame.select(_stripped(pl.col("order_id")).n_unique()).item()
@@ -794,7 +796,9 @@ def _reexports_decided(repeated: pl.DataFrame) -> tuple[pl.Series, pl.DataFrame,
         .when(pl.col("kind") == COMPLETED)
         .then(
             pl.format(
-                "completed by the export {} (row {}), which has values where this row is empty", "kept_file", "kept_row"
+                "completed by the export {} (row {}), which has values where this row is empty",
+                "kept_file",
+                "kept_row",
             )
         )
         .otherwise(

@@ -56,7 +56,9 @@ def decode(raw: bytes, path: Path | str) -> tuple[str, str]:
         if exc.reason == "unexpected end of data" and exc.start >= len(raw) - 3:
             # Valid UTF-8 up to a character cut in half at the very end: a truncated download.
             raise FileFault(
-                path, "ends in the middle of a character: the file looks truncated", "Download or export the file again"
+                path,
+                "ends in the middle of a character: the file looks truncated",
+                "Download or export the file again",
             ) from None
     try:
         return raw.decode("gb18030"), "gb18030"

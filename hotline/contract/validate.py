@@ -261,7 +261,8 @@ def _validate_exports(data_dir: Path, month: str, files: list[Path], echo, name_
                 echo(f"note    {export.path}: {note}")
             if export.extra_columns:
                 echo(
-                    f"note    {export.path}: columns not in the contract, not loaded: {'、'.join(export.extra_columns)}"
+                    f"note    {export.path}: columns not in the contract, not loaded: "
+                    f"{'、'.join(export.extra_columns)}"
                 )
         if prefixes:
             # the run's warning check hotspots_matched, on the rows a run would store

@@ -500,7 +500,9 @@ def build_sample_month(
     far_future = np.datetime64("2100-01-01T00:00:00", "s")  # every sample order is closed
     f = assignment_fields(rng, received[row_order], uidx, behaviour, far_future)
     dispatched = f["dispatched"]
-    sign_delay = np.where(rows.signed_ok, rng.integers(60, 100 * 60, n_rows), rng.integers(150 * 60, 26 * 3600, n_rows))
+    sign_delay = np.where(
+        rows.signed_ok, rng.integers(60, 100 * 60, n_rows), rng.integers(150 * 60, 26 * 3600, n_rows)
+    )
     signed = dispatched + sign_delay.astype("timedelta64[s]")
     work = rng.gamma(3.0, 1.0, n_rows) + np.where(rows.completed_ok, 0.0, 2.0)  # late ones run longer
     # scale each unit's handling time so its mean 派单→办结 hours is exactly the target

@@ -97,7 +97,9 @@ RESOLUTION_CREDIT_FIFTHS = {"已解决": 5, RESOLUTION_PARTIAL_LABEL: 4, "未解
 def resolution_credits_for_score(n: int, target: Decimal) -> list[int]:
     """Credit sums s (fifths) over n callbacks with round2(s/(5n) × 40) == target."""
     centre = int(Fraction(target) / 40 * 5 * n)
-    return [s for s in range(max(0, centre - 3), min(5 * n, centre + 3) + 1) if score(Fraction(s, 5 * n), 40) == target]
+    return [
+        s for s in range(max(0, centre - 3), min(5 * n, centre + 3) + 1) if score(Fraction(s, 5 * n), 40) == target
+    ]
 
 
 def pct(text: str) -> Decimal:

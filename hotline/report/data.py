@@ -150,6 +150,8 @@ def _text_extras(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, pl.Dat
         ),
         "terms": fetch(con, "SELECT * FROM mart.hotspot_terms WHERE month = $month ORDER BY hotspot, aspect, rank", p),
         "clusters": fetch(
-            con, "SELECT * FROM mart.place_clusters WHERE month = $month ORDER BY orders DESC, first_received, place", p
+            con,
+            "SELECT * FROM mart.place_clusters WHERE month = $month ORDER BY orders DESC, first_received, place",
+            p,
         ),
     }

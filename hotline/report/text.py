@@ -582,7 +582,11 @@ class Builder:
         )
         self.table(
             ranked_table(
-                2, "dept_large", "主要负责人", f"承办量≥{th}件区直（国企）{mw}市民热线办理情况表", "表2 区直≥" + str(th)
+                2,
+                "dept_large",
+                "主要负责人",
+                f"承办量≥{th}件区直（国企）{mw}市民热线办理情况表",
+                "表2 区直≥" + str(th),
             )
         )
 

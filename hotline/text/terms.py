@@ -205,7 +205,9 @@ def segment_pieces(texts: pl.Series) -> pl.DataFrame:
     """``segment_texts`` of ``texts`` (text = the index in ``texts``, term, kind; each term once per
     text), each distinct piece of the texts (``PIECE``) segmented once."""
     pieces = (
-        pl.DataFrame({"text": pl.Series(np.arange(texts.len(), dtype=np.int64)), "piece": texts.str.extract_all(PIECE)})
+        pl.DataFrame(
+            {"text": pl.Series(np.arange(texts.len(), dtype=np.int64)), "piece": texts.str.extract_all(PIECE)}
+        )
         .explode("piece")
         .filter(pl.col("piece").is_not_null())
     )
