@@ -19,7 +19,8 @@ SELECT
     any_value(enterprise_source) AS enterprise_source,
     min(nullif(trim(address), '')) AS address,
     min(caller_hash) AS caller_hash,
-    list_sort(list(DISTINCT unit_group)) AS unit_groups,
+    -- list_distinct after list: a DISTINCT aggregate costs ten times as much (BENCHMARKS.md)
+    list_sort(list_distinct(list(unit_group))) AS unit_groups,
     bool_or(city_overdue) AS city_overdue,
     count(*) AS assignments
 FROM core.assignments
