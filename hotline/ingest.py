@@ -1,6 +1,6 @@
 """A month's ingest without Dagster: reading and judging its exports against the reference data in
-the warehouse, and storing a month that nothing blocks (core.assignments, core.rejected_rows,
-core.export_files, core.order_terms, in one transaction). The asset (assets/ingest.py) runs it per
+the warehouse, and storing a month that nothing blocks (core.assignments, core.orders, core.rejected_rows,
+core.export_files, core.order_texts and core.text_terms, in one transaction). The asset (assets/ingest.py) runs it per
 month of a run and reports what happened.
 
 A month is all or nothing (hotline/month_load.py): its exports and side files are judged together,
@@ -199,11 +199,12 @@ def _order_texts(rows: pl.DataFrame) -> pl.DataFrame:
 def store_month(
     con, month: str, month_rows: MonthRows, rules: Rules, key: str, keywords: Sequence[str] = (), also=None
 ) -> dict[str, Any]:
-    """Replace the month in core.assignments, core.orders, core.rejected_rows, core.export_files
-    and core.order_terms at once; ``also(con)`` writes the month's other tables inside the same
-    transaction. 诉求内容 and 来电人 go no further than this function: only the terms that pass the
-    month's thresholds (sql/core_order_terms.sql) are stored, and which of ``keywords``
-    (reference/aspects.csv's) each text holds."""
+    """Replace the month in core.assignments, core.orders, core.rejected_rows, core.export_files,
+    core.order_texts and core.text_terms at once; ``also(con)`` writes the month's other tables
+    inside the same transaction. 诉求内容 and 来电人 go no further than this function: each order
+    gets the number of its masked text and its caller (sql/core_order_texts.sql), each text only the
+    terms that pass the month's thresholds (sql/core_text_terms.sql) and which of ``keywords``
+    (reference/aspects.csv's) it holds."""
     staged = month_rows.rows.select(STAGED_COLUMNS)
     rejected = rejected_per_row(pl.concat([month_rows.faults, month_rows.superseded]))
     files = file_stats(month_rows, rejected)
@@ -225,9 +226,9 @@ def store_month(
         text_terms=terms,
         order_callers=texts.select("order_id", "caller_name"),
     )
+    text_params = {"month": month, "phone_key": key}
     term_params = {
         "month": month,
-        "phone_key": key,
         "min_orders": rules.text.min_orders,
         "min_callers": rules.text.min_callers,
     }
@@ -237,12 +238,14 @@ def store_month(
             "core.orders",
             "core.rejected_rows",
             "core.export_files",
-            "core.order_terms",
+            "core.order_texts",
+            "core.text_terms",
         ):
             con.execute(f"DELETE FROM {table} WHERE month = $month", {"month": month})
         con.execute(f"INSERT INTO core.assignments BY NAME {sql_text('core_assignments')}", params)
         con.execute(f"INSERT INTO core.orders BY NAME {sql_text('core_orders')}", {"months": [month]})
-        con.execute(f"INSERT INTO core.order_terms BY NAME {sql_text('core_order_terms')}", term_params)
+        con.execute(f"INSERT INTO core.order_texts BY NAME {sql_text('core_order_texts')}", text_params)
+        con.execute(f"INSERT INTO core.text_terms BY NAME {sql_text('core_text_terms')}", term_params)
         con.execute(
             "INSERT INTO core.rejected_rows BY NAME SELECT $month AS month, * FROM rejected_rows_new", {"month": month}
         )

@@ -25,9 +25,10 @@ def sql_text(name: str) -> str:
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
     """Create the schemas and core tables if missing, and this connection's macros."""
-    for name in ("warehouse_schema", "macros"):
-        con.execute(sql_text(name))
+    con.execute(sql_text("warehouse_schema"))
     _fill_orders_of_older_months(con)
+    _order_terms_as_view(con)  # before the macros, which read it
+    con.execute(sql_text("macros"))
 
 
 def _fill_orders_of_older_months(con: duckdb.DuckDBPyConnection) -> None:
@@ -42,6 +43,29 @@ def _fill_orders_of_older_months(con: duckdb.DuckDBPyConnection) -> None:
     if missing:
         with transaction(con):
             con.execute(f"INSERT INTO core.orders BY NAME {sql_text('core_orders')}", {"months": sorted(missing)})
+
+
+def _order_terms_as_view(con: duckdb.DuckDBPyConnection) -> None:
+    """The view core.order_terms over core.order_texts and core.text_terms. A warehouse written when
+    core.order_terms was a table of (order, term) rows has them moved first, each order its own text."""
+    kind = con.execute(
+        "SELECT table_type FROM information_schema.tables WHERE table_schema = 'core' AND table_name = 'order_terms'"
+    ).fetchall()
+    if kind == [("VIEW",)]:
+        return
+    with transaction(con):
+        if kind:
+            con.execute(
+                "INSERT INTO core.order_texts BY NAME "
+                "SELECT month, order_id, row_number() OVER (PARTITION BY month ORDER BY order_id) AS text, "
+                "min(caller) AS caller FROM core.order_terms GROUP BY month, order_id"
+            )
+            con.execute(
+                "INSERT INTO core.text_terms BY NAME SELECT t.month, o.text, t.term, t.kind "
+                "FROM core.order_terms AS t INNER JOIN core.order_texts AS o USING (month, order_id)"
+            )
+            con.execute("DROP TABLE core.order_terms")
+        con.execute(f"CREATE VIEW core.order_terms AS {sql_text('core_order_terms')}")
 
 
 # Connections with a transaction open (by id): a transaction inside another joins it, so that a

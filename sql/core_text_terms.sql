@@ -1,38 +1,16 @@
--- core.order_terms for one month: the terms the ingest derived from 诉求内容 (hotline/text
--- text_terms, registered as `order_texts`: order_id, text, the index of the order's masked text; and
--- `text_terms`: text, term, kind, each distinct text's terms once) kept only when at least
--- $min_orders orders from at least $min_callers distinct callers of the month use them, so that a
--- rare token (a name or number the masking missed) never reaches the warehouse. Runs after
--- core.assignments is written. Orders and terms meet on the integer text index: the counts per
--- term are summed per distinct text, and only the stored rows are expanded to orders.
---
--- A caller is the keyed hash of 联系电话 (core.assignments.caller_hash), else a keyed hash of
--- 来电人 (registered as `order_callers`: order_id, caller_name); an order with neither has no
--- caller and adds to no caller count (a repeat caller who gives nothing cannot pass for many).
+-- core.text_terms for one month: the terms the ingest derived from each distinct masked 诉求内容
+-- (hotline/text text_terms, registered as `text_terms`: text, term, kind, each text's terms once),
+-- kept only when at least $min_orders orders from at least $min_callers distinct callers of the
+-- month use them, so that a rare token (a name or number the masking missed) never reaches the
+-- warehouse. Runs after core.order_texts is written (each order's text and caller). Orders and
+-- terms meet on the integer text: the counts per term are summed per distinct text.
 WITH
-phones AS (
-    SELECT order_id, min(caller_hash) AS caller
-    FROM core.assignments WHERE month = $month
-    GROUP BY order_id
-),
-names AS (
-    SELECT order_id, min(nullif(trim(caller_name), '')) AS caller_name
-    FROM order_callers GROUP BY order_id
-),
-callers AS (
-    SELECT p.order_id,
-           coalesce(p.caller, 'n' || left(sha256($phone_key || ':name:' || n.caller_name), 23)) AS caller
-    FROM phones AS p LEFT JOIN names AS n USING (order_id)
-),
-callers_counted AS (
-    -- single_caller: the caller has no other order this month, so adds exactly one to the distinct
-    -- callers of any term the order holds; DISTINCT is counted only over the other orders' callers
-    -- (hashing every caller of every term was most of this query at 1M orders)
-    SELECT *, caller IS NOT NULL AND count(*) OVER (PARTITION BY caller) = 1 AS single_caller FROM callers
-),
-orders AS (      -- each order with text: its text and caller
-    SELECT o.order_id, o.text, c.caller, c.single_caller
-    FROM order_texts AS o INNER JOIN callers_counted AS c USING (order_id)
+orders AS (
+    -- single_caller: the caller has no other order with text this month, so adds exactly one to the
+    -- distinct callers of any term the order holds; DISTINCT is counted only over the other orders'
+    -- callers (hashing every caller of every term was most of this query at 1M orders)
+    SELECT text, caller, caller IS NOT NULL AND count(*) OVER (PARTITION BY caller) = 1 AS single_caller
+    FROM core.order_texts WHERE month = $month
 ),
 text_orders AS (  -- per distinct text: its orders, and those of single callers
     SELECT text, count(*) AS orders, count(*) FILTER (WHERE single_caller) AS single_callers
@@ -52,11 +30,8 @@ repeat_callers AS (
 support AS (
     SELECT term FROM term_orders AS o LEFT JOIN repeat_callers AS r USING (term)
     WHERE o.orders >= $min_orders AND o.single_callers + coalesce(r.callers, 0) >= $min_callers
-),
-kept AS (         -- reference/aspects.csv's keywords found in the text: the analyst's words, kept for
-                  -- every order (they decide the order's aspect), not the citizen's
-    SELECT text, term, kind FROM text_terms
-    WHERE kind = 'keyword' OR term IN (SELECT s.term FROM support AS s)
 )
-SELECT $month AS month, o.order_id, k.term, k.kind, o.caller
-FROM orders AS o INNER JOIN kept AS k USING (text)
+-- reference/aspects.csv's keywords found in the text are kept for every text: the analyst's words
+-- (they decide the order's aspect), not the citizen's
+SELECT $month AS month, text, term, kind FROM text_terms
+WHERE kind = 'keyword' OR term IN (SELECT s.term FROM support AS s)

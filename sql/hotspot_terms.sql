@@ -1,6 +1,6 @@
 -- mart.hotspot_terms: the words people use, per named hotspot (aspect '') and per aspect, and for
 -- the enterprise orders (hotspot $enterprise_label, aspect '': section 四): the terms of 诉求内容
--- (core.order_terms, kind 'term') most distinctive of the group's orders against
+-- (core.text_terms of the orders' texts, kind 'term') most distinctive of the group's orders against
 -- the rest of the month.
 --
 -- Why log-odds with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008) rather than raw
@@ -19,55 +19,68 @@ WITH
 enterprise AS (
     SELECT DISTINCT order_id FROM core.assignments WHERE month = $month AND enterprise_source IS NOT NULL
 ),
-orders AS (
-    SELECT o.order_id, o.hotspot, o.aspect, o.caller, o.single_caller, o.unmatched,
+orders AS (      -- the month's orders with text: their text (core.order_texts) and group
+    SELECT o.text, o.hotspot, o.aspect, o.caller, o.single_caller, o.unmatched,
            e.order_id IS NOT NULL AS enterprise
     FROM month_order_aspects AS o     -- the month's order_aspects (sql/month_order_aspects.sql)
-    LEFT JOIN enterprise AS e USING (order_id)
-    WHERE o.month = $month
+    LEFT JOIN enterprise AS e ON o.order_id = e.order_id
+    WHERE o.month = $month AND o.text IS NOT NULL
 ),
 addresses AS (
     SELECT DISTINCT trim(address) AS address FROM core.assignments
     WHERE month = $month AND nullif(trim(address), '') IS NOT NULL
 ),
 candidate_terms AS (
-    SELECT DISTINCT term FROM core.order_terms AS t
+    SELECT DISTINCT term FROM core.text_terms AS t
     WHERE month = $month AND kind = 'term'
       AND NOT EXISTS (SELECT 1 FROM addresses AS a WHERE contains(a.address, t.term))
 ),
-terms AS (        -- an order names a term once (hotline/text)
-    SELECT ot.order_id, term FROM core.order_terms AS ot SEMI JOIN candidate_terms USING (term)
-    WHERE ot.month = $month AND ot.kind = 'term'
+text_candidates AS (  -- a text names a term once (hotline/text); texts and terms per text (core.text_terms)
+    SELECT t.text, t.term FROM core.text_terms AS t SEMI JOIN candidate_terms USING (term)
+    WHERE t.month = $month AND t.kind = 'term'
 ),
-tagged AS (       -- each (order, term) with the order's hotspot, aspect, caller: one join for every group
-    SELECT o.hotspot, o.aspect, o.unmatched, o.enterprise, o.caller, o.single_caller, t.term
-    FROM terms AS t INNER JOIN orders AS o USING (order_id)
-),
-month_df AS (SELECT term, count(*) AS df FROM terms GROUP BY term),
-month_total AS (SELECT sum(df) AS n FROM month_df),
--- Distinct callers per group and term = the orders of single callers (a caller's only order this month
--- adds one to any group holding it) + the distinct callers among the other orders: hashing every
--- caller of every group cost 4× the rest of this query at 1M orders.
-group_counts AS ( -- each order in its hotspot (aspect '') and in its aspect; enterprise orders as one more group
-    SELECT FALSE AS enterprise_group, hotspot, coalesce(aspect, '') AS aspect, term, count(*) AS y_g,
+-- Counted per text first: the orders of a group that share a text share its terms, so each text's
+-- orders are summed per group before its terms are joined (a row per order and term was most of this
+-- query at 1M orders). Distinct callers per group and term = the orders of single callers (a
+-- caller's only order this month adds one to any group holding it) + the distinct callers among the
+-- other orders, the only ones expanded to a row per order and term.
+text_groups AS (  -- per text and group: its orders, and those of single callers
+    SELECT text, hotspot, aspect, unmatched, enterprise, count(*) AS orders,
            count(*) FILTER (WHERE single_caller) AS single_callers
+    FROM orders GROUP BY ALL
+),
+tagged AS (       -- each (text, group, term) with its order counts: one join for every group
+    SELECT g.hotspot, g.aspect, g.unmatched, g.enterprise, g.orders, g.single_callers, t.term
+    FROM text_candidates AS t INNER JOIN text_groups AS g USING (text)
+),
+month_df AS (SELECT term, sum(orders) AS df FROM tagged GROUP BY term),
+month_total AS (SELECT sum(df) AS n FROM month_df),
+group_counts AS ( -- each order in its hotspot (aspect '') and in its aspect; enterprise orders as one more group
+    SELECT FALSE AS enterprise_group, hotspot, coalesce(aspect, '') AS aspect, term, sum(orders) AS y_g,
+           sum(single_callers) AS single_callers
     FROM tagged WHERE NOT unmatched
     GROUP BY GROUPING SETS ((hotspot, aspect, term), (hotspot, term))
     UNION ALL
-    SELECT TRUE AS enterprise_group, $enterprise_label AS hotspot, '' AS aspect, term, count(*) AS y_g,
-           count(*) FILTER (WHERE single_caller) AS single_callers
+    SELECT TRUE AS enterprise_group, $enterprise_label AS hotspot, '' AS aspect, term, sum(orders) AS y_g,
+           sum(single_callers) AS single_callers
     FROM tagged WHERE enterprise
     GROUP BY term
+),
+repeat_tagged AS (  -- the orders of repeat callers, one row per order and term
+    SELECT o.hotspot, o.aspect, o.unmatched, o.enterprise, o.caller, t.term
+    FROM text_candidates AS t
+    INNER JOIN orders AS o USING (text)
+    WHERE NOT o.single_caller AND o.caller IS NOT NULL
 ),
 repeat_callers AS (
     SELECT FALSE AS enterprise_group, hotspot, coalesce(aspect, '') AS aspect, term,
            count(DISTINCT caller) AS callers
-    FROM tagged WHERE NOT unmatched AND NOT single_caller AND caller IS NOT NULL
+    FROM repeat_tagged WHERE NOT unmatched
     GROUP BY GROUPING SETS ((hotspot, aspect, term), (hotspot, term))
     UNION ALL
     SELECT TRUE AS enterprise_group, $enterprise_label AS hotspot, '' AS aspect, term,
            count(DISTINCT caller) AS callers
-    FROM tagged WHERE enterprise AND NOT single_caller AND caller IS NOT NULL
+    FROM repeat_tagged WHERE enterprise
     GROUP BY term
 ),
 group_df AS (

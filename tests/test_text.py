@@ -376,3 +376,57 @@ def test_month_order_aspects_once_per_transaction(data):
             month_order_aspects(con, params)  # a later transaction: computed again
             assert scalar(con, stored, {"m": MONTH}) == orders - 1
             assert scalar(con, "SELECT count(*) FROM month_order_aspects WHERE aspect = '其它'") == 0
+
+
+def test_terms_are_stored_once_per_text_and_a_table_of_order_terms_is_moved(data):
+    """core.text_terms holds each distinct text's terms once, core.order_texts each order's text;
+    the view core.order_terms joins them. A warehouse where core.order_terms was a table (one row
+    per order and term) gets those rows moved when opened, and the view gives the same rows."""
+    import duckdb
+
+    from hotline.settings import Settings
+    from hotline.warehouse import prepare, scalar
+
+    build_month(data)
+    by_order = "SELECT order_id, term, kind, caller FROM core.order_terms WHERE month = $m ORDER BY ALL"
+    stored = query(by_order, {"m": MONTH})
+    counts = query(
+        "SELECT (SELECT count(*) FROM core.order_texts WHERE month = $m) AS orders, "
+        "(SELECT count(DISTINCT text) FROM core.order_texts WHERE month = $m) AS texts, "
+        "(SELECT count(*) FROM core.text_terms WHERE month = $m) AS text_terms",
+        {"m": MONTH},
+    )[0]
+    assert counts["texts"] < counts["orders"]  # the month's orders repeat texts: stored once each
+    assert counts["text_terms"] < len(stored)
+    with duckdb.connect(str(Settings.from_env().warehouse)) as con:
+        # the layout of a warehouse written before: a table of (order, term) rows, no per-text tables
+        con.execute("CREATE TABLE core.order_terms_before AS SELECT * FROM core.order_terms")
+        con.execute("DROP VIEW core.order_terms")
+        con.execute("DELETE FROM core.order_texts")
+        con.execute("DELETE FROM core.text_terms")
+        con.execute("ALTER TABLE core.order_terms_before RENAME TO order_terms")
+        prepare(con)
+        kind = "SELECT table_type FROM information_schema.tables WHERE table_name = 'order_terms'"
+        assert scalar(con, kind) == "VIEW"
+        # each order of the old rows is one text of its own
+        assert scalar(con, "SELECT count(*) FROM core.order_texts") == len({r["order_id"] for r in stored})
+    assert query(by_order, {"m": MONTH}) == stored
+
+
+def test_texts_are_numbered_in_order_of_first_appearance():
+    """The same rows give the same text numbers (core.order_texts is reproducible): the distinct
+    masked texts are numbered as they first appear."""
+    from hotline.text.terms import text_terms
+
+    orders = pl.DataFrame(
+        {
+            "order_id": ["o1", "o2", "o3", "o4", "o5"],
+            "content": ["小区停水频繁", "楼道卫生无人打扫", "小区停水频繁", None, "楼道卫生无人打扫13812345678"],
+            "caller_name": [None, None, None, None, None],
+        },
+        schema={"order_id": pl.String, "content": pl.String, "caller_name": pl.String},
+    )
+    order_texts, terms = text_terms(orders)
+    assert sorted(order_texts.rows()) == [("o1", 0), ("o2", 1), ("o3", 0), ("o5", 2)]
+    assert set(terms.filter(pl.col("text") == 0)["term"]) == {"小区", "停水", "频繁"}
+    assert set(terms.filter(pl.col("text") == 2)["term"]) == set(terms.filter(pl.col("text") == 1)["term"])

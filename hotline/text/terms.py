@@ -209,19 +209,24 @@ def segment_pieces(texts: pl.Series) -> pl.DataFrame:
             {"text": pl.Series(np.arange(texts.len(), dtype=np.int64)), "piece": texts.str.extract_all(PIECE)}
         )
         .explode("piece")
-        .filter(pl.col("piece").is_not_null())
+        .drop_nulls("piece")
     )
-    distinct = pieces.get_column("piece").unique()
-    index = pl.DataFrame({"piece": distinct, "piece_index": pl.Series(np.arange(distinct.len(), dtype=np.int64))})
-    per_piece = segment_texts(distinct.to_list()).with_columns(pl.col("text").cast(pl.Int64).alias("piece_index"))
+    # each distinct piece once, numbered, with the texts that hold it (one hash pass)
+    by_piece = pieces.group_by("piece", maintain_order=True).agg("text").with_row_index("piece_index")
+    per_piece = segment_texts(by_piece.get_column("piece").to_list())
     # the terms as integers while the pieces' terms are joined to texts and made unique per text
-    vocabulary = per_piece.select("term", "kind").unique(subset="term").with_row_index("term_index")
-    per_piece = per_piece.join(vocabulary.select("term", "term_index"), on="term").select("piece_index", "term_index")
+    vocabulary = (
+        per_piece.select("term", "kind").unique(subset="term", maintain_order=True).with_row_index("term_index")
+    )
+    piece_terms = per_piece.join(vocabulary.select("term", "term_index"), on="term").select(
+        pl.col("text").cast(pl.UInt32).alias("piece_index"), "term_index"
+    )
+    pairs = by_piece.select("piece_index", "text").explode("text").join(piece_terms, on="piece_index")
+    # one int64 per (text, term): unique on it is several times faster than on the two columns
+    size = max(vocabulary.height, 1)
+    keys = (pairs.get_column("text") * size + pairs.get_column("term_index").cast(pl.Int64)).unique()
     return (
-        pieces.join(index, on="piece")
-        .select("text", "piece_index")
-        .join(per_piece, on="piece_index")
-        .unique(subset=["text", "term_index"])
+        pl.DataFrame({"text": keys // size, "term_index": (keys % size).cast(pl.UInt32)})
         .join(vocabulary, on="term_index")
         .select("text", "term", "kind")
     )
@@ -238,19 +243,25 @@ def segment(texts: list[str]) -> list[list[tuple[str, str]]]:
 def text_terms(orders: pl.DataFrame, keywords: Sequence[str] = ()) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The terms of each order's text, each distinct masked text once: ``orders`` has order_id,
     content and caller_name (one row per order). Returns (order_texts: order_id, text; terms: text,
-    term, kind), text an index of the distinct masked texts; kind 'term', 'place', or 'keyword' for
+    term, kind), text the number of the order's masked text among the distinct ones, in order of
+    first appearance (the same rows give the same numbers); kind 'term', 'place', or 'keyword' for
     each of ``keywords`` (reference/aspects.csv's, the analyst's words) the masked text holds. An order
-    without text has no row. Kept apart so that the SQL joins orders to terms on integers
-    (sql/core_order_terms.sql); ``order_terms`` joins them. The raw text is not returned."""
+    without text has no row. Kept apart so that the warehouse stores terms per text
+    (sql/core_order_texts.sql, sql/core_text_terms.sql); ``order_terms`` joins them. The raw text is
+    not returned."""
     masked = pl.DataFrame(
         {"order_id": orders["order_id"], "text": mask_contents(orders["content"], orders["caller_name"]).alias("text")}
     )
-    masked = masked.filter(pl.col("text").is_not_null())
-    texts = masked.get_column("text").unique()
-    index = pl.Series("text", np.arange(texts.len(), dtype=np.int64))
-    order_texts = masked.join(
-        pl.DataFrame({"text_value": texts, "index": index}), left_on="text", right_on="text_value"
-    ).select("order_id", pl.col("index").alias("text"))
+    # one pass groups the orders by text and numbers the texts
+    grouped = (
+        masked.filter(pl.col("text").is_not_null())
+        .group_by("text", maintain_order=True)
+        .agg("order_id")
+        .with_row_index("index")
+    )
+    texts = grouped.get_column("text")
+    index = grouped.get_column("index").cast(pl.Int64).alias("text")
+    order_texts = grouped.select("order_id", pl.col("index").cast(pl.Int64).alias("text")).explode("order_id")
     if texts.len() == 0:
         return order_texts, pl.DataFrame(schema={"text": pl.Int64, "term": pl.String, "kind": pl.String})
     per_text = segment_pieces(texts)
