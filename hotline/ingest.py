@@ -1,6 +1,6 @@
 """A month's ingest without Dagster: reading and judging its exports against the reference data in
 the warehouse, and storing a month that nothing blocks (core.assignments, core.orders, core.rejected_rows,
-core.export_files, core.order_texts and core.text_terms, in one transaction). The asset (assets/ingest.py) runs it per
+core.export_files and core.text_terms, in one transaction). The asset (assets/ingest.py) runs it per
 month of a run and reports what happened.
 
 A month is all or nothing (hotline/month_load.py): its exports and side files are judged together,
@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ from hotline.month_load import (
 )
 from hotline.reference import unit_names
 from hotline.rules_model import Rules
-from hotline.text import text_terms
+from hotline.text import text_terms_later
 from hotline.warehouse import fetch, month_rules, registered, sql_text, transaction
 
 STAGED_COLUMNS = [
@@ -199,12 +200,12 @@ def _order_texts(rows: pl.DataFrame) -> pl.DataFrame:
 def store_month(
     con, month: str, month_rows: MonthRows, rules: Rules, key: str, keywords: Sequence[str] = (), also=None
 ) -> dict[str, Any]:
-    """Replace the month in core.assignments, core.orders, core.rejected_rows, core.export_files,
-    core.order_texts and core.text_terms at once; ``also(con)`` writes the month's other tables
-    inside the same transaction. 诉求内容 and 来电人 go no further than this function: each order
-    gets the number of its masked text and its caller (sql/core_order_texts.sql), each text only the
-    terms that pass the month's thresholds (sql/core_text_terms.sql) and which of ``keywords``
-    (reference/aspects.csv's) it holds."""
+    """Replace the month in core.assignments, core.orders, core.rejected_rows, core.export_files
+    and core.text_terms at once; ``also(con)`` writes the month's other tables inside the same
+    transaction. 诉求内容 and 来电人 go no further than this function: each order gets the number of
+    its masked text and its caller (sql/core_orders.sql), each text only the terms that pass the
+    month's thresholds (sql/core_text_terms.sql) and which of ``keywords`` (reference/aspects.csv's)
+    it holds."""
     staged = month_rows.rows.select(STAGED_COLUMNS)
     rejected = rejected_per_row(pl.concat([month_rows.faults, month_rows.superseded]))
     files = file_stats(month_rows, rejected)
@@ -215,37 +216,38 @@ def store_month(
         "phone_key": key,
         "fast_close_minutes": rules.flags.fast_close_minutes,
     }
-    texts = _order_texts(month_rows.rows)
-    order_texts, terms = text_terms(texts, keywords)
+    pool = ThreadPoolExecutor(max_workers=1)
+    order_texts, segmented = text_terms_later(_order_texts(month_rows.rows), keywords, pool)
     frames = dict(
         staged_rows=staged,
         credit_map=_credit_map(rules),
         rejected_rows_new=rejected,
         export_files_new=files,
         order_texts=order_texts,
-        text_terms=terms,
-        order_callers=texts.select("order_id", "caller_name"),
+        order_callers=month_rows.rows.select("order_id", "caller_name").drop_nulls("caller_name"),
     )
-    text_params = {"month": month, "phone_key": key}
     term_params = {
         "month": month,
         "min_orders": rules.text.min_orders,
         "min_callers": rules.text.min_callers,
     }
-    with registered(con, **frames), transaction(con):
+    # The texts are segmented in a thread while DuckDB writes core.assignments and core.orders: both
+    # release the GIL for most of their work, and the month's terms are needed only after them.
+    with pool, registered(con, **frames), transaction(con):
         for table in (
             "core.assignments",
             "core.orders",
             "core.rejected_rows",
             "core.export_files",
-            "core.order_texts",
             "core.text_terms",
         ):
             con.execute(f"DELETE FROM {table} WHERE month = $month", {"month": month})
         con.execute(f"INSERT INTO core.assignments BY NAME {sql_text('core_assignments')}", params)
-        con.execute(f"INSERT INTO core.orders BY NAME {sql_text('core_orders')}", {"months": [month]})
-        con.execute(f"INSERT INTO core.order_texts BY NAME {sql_text('core_order_texts')}", text_params)
-        con.execute(f"INSERT INTO core.text_terms BY NAME {sql_text('core_text_terms')}", term_params)
+        con.execute(
+            f"INSERT INTO core.orders BY NAME {sql_text('core_orders')}", {"months": [month], "phone_key": key}
+        )
+        with registered(con, text_terms=segmented.result()):
+            con.execute(f"INSERT INTO core.text_terms BY NAME {sql_text('core_text_terms')}", term_params)
         con.execute(
             "INSERT INTO core.rejected_rows BY NAME SELECT $month AS month, * FROM rejected_rows_new", {"month": month}
         )

@@ -33,21 +33,39 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
 
 def _fill_orders_of_older_months(con: duckdb.DuckDBPyConnection) -> None:
     """core.orders for the months a warehouse stored before the table existed: the marts read
-    their base months from it, and a base month missing there would count as 0 orders."""
+    their base months from it, and a base month missing there would count as 0 orders. Their
+    callers are the hashes of 联系电话 stored with the assignments (来电人 was never stored)."""
+    columns = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'core' AND table_name = 'orders'"
+        ).fetchall()
+    }
     missing = [
         r[0]
         for r in con.execute(
             "SELECT DISTINCT month FROM core.assignments EXCEPT SELECT DISTINCT month FROM core.orders"
         ).fetchall()
     ]
-    if missing:
-        with transaction(con):
-            con.execute(f"INSERT INTO core.orders BY NAME {sql_text('core_orders')}", {"months": sorted(missing)})
+    if missing or not {"caller", "text"} <= columns:
+        no_texts = pl.DataFrame(schema={"order_id": pl.String, "text": pl.Int32})
+        no_callers = pl.DataFrame(schema={"order_id": pl.String, "caller_name": pl.String})
+        with registered(con, order_texts=no_texts, order_callers=no_callers), transaction(con):
+            if not {"caller", "text"} <= columns:  # written before orders had their caller and text
+                con.execute("ALTER TABLE core.orders ADD COLUMN caller VARCHAR")
+                con.execute("ALTER TABLE core.orders ADD COLUMN text INTEGER")
+                con.execute("UPDATE core.orders SET caller = caller_hash")
+            if missing:
+                con.execute(
+                    f"INSERT INTO core.orders BY NAME {sql_text('core_orders')}",
+                    {"months": sorted(missing), "phone_key": ""},
+                )
 
 
 def _order_terms_as_view(con: duckdb.DuckDBPyConnection) -> None:
-    """The view core.order_terms over core.order_texts and core.text_terms. A warehouse written when
-    core.order_terms was a table of (order, term) rows has them moved first, each order its own text."""
+    """The view core.order_terms over core.orders.text and core.text_terms. A warehouse written when
+    core.order_terms was a table of (order, term) rows has them moved first, each order its own text
+    (and its caller from there: an order without 联系电话 had its 来电人's hash on its terms)."""
     kind = con.execute(
         "SELECT table_type FROM information_schema.tables WHERE table_schema = 'core' AND table_name = 'order_terms'"
     ).fetchall()
@@ -56,13 +74,15 @@ def _order_terms_as_view(con: duckdb.DuckDBPyConnection) -> None:
     with transaction(con):
         if kind:
             con.execute(
-                "INSERT INTO core.order_texts BY NAME "
-                "SELECT month, order_id, row_number() OVER (PARTITION BY month ORDER BY order_id) AS text, "
-                "min(caller) AS caller FROM core.order_terms GROUP BY month, order_id"
+                "UPDATE core.orders AS o SET text = x.text, caller = coalesce(o.caller_hash, x.caller) "
+                "FROM (SELECT month, order_id, "
+                "      row_number() OVER (PARTITION BY month ORDER BY order_id) AS text, min(caller) AS caller "
+                "      FROM core.order_terms GROUP BY month, order_id) AS x "
+                "WHERE o.month = x.month AND o.order_id = x.order_id"
             )
             con.execute(
                 "INSERT INTO core.text_terms BY NAME SELECT t.month, o.text, t.term, t.kind "
-                "FROM core.order_terms AS t INNER JOIN core.order_texts AS o USING (month, order_id)"
+                "FROM core.order_terms AS t INNER JOIN core.orders AS o USING (month, order_id)"
             )
             con.execute("DROP TABLE core.order_terms")
         con.execute(f"CREATE VIEW core.order_terms AS {sql_text('core_order_terms')}")

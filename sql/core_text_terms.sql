@@ -2,15 +2,15 @@
 -- (hotline/text text_terms, registered as `text_terms`: text, term, kind, each text's terms once),
 -- kept only when at least $min_orders orders from at least $min_callers distinct callers of the
 -- month use them, so that a rare token (a name or number the masking missed) never reaches the
--- warehouse. Runs after core.order_texts is written (each order's text and caller). Orders and
--- terms meet on the integer text: the counts per term are summed per distinct text.
+-- warehouse. Runs after core.orders is written (each order's text and caller). Orders and terms
+-- meet on the integer text: the counts per term are summed per distinct text.
 WITH
 orders AS (
     -- single_caller: the caller has no other order with text this month, so adds exactly one to the
     -- distinct callers of any term the order holds; DISTINCT is counted only over the other orders'
     -- callers (hashing every caller of every term was most of this query at 1M orders)
     SELECT text, caller, caller IS NOT NULL AND count(*) OVER (PARTITION BY caller) = 1 AS single_caller
-    FROM core.order_texts WHERE month = $month
+    FROM core.orders WHERE month = $month AND text IS NOT NULL
 ),
 text_orders AS (  -- per distinct text: its orders, and those of single callers
     SELECT text, count(*) AS orders, count(*) FILTER (WHERE single_caller) AS single_callers

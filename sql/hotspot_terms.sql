@@ -19,7 +19,7 @@ WITH
 enterprise AS (
     SELECT DISTINCT order_id FROM core.assignments WHERE month = $month AND enterprise_source IS NOT NULL
 ),
-orders AS (      -- the month's orders with text: their text (core.order_texts) and group
+orders AS (      -- the month's orders with text: their text (core.orders.text) and group
     SELECT o.text, o.hotspot, o.aspect, o.caller, o.single_caller, o.unmatched,
            e.order_id IS NOT NULL AS enterprise
     FROM month_order_aspects AS o     -- the month's order_aspects (sql/month_order_aspects.sql)

@@ -56,26 +56,18 @@ CREATE OR REPLACE TEMP MACRO aspect_of(path, m, other_aspect) AS (
 -- hotspot aspect_of; for unmatched orders the path itself), received_at,
 -- place (诉求地址 as stored, else a place the order's text
 -- names, else NULL), caller (keyed hash of 联系电话, else of 来电人, else NULL), text (its number in
--- core.order_texts; NULL without text).
+-- core.orders; NULL without text).
 CREATE OR REPLACE TEMP MACRO order_aspects(om, tm, other_aspect, unmatched_label) AS TABLE
     WITH
     orders AS (
-        SELECT o.order_id, o.category_path, o.received_at, o.address, o.caller_hash AS caller, x.text
-        FROM core.orders AS o
-        LEFT JOIN core.order_texts AS x ON o.order_id = x.order_id AND x.month = om
-        WHERE o.month = om
+        SELECT order_id, category_path, received_at, address, caller, text
+        FROM core.orders WHERE month = om
     ),
     text_places AS (
         -- the most specific place the text names: the longest (王庄村 rather than 沙镇), once per text
         SELECT text, first(term ORDER BY length(term) DESC, term) AS place
         FROM core.text_terms WHERE month = om AND kind = 'place'
         GROUP BY text
-    ),
-    text_callers AS (
-        -- an order without a phone: the caller the ingest keyed from 来电人 (on each of its terms)
-        SELECT order_id, min(caller) AS caller
-        FROM core.order_terms WHERE month = om AND order_id IN (SELECT order_id FROM orders WHERE caller IS NULL)
-        GROUP BY order_id
     ),
     mapped AS (
         SELECT category_path, hotspot_of(category_path, tm).hotspot AS hotspot,
@@ -101,10 +93,9 @@ CREATE OR REPLACE TEMP MACRO order_aspects(om, tm, other_aspect, unmatched_label
            m.hotspot IS NULL AS unmatched,
            o.received_at,
            coalesce(o.address, t.place) AS place,
-           coalesce(o.caller, c.caller) AS caller,
+           o.caller,
            o.text
     FROM orders AS o
     INNER JOIN mapped AS m USING (category_path)
     LEFT JOIN ruled AS r USING (order_id)
-    LEFT JOIN text_places AS t ON o.text = t.text
-    LEFT JOIN text_callers AS c USING (order_id);
+    LEFT JOIN text_places AS t ON o.text = t.text;

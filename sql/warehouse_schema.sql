@@ -90,7 +90,9 @@ CREATE TABLE IF NOT EXISTS core.orders (
     caller_hash VARCHAR,                  -- keyed hash of 联系电话
     unit_groups VARCHAR[] NOT NULL,       -- the groups (town / dept) of the units it was assigned to
     city_overdue BOOLEAN NOT NULL,        -- any assignment overdue by the city's count
-    assignments BIGINT NOT NULL
+    assignments BIGINT NOT NULL,
+    caller VARCHAR,                       -- the order's caller: caller_hash, else a keyed hash of 来电人; NULL if neither
+    text INTEGER                          -- its masked 诉求内容, numbered within the month (core.text_terms); NULL: none
 );
 CREATE TABLE IF NOT EXISTS core.rejected_rows (
     month VARCHAR NOT NULL,
@@ -155,22 +157,16 @@ CREATE TABLE IF NOT EXISTS core.blocked_faults (
     reason VARCHAR NOT NULL
 );
 -- The terms of 诉求内容 (hotline/text: masked, segmented), stored per distinct masked text of the
--- month: core.order_texts gives each order its text, core.text_terms each text its terms, and the
+-- month: core.orders.text gives each order its text, core.text_terms each text its terms, and the
 -- view core.order_terms (sql/core_order_terms.sql, created by hotline/warehouse.py prepare) joins
 -- them into one row per order and term. Only the terms that at least text.min_orders orders from
 -- text.min_callers distinct callers of the month use are stored: the raw text and any rare token (a
 -- name the masking missed) never get here. Per text rather than per order: a month's orders repeat
 -- texts and every order holds several terms, so (order, term) rows of strings were the ingest's
 -- largest write (BENCHMARKS.md).
-CREATE TABLE IF NOT EXISTS core.order_texts (
-    month VARCHAR NOT NULL,
-    order_id VARCHAR NOT NULL,
-    text INTEGER NOT NULL,                -- the order's masked 诉求内容, numbered within the month (no text is stored)
-    caller VARCHAR                        -- the order's caller: keyed hash of 联系电话, else of 来电人; NULL if neither
-);
 CREATE TABLE IF NOT EXISTS core.text_terms (
     month VARCHAR NOT NULL,
-    text INTEGER NOT NULL,                -- core.order_texts.text
+    text INTEGER NOT NULL,                -- core.orders.text
     term VARCHAR NOT NULL,
     kind VARCHAR NOT NULL                 -- 'term' (what people report), 'place' (a place named in the text) or
                                           -- 'keyword' (one of reference/aspects.csv's keywords the text holds)

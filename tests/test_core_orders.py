@@ -59,5 +59,7 @@ def test_a_warehouse_stored_before_core_orders_gets_them_when_opened(data):
         prepare(con)
     finally:
         con.close()
-    assert query("SELECT * FROM core.orders ORDER BY ALL") == stored
+    # the texts and the callers from 来电人 were in the dropped table; the caller is the phone's hash
+    refilled = query("SELECT * FROM core.orders ORDER BY ALL")
+    assert [{**r, "text": None, "caller": r["caller_hash"]} for r in stored] == refilled
     assert len(stored) == 7

@@ -379,9 +379,10 @@ def test_month_order_aspects_once_per_transaction(data):
 
 
 def test_terms_are_stored_once_per_text_and_a_table_of_order_terms_is_moved(data):
-    """core.text_terms holds each distinct text's terms once, core.order_texts each order's text;
+    """core.text_terms holds each distinct text's terms once, core.orders.text each order's text;
     the view core.order_terms joins them. A warehouse where core.order_terms was a table (one row
-    per order and term) gets those rows moved when opened, and the view gives the same rows."""
+    per order and term) and core.orders had no text or caller gets those rows moved when opened,
+    and the view gives the same rows."""
     import duckdb
 
     from hotline.settings import Settings
@@ -391,30 +392,31 @@ def test_terms_are_stored_once_per_text_and_a_table_of_order_terms_is_moved(data
     by_order = "SELECT order_id, term, kind, caller FROM core.order_terms WHERE month = $m ORDER BY ALL"
     stored = query(by_order, {"m": MONTH})
     counts = query(
-        "SELECT (SELECT count(*) FROM core.order_texts WHERE month = $m) AS orders, "
-        "(SELECT count(DISTINCT text) FROM core.order_texts WHERE month = $m) AS texts, "
-        "(SELECT count(*) FROM core.text_terms WHERE month = $m) AS text_terms",
+        "SELECT count(text) AS orders, count(DISTINCT text) AS texts, "
+        "(SELECT count(*) FROM core.text_terms WHERE month = $m) AS text_terms FROM core.orders WHERE month = $m",
         {"m": MONTH},
     )[0]
     assert counts["texts"] < counts["orders"]  # the month's orders repeat texts: stored once each
     assert counts["text_terms"] < len(stored)
     with duckdb.connect(str(Settings.from_env().warehouse)) as con:
-        # the layout of a warehouse written before: a table of (order, term) rows, no per-text tables
+        # the layout of a warehouse written before: a table of (order, term) rows, no per-text table,
+        # core.orders without text and caller
         con.execute("CREATE TABLE core.order_terms_before AS SELECT * FROM core.order_terms")
         con.execute("DROP VIEW core.order_terms")
-        con.execute("DELETE FROM core.order_texts")
         con.execute("DELETE FROM core.text_terms")
+        con.execute("ALTER TABLE core.orders DROP COLUMN text")
+        con.execute("ALTER TABLE core.orders DROP COLUMN caller")
         con.execute("ALTER TABLE core.order_terms_before RENAME TO order_terms")
         prepare(con)
         kind = "SELECT table_type FROM information_schema.tables WHERE table_name = 'order_terms'"
         assert scalar(con, kind) == "VIEW"
         # each order of the old rows is one text of its own
-        assert scalar(con, "SELECT count(*) FROM core.order_texts") == len({r["order_id"] for r in stored})
+        assert scalar(con, "SELECT count(DISTINCT text) FROM core.orders") == len({r["order_id"] for r in stored})
     assert query(by_order, {"m": MONTH}) == stored
 
 
 def test_texts_are_numbered_in_order_of_first_appearance():
-    """The same rows give the same text numbers (core.order_texts is reproducible): the distinct
+    """The same rows give the same text numbers (core.orders.text is reproducible): the distinct
     masked texts are numbered as they first appear."""
     from hotline.text.terms import text_terms
 

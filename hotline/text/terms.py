@@ -14,6 +14,7 @@ person's name (jieba's nr family), nor a compound surname, nor the short token r
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Executor, Future
 from functools import cache
 from pathlib import Path
 
@@ -240,15 +241,11 @@ def segment(texts: list[str]) -> list[list[tuple[str, str]]]:
     return out
 
 
-def text_terms(orders: pl.DataFrame, keywords: Sequence[str] = ()) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The terms of each order's text, each distinct masked text once: ``orders`` has order_id,
-    content and caller_name (one row per order). Returns (order_texts: order_id, text; terms: text,
-    term, kind), text the number of the order's masked text among the distinct ones, in order of
-    first appearance (the same rows give the same numbers); kind 'term', 'place', or 'keyword' for
-    each of ``keywords`` (reference/aspects.csv's, the analyst's words) the masked text holds. An order
-    without text has no row. Kept apart so that the warehouse stores terms per text
-    (sql/core_order_texts.sql, sql/core_text_terms.sql); ``order_terms`` joins them. The raw text is
-    not returned."""
+def number_texts(orders: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
+    """Each order's masked text, numbered: ``orders`` has order_id, content and caller_name (one row
+    per order). Returns (order_texts: order_id, text; texts: the distinct masked texts, text number i
+    at position i), numbered in order of first appearance (the same rows give the same numbers). An
+    order without text has no row. The raw text is not returned."""
     masked = pl.DataFrame(
         {"order_id": orders["order_id"], "text": mask_contents(orders["content"], orders["caller_name"]).alias("text")}
     )
@@ -259,19 +256,42 @@ def text_terms(orders: pl.DataFrame, keywords: Sequence[str] = ()) -> tuple[pl.D
         .agg("order_id")
         .with_row_index("index")
     )
-    texts = grouped.get_column("text")
-    index = grouped.get_column("index").cast(pl.Int64).alias("text")
     order_texts = grouped.select("order_id", pl.col("index").cast(pl.Int64).alias("text")).explode("order_id")
+    return order_texts, grouped.get_column("text")
+
+
+def terms_of_texts(texts: pl.Series, keywords: Sequence[str] = ()) -> pl.DataFrame:
+    """The terms of each of ``texts`` (masked, as ``number_texts`` gives them): text (the position),
+    term, kind: 'term', 'place', or 'keyword' for each of ``keywords`` (reference/aspects.csv's, the
+    analyst's words) the text holds; each term once per text."""
     if texts.len() == 0:
-        return order_texts, pl.DataFrame(schema={"text": pl.Int64, "term": pl.String, "kind": pl.String})
-    per_text = segment_pieces(texts)
+        return pl.DataFrame(schema={"text": pl.Int64, "term": pl.String, "kind": pl.String})
+    index = pl.Series("text", np.arange(texts.len(), dtype=np.int64))
     found = [
         pl.DataFrame({"text": index.filter(texts.str.contains(k, literal=True))}).with_columns(
             term=pl.lit(k), kind=pl.lit(KEYWORD)
         )
         for k in keywords
     ]
-    return order_texts, pl.concat([per_text, *found]) if found else per_text
+    per_text = segment_pieces(texts)
+    return pl.concat([per_text, *found]) if found else per_text
+
+
+def text_terms(orders: pl.DataFrame, keywords: Sequence[str] = ()) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``number_texts`` and ``terms_of_texts`` of ``orders``: (order_texts: order_id, text; terms: text,
+    term, kind), each distinct masked text segmented once. Kept apart so that the warehouse stores
+    terms per text (core.orders.text, sql/core_text_terms.sql); ``order_terms`` joins them."""
+    order_texts, texts = number_texts(orders)
+    return order_texts, terms_of_texts(texts, keywords)
+
+
+def text_terms_later(
+    orders: pl.DataFrame, keywords: Sequence[str], pool: Executor
+) -> tuple[pl.DataFrame, Future[pl.DataFrame]]:
+    """``text_terms`` with the segmenting handed to ``pool``: the order_texts now, the terms when
+    ready (the caller goes on with other work meanwhile). The masked texts stay in this package."""
+    order_texts, texts = number_texts(orders)
+    return order_texts, pool.submit(terms_of_texts, texts, keywords)
 
 
 def order_terms(orders: pl.DataFrame, keywords: Sequence[str] = ()) -> pl.DataFrame:
