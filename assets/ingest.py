@@ -36,6 +36,7 @@ from assets.keys import (
     UNIT_SCORES,
 )
 from assets.reference import input_failure
+from assets.steps import TEXT_SECONDS
 from hotline.contract.exports import MonthRows
 from hotline.contract.files import FileFault, RowFaults
 from hotline.contract.platform_exports import hotspot_match_message, hotspot_match_of_month
@@ -230,6 +231,7 @@ def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, pa
     except (FileFault, RowFaults) as exc:
         raise input_failure(exc) from None
     totals = {"rows_in": 0, "rows_stored": 0, "rows_rejected": 0, "rows_replaced": 0}
+    text_seconds = 0.0  # the text stage's share of the ingest (hotline/ingest.py store_month)
     file_tables, flag_counts, faults, notes, blocked, hotspot_matches, conflicts = [], {}, [], [], [], [], []
     problems: dict[str, list[pl.DataFrame]] = {"ranks": [], "unknown": [], "invalid": []}
     with open_warehouse(warehouse) as con:
@@ -282,6 +284,7 @@ def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, pa
                     pass  # the disk that refused the month refuses its state too: the message says it all
                 raise failure from None
             flag_counts[month] = stored["flags"]
+            text_seconds += stored["text_seconds"]
             hotspot_matches.append(hotspot_match_of_month(con, month, judged.rules))
             conflicts.append(month_rows.conflicts.with_columns(pl.lit(month).alias("month")))
             if month_rows.conflicts.height:
@@ -320,6 +323,7 @@ def ingest_exports(context: AssetExecutionContext, warehouse: DuckDBResource, pa
             ),
             "unknown columns (not stored)": MetadataValue.text("、".join(extra) if extra else "none"),
             "reader notes": MetadataValue.md("\n".join(f"- {n}" for n in notes) if notes else "none"),
+            TEXT_SECONDS: MetadataValue.float(round(text_seconds, 2)),
         },
     )
     # none when every month of the run was blocked (nothing re-exported was stored)

@@ -5,6 +5,8 @@ the run's months are in the core (hotline/marts.py, which says how 同比 and �
 months). Python here only wires them to Dagster and reports what was written.
 """
 
+import time
+
 from dagster import AssetDep, AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue
 
 from assets.keys import (
@@ -20,7 +22,7 @@ from assets.keys import (
     RULES,
     UNITS,
 )
-from assets.steps import Table, log_rows
+from assets.steps import SECONDS, Table, log_rows
 from hotline.marts import (
     MonthWriter,
     dependent_months,  # noqa: F401  (pipelines/execution.py reads it here)
@@ -35,12 +37,15 @@ def materialize_table(
     """Replace each month of the run in ``table`` with ``sql/<sql_name>.sql`` (hotline/marts.py
     replace_months) and say what was written."""
     months = months_of(context)
+    started = time.perf_counter()
     rows = replace_months(con, table, sql_name, months, write)
+    seconds = time.perf_counter() - started
     log_rows(context, table, rows)
     return MaterializeResult(
         metadata={
             "table": table,
             "rows": MetadataValue.int(sum(rows.values())),
+            SECONDS: MetadataValue.float(round(seconds, 2)),
             "rows per month": MetadataValue.json(rows),
             "preview": MetadataValue.md(month_metadata(con, table, months[-1])["preview"]),
         }

@@ -53,6 +53,13 @@ class Table:
     needs_paths: bool = False  # build(context, con, paths) instead of build(context, con)
 
 
+# Metadata labels of a materialization that benchmarks/run.py reads back from the event log
+SECONDS = "seconds"  # a mart's write, all months of the run
+TEXT_SECONDS = "text stage seconds"  # core/assignments: what 诉求内容 → terms added to the ingest
+# The marts of the text stage (assets/text.py); with TEXT_SECONDS, the text stage of a run
+TEXT_MARTS = ("hotspot_aspects", "hotspot_terms", "place_clusters")
+
+
 def log_rows(context: AssetExecutionContext, table: str, rows: dict[str, int]) -> None:
     """One log line per table and run (every line is an event Dagster stores: a backfill logging
     each month of each table would store hundreds)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -205,7 +206,9 @@ def store_month(
     transaction. 诉求内容 and 来电人 go no further than this function: each order gets the number of
     its masked text and its caller (sql/core_orders.sql), each text only the terms that pass the
     month's thresholds (sql/core_text_terms.sql) and which of ``keywords`` (reference/aspects.csv's)
-    it holds."""
+    it holds. Returns the files' stats, the flags' counts, the rejected rows and ``text_seconds``:
+    the wall seconds the text stage added to the storing (the segmenting beside the writes is not
+    counted, only the wait for it)."""
     staged = month_rows.rows.select(STAGED_COLUMNS)
     rejected = rejected_per_row(pl.concat([month_rows.faults, month_rows.superseded]))
     files = file_stats(month_rows, rejected)
@@ -216,8 +219,10 @@ def store_month(
         "phone_key": key,
         "fast_close_minutes": rules.flags.fast_close_minutes,
     }
+    text_started = time.perf_counter()
     pool = ThreadPoolExecutor(max_workers=1)
     order_texts, segmented = text_terms_later(_order_texts(month_rows.rows), keywords, pool)
+    text_seconds = time.perf_counter() - text_started  # what the text stage holds the ingest up, no more
     frames = dict(
         staged_rows=staged,
         credit_map=_credit_map(rules),
@@ -246,8 +251,10 @@ def store_month(
         con.execute(
             f"INSERT INTO core.orders BY NAME {sql_text('core_orders')}", {"months": [month], "phone_key": key}
         )
+        text_started = time.perf_counter()
         with registered(con, text_terms=segmented.result()):
             con.execute(f"INSERT INTO core.text_terms BY NAME {sql_text('core_text_terms')}", term_params)
+        text_seconds += time.perf_counter() - text_started
         con.execute(
             "INSERT INTO core.rejected_rows BY NAME SELECT $month AS month, * FROM rejected_rows_new", {"month": month}
         )
@@ -263,7 +270,7 @@ def store_month(
         + " FROM core.assignments WHERE month = $month",
         {"month": month},
     ).row(0, named=True)
-    return {"files": files, "flags": flags, "rejected": rejected}
+    return {"files": files, "flags": flags, "rejected": rejected, "text_seconds": text_seconds}
 
 
 def export_faults(rejected: pl.DataFrame) -> pl.DataFrame:

@@ -3,7 +3,7 @@ measured and the baseline computes. No timing is asserted: the numbers are BENCH
 
 import json
 
-from benchmarks.run import STAGES, main
+from benchmarks.run import STAGES, TEXT_STAGE, main
 
 
 def test_benchmark_runs_every_stage_and_the_baseline(tmp_path):
@@ -21,9 +21,12 @@ def test_benchmark_runs_every_stage_and_the_baseline(tmp_path):
         assert size["steps_s"][stage] > 0, f"no step of {stage} ran inside the whole run"
         assert size["stages"][stage]["wall_s"] > 0 and size["stages"][stage]["peak_mib"] > 0
     assert size["baseline_wall_s"] > 0 and size["baseline_peak_mib"] > 0
+    # the text stage, read from the run's materializations: a part of the ingest and the marts
+    assert 0 < size["steps_s"][TEXT_STAGE] < size["steps_s"]["reference+ingest"] + size["steps_s"]["marts"]
 
     table = out.read_text(encoding="utf-8")
     for stage in STAGES:
         assert f"{stage} (in run)" in table and f"{stage} alone" in table
     assert "| 10,000 |" in table and "fixed cost" in table and "baseline" in table
     assert "(largest process / all at once)" in table
+    assert f"{TEXT_STAGE} (in run)" in table
