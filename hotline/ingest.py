@@ -219,16 +219,18 @@ def store_month(
         "phone_key": key,
         "fast_close_minutes": rules.flags.fast_close_minutes,
     }
+    # The texts are masked, numbered and segmented in a thread while DuckDB writes core.assignments
+    # (and core.orders): both release the GIL for most of their work. text_seconds: what the text stage
+    # holds the storing up, no more.
     text_started = time.perf_counter()
     pool = ThreadPoolExecutor(max_workers=1)
-    order_texts, segmented = text_terms_later(_order_texts(month_rows.rows), keywords, pool)
-    text_seconds = time.perf_counter() - text_started  # what the text stage holds the ingest up, no more
+    later = text_terms_later(_order_texts(month_rows.rows), keywords, pool)
+    text_seconds = time.perf_counter() - text_started
     frames = dict(
         staged_rows=staged,
         credit_map=_credit_map(rules),
         rejected_rows_new=rejected,
         export_files_new=files,
-        order_texts=order_texts,
         order_callers=month_rows.rows.select("order_id", "caller_name").drop_nulls("caller_name"),
     )
     term_params = {
@@ -236,8 +238,6 @@ def store_month(
         "min_orders": rules.text.min_orders,
         "min_callers": rules.text.min_callers,
     }
-    # The texts are segmented in a thread while DuckDB writes core.assignments and core.orders: both
-    # release the GIL for most of their work, and the month's terms are needed only after them.
     with pool, registered(con, **frames), transaction(con):
         for table in (
             "core.assignments",
@@ -248,11 +248,15 @@ def store_month(
         ):
             con.execute(f"DELETE FROM {table} WHERE month = $month", {"month": month})
         con.execute(f"INSERT INTO core.assignments BY NAME {sql_text('core_assignments')}", params)
-        con.execute(
-            f"INSERT INTO core.orders BY NAME {sql_text('core_orders')}", {"months": [month], "phone_key": key}
-        )
         text_started = time.perf_counter()
-        with registered(con, text_terms=segmented.result()):
+        order_texts = later.order_texts()
+        text_seconds += time.perf_counter() - text_started
+        with registered(con, order_texts=order_texts):
+            con.execute(
+                f"INSERT INTO core.orders BY NAME {sql_text('core_orders')}", {"months": [month], "phone_key": key}
+            )
+        text_started = time.perf_counter()
+        with registered(con, text_terms=later.terms.result()):
             con.execute(f"INSERT INTO core.text_terms BY NAME {sql_text('core_text_terms')}", term_params)
         text_seconds += time.perf_counter() - text_started
         con.execute(

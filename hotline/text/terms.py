@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import Executor, Future
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -285,13 +286,23 @@ def text_terms(orders: pl.DataFrame, keywords: Sequence[str] = ()) -> tuple[pl.D
     return order_texts, terms_of_texts(texts, keywords)
 
 
-def text_terms_later(
-    orders: pl.DataFrame, keywords: Sequence[str], pool: Executor
-) -> tuple[pl.DataFrame, Future[pl.DataFrame]]:
-    """``text_terms`` with the segmenting handed to ``pool``: the order_texts now, the terms when
-    ready (the caller goes on with other work meanwhile). The masked texts stay in this package."""
-    order_texts, texts = number_texts(orders)
-    return order_texts, pool.submit(terms_of_texts, texts, keywords)
+@dataclass(frozen=True)
+class TermsLater:
+    """``text_terms`` under way on an executor: ``order_texts()`` and ``terms.result()`` wait for their
+    part. The masked texts stay in this package."""
+
+    numbered: Future[tuple[pl.DataFrame, pl.Series]]
+    terms: Future[pl.DataFrame]
+
+    def order_texts(self) -> pl.DataFrame:
+        return self.numbered.result()[0]
+
+
+def text_terms_later(orders: pl.DataFrame, keywords: Sequence[str], pool: Executor) -> TermsLater:
+    """``text_terms`` handed to ``pool`` (one worker: the texts are numbered, then segmented), so that
+    the caller goes on with other work meanwhile."""
+    numbered = pool.submit(number_texts, orders)
+    return TermsLater(numbered, pool.submit(lambda: terms_of_texts(numbered.result()[1], keywords)))
 
 
 def order_terms(orders: pl.DataFrame, keywords: Sequence[str] = ()) -> pl.DataFrame:
