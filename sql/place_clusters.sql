@@ -5,9 +5,16 @@
 -- orders, then the earliest), with its orders, distinct callers (keyed hashes; orders without a
 -- known caller add none) and first and last receipt. Over DISTINCT orders.
 WITH
-orders AS (
+located AS (
     SELECT * FROM month_order_aspects      -- the month's order_aspects (sql/month_order_aspects.sql)
     WHERE month = $month AND place IS NOT NULL
+),
+enough AS (       -- only a place and aspect with enough orders in the month can hold a cluster
+    SELECT place, hotspot, aspect FROM located
+    GROUP BY place, hotspot, aspect HAVING count(*) >= $cluster_min_orders
+),
+orders AS (
+    SELECT l.* FROM located AS l SEMI JOIN enough USING (place, hotspot, aspect)
 ),
 -- The linter cannot parse DuckDB's RANGE frame with an interval offset (to_days): PRS is silenced there.
 windows AS (
@@ -17,10 +24,10 @@ windows AS (
                           AND to_days(CAST($cluster_days AS INTEGER)) FOLLOWING) AS n
     FROM orders
 ),
-densest AS (
-    SELECT place, hotspot, aspect, window_start,
-           row_number() OVER (PARTITION BY place, hotspot, aspect ORDER BY n DESC, window_start ASC) AS position
+densest AS (      -- per place and aspect, the window with the most orders, then the earliest
+    SELECT place, hotspot, aspect, arg_min(window_start, {'fewer': -n, 'start': window_start}) AS window_start
     FROM windows WHERE n >= $cluster_min_orders
+    GROUP BY place, hotspot, aspect
 ),
 members AS (
     SELECT d.place, d.hotspot, d.aspect, o.order_id, o.caller, o.received_at
@@ -28,7 +35,6 @@ members AS (
     INNER JOIN orders AS o ON d.place = o.place AND d.hotspot = o.hotspot AND d.aspect = o.aspect
          AND d.window_start <= o.received_at
          AND o.received_at <= d.window_start + to_days(CAST($cluster_days AS INTEGER))
-    WHERE d.position = 1
 )
 SELECT $month AS month, place, hotspot, aspect, count(*) AS orders, count(DISTINCT caller) AS callers,
        min(received_at) AS first_received, max(received_at) AS last_received
