@@ -12,7 +12,6 @@ import os
 import secrets
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,7 +40,7 @@ from hotline.month_load import (
 )
 from hotline.reference import unit_names
 from hotline.rules_model import Rules
-from hotline.text import text_terms_later
+from hotline.text import number_texts, terms_of_texts
 from hotline.warehouse import fetch, month_rules, registered, sql_text, transaction
 
 STAGED_COLUMNS = [
@@ -207,8 +206,7 @@ def store_month(
     its masked text and its caller (sql/core_orders.sql), each text only the terms that pass the
     month's thresholds (sql/core_text_terms.sql) and which of ``keywords`` (reference/aspects.csv's)
     it holds. Returns the files' stats, the flags' counts, the rejected rows and ``text_seconds``:
-    the wall seconds the text stage added to the storing (the segmenting beside the writes is not
-    counted, only the wait for it)."""
+    the wall seconds of the text stage in the storing (masking, segmenting, the terms' write)."""
     staged = month_rows.rows.select(STAGED_COLUMNS)
     rejected = rejected_per_row(pl.concat([month_rows.faults, month_rows.superseded]))
     files = file_stats(month_rows, rejected)
@@ -219,26 +217,31 @@ def store_month(
         "phone_key": key,
         "fast_close_minutes": rules.flags.fast_close_minutes,
     }
-    # The texts are masked, numbered and segmented in a thread while DuckDB writes core.assignments
-    # (and core.orders): both release the GIL for most of their work. text_seconds: what the text stage
-    # holds the storing up, no more.
+    # text_seconds: what 诉求内容 → terms adds to the storing (benchmarks/run.py reads it)
     text_started = time.perf_counter()
-    pool = ThreadPoolExecutor(max_workers=1)
-    later = text_terms_later(_order_texts(month_rows.rows), keywords, pool)
+    order_texts, texts = number_texts(_order_texts(month_rows.rows))
+    pairs, vocabulary = terms_of_texts(texts, keywords)
+    del texts  # the masked texts go no further
     text_seconds = time.perf_counter() - text_started
     frames = dict(
         staged_rows=staged,
         credit_map=_credit_map(rules),
         rejected_rows_new=rejected,
         export_files_new=files,
-        order_callers=month_rows.rows.select("order_id", "caller_name").drop_nulls("caller_name"),
+        order_texts=order_texts,
+        text_term_pairs=pairs,
+        term_vocabulary=vocabulary,
+        # 来电人 matters only where 联系电话 is missing (sql/core_orders.sql: the caller)
+        order_callers=month_rows.rows.filter(
+            pl.col("caller_phone").is_null() & pl.col("caller_name").is_not_null()
+        ).select("order_id", "caller_name"),
     )
     term_params = {
         "month": month,
         "min_orders": rules.text.min_orders,
         "min_callers": rules.text.min_callers,
     }
-    with pool, registered(con, **frames), transaction(con):
+    with registered(con, **frames), transaction(con):
         for table in (
             "core.assignments",
             "core.orders",
@@ -248,16 +251,11 @@ def store_month(
         ):
             con.execute(f"DELETE FROM {table} WHERE month = $month", {"month": month})
         con.execute(f"INSERT INTO core.assignments BY NAME {sql_text('core_assignments')}", params)
+        con.execute(
+            f"INSERT INTO core.orders BY NAME {sql_text('core_orders')}", {"months": [month], "phone_key": key}
+        )
         text_started = time.perf_counter()
-        order_texts = later.order_texts()
-        text_seconds += time.perf_counter() - text_started
-        with registered(con, order_texts=order_texts):
-            con.execute(
-                f"INSERT INTO core.orders BY NAME {sql_text('core_orders')}", {"months": [month], "phone_key": key}
-            )
-        text_started = time.perf_counter()
-        with registered(con, text_terms=later.terms.result()):
-            con.execute(f"INSERT INTO core.text_terms BY NAME {sql_text('core_text_terms')}", term_params)
+        con.execute(f"INSERT INTO core.text_terms BY NAME {sql_text('core_text_terms')}", term_params)
         text_seconds += time.perf_counter() - text_started
         con.execute(
             "INSERT INTO core.rejected_rows BY NAME SELECT $month AS month, * FROM rejected_rows_new", {"month": month}

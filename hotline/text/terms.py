@@ -14,8 +14,6 @@ person's name (jieba's nr family), nor a compound surname, nor the short token r
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import Executor, Future
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -203,9 +201,15 @@ def segment_texts(texts: list[str]) -> pl.DataFrame:
 PIECE = r"[^，。；！？、：,;!?:“”‘’（）()《》【】\s\u3000]+"
 
 
-def segment_pieces(texts: pl.Series) -> pl.DataFrame:
-    """``segment_texts`` of ``texts`` (text = the index in ``texts``, term, kind; each term once per
-    text), each distinct piece of the texts (``PIECE``) segmented once."""
+# The terms of many texts as integers: (text, term) pairs of numbers and a vocabulary of the terms'
+# strings, which the warehouse joins in as it stores them (strings per pair held 4× the memory at 3M).
+VOCABULARY_SCHEMA = {"term_index": pl.UInt32, "term": pl.String, "kind": pl.String}
+PAIRS_SCHEMA = {"text": pl.Int64, "term_index": pl.UInt32}
+
+
+def segment_pieces_indexed(texts: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``segment_pieces`` as numbers: (pairs: text = the index in ``texts``, term_index; each term
+    once per text), (vocabulary: term_index, term, kind)."""
     pieces = (
         pl.DataFrame(
             {"text": pl.Series(np.arange(texts.len(), dtype=np.int64)), "piece": texts.str.extract_all(PIECE)}
@@ -215,23 +219,31 @@ def segment_pieces(texts: pl.Series) -> pl.DataFrame:
     )
     # each distinct piece once, numbered, with the texts that hold it (one hash pass)
     by_piece = pieces.group_by("piece", maintain_order=True).agg("text").with_row_index("piece_index")
+    del pieces
     per_piece = segment_texts(by_piece.get_column("piece").to_list())
-    # the terms as integers while the pieces' terms are joined to texts and made unique per text
     vocabulary = (
-        per_piece.select("term", "kind").unique(subset="term", maintain_order=True).with_row_index("term_index")
+        per_piece.select("term", "kind")
+        .unique(subset="term", maintain_order=True)
+        .with_row_index("term_index")
+        .cast(VOCABULARY_SCHEMA)
     )
     piece_terms = per_piece.join(vocabulary.select("term", "term_index"), on="term").select(
         pl.col("text").cast(pl.UInt32).alias("piece_index"), "term_index"
     )
     pairs = by_piece.select("piece_index", "text").explode("text").join(piece_terms, on="piece_index")
+    del by_piece
     # one int64 per (text, term): unique on it is several times faster than on the two columns
     size = max(vocabulary.height, 1)
     keys = (pairs.get_column("text") * size + pairs.get_column("term_index").cast(pl.Int64)).unique()
-    return (
-        pl.DataFrame({"text": keys // size, "term_index": (keys % size).cast(pl.UInt32)})
-        .join(vocabulary, on="term_index")
-        .select("text", "term", "kind")
-    )
+    del pairs
+    return pl.DataFrame({"text": keys // size, "term_index": (keys % size).cast(pl.UInt32)}), vocabulary
+
+
+def segment_pieces(texts: pl.Series) -> pl.DataFrame:
+    """``segment_texts`` of ``texts`` (text = the index in ``texts``, term, kind; each term once per
+    text), each distinct piece of the texts (``PIECE``) segmented once."""
+    pairs, vocabulary = segment_pieces_indexed(texts)
+    return pairs.join(vocabulary, on="term_index").select("text", "term", "kind")
 
 
 def segment(texts: list[str]) -> list[list[tuple[str, str]]]:
@@ -261,21 +273,27 @@ def number_texts(orders: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
     return order_texts, grouped.get_column("text")
 
 
-def terms_of_texts(texts: pl.Series, keywords: Sequence[str] = ()) -> pl.DataFrame:
-    """The terms of each of ``texts`` (masked, as ``number_texts`` gives them): text (the position),
-    term, kind: 'term', 'place', or 'keyword' for each of ``keywords`` (reference/aspects.csv's, the
-    analyst's words) the text holds; each term once per text."""
+def terms_of_texts(texts: pl.Series, keywords: Sequence[str] = ()) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The terms of each of ``texts`` (masked, as ``number_texts`` gives them), as numbers: (pairs:
+    text (the position), term_index; each term once per text), (vocabulary: term_index, term, kind:
+    'term', 'place', or 'keyword' for each of ``keywords`` (reference/aspects.csv's, the analyst's
+    words) the text holds)."""
     if texts.len() == 0:
-        return pl.DataFrame(schema={"text": pl.Int64, "term": pl.String, "kind": pl.String})
+        return pl.DataFrame(schema=PAIRS_SCHEMA), pl.DataFrame(schema=VOCABULARY_SCHEMA)
+    pairs, vocabulary = segment_pieces_indexed(texts)
     index = pl.Series("text", np.arange(texts.len(), dtype=np.int64))
+    first = vocabulary.height
+    keyword_vocabulary = pl.DataFrame(
+        {"term_index": np.arange(first, first + len(keywords)), "term": list(keywords), "kind": KEYWORD},
+        schema=VOCABULARY_SCHEMA,
+    )
     found = [
         pl.DataFrame({"text": index.filter(texts.str.contains(k, literal=True))}).with_columns(
-            term=pl.lit(k), kind=pl.lit(KEYWORD)
+            term_index=pl.lit(first + i, dtype=pl.UInt32)
         )
-        for k in keywords
+        for i, k in enumerate(keywords)
     ]
-    per_text = segment_pieces(texts)
-    return pl.concat([per_text, *found]) if found else per_text
+    return pl.concat([pairs, *found]), pl.concat([vocabulary, keyword_vocabulary])
 
 
 def text_terms(orders: pl.DataFrame, keywords: Sequence[str] = ()) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -283,26 +301,8 @@ def text_terms(orders: pl.DataFrame, keywords: Sequence[str] = ()) -> tuple[pl.D
     term, kind), each distinct masked text segmented once. Kept apart so that the warehouse stores
     terms per text (core.orders.text, sql/core_text_terms.sql); ``order_terms`` joins them."""
     order_texts, texts = number_texts(orders)
-    return order_texts, terms_of_texts(texts, keywords)
-
-
-@dataclass(frozen=True)
-class TermsLater:
-    """``text_terms`` under way on an executor: ``order_texts()`` and ``terms.result()`` wait for their
-    part. The masked texts stay in this package."""
-
-    numbered: Future[tuple[pl.DataFrame, pl.Series]]
-    terms: Future[pl.DataFrame]
-
-    def order_texts(self) -> pl.DataFrame:
-        return self.numbered.result()[0]
-
-
-def text_terms_later(orders: pl.DataFrame, keywords: Sequence[str], pool: Executor) -> TermsLater:
-    """``text_terms`` handed to ``pool`` (one worker: the texts are numbered, then segmented), so that
-    the caller goes on with other work meanwhile."""
-    numbered = pool.submit(number_texts, orders)
-    return TermsLater(numbered, pool.submit(lambda: terms_of_texts(numbered.result()[1], keywords)))
+    pairs, vocabulary = terms_of_texts(texts, keywords)
+    return order_texts, pairs.join(vocabulary, on="term_index").select("text", "term", "kind")
 
 
 def order_terms(orders: pl.DataFrame, keywords: Sequence[str] = ()) -> pl.DataFrame:
