@@ -45,8 +45,8 @@ STAGES = {
     "report": ("report",),
 }
 GROUP_STAGE = {g: stage for stage, groups in STAGES.items() for g in groups}
-# 诉求内容 → terms at ingest and the text marts (issue 15), counted inside the stages above: what the
-# ingest waited for (segmenting runs beside the writes) and the text marts' writes (step_seconds)
+# 诉求内容 → terms at ingest and the text marts (issue 15), counted inside the stages above: the
+# ingest's masking, segmenting and terms' write, and the text marts' writes (step_seconds)
 TEXT_STAGE = "of which the text stage"
 BACKFILL = ("2022-03", "2024-02")
 DISTRICT_ASSIGNMENTS = 11000
