@@ -46,10 +46,11 @@ def run_months(first: str, last: str, *, refresh_dependents: bool = True) -> boo
     """Materialize ``first``..``last`` in one run (month order inside each asset), then refresh
     the loaded months that compare against them (their 环比/同比 bases changed)."""
     from hotline.report.pool import start_early
-    from hotline.settings import report_workers
+    from hotline.settings import Settings
 
-    # before Dagster is imported: the report's workers load their renderers meanwhile
-    start_early(report_workers())
+    # every setting checked before a worker starts; then, before Dagster is imported, the report's
+    # workers load their renderers meanwhile
+    start_early(Settings.from_env().report_workers)
     from pipelines.execution import execute_months
 
     ok = execute_months(_instance(), first, last, refresh_dependents=refresh_dependents)
@@ -301,8 +302,13 @@ def run_program(argv: list[str] | None = None) -> None:
     ends normally.)"""
     import logging
 
+    from hotline.settings import SettingError
+
     try:
         code = main(argv)
+    except SettingError as exc:  # a HOTLINE_* variable it cannot use: said in one line
+        print(f"hotline: {exc}", file=sys.stderr)
+        code = 2
     except SystemExit as exc:  # argparse's --help and usage errors
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
         if exc.code is not None and not isinstance(exc.code, int):

@@ -146,7 +146,8 @@ def build_resources(settings: Settings | None = None) -> dict:
         # Python variable of the same name.
         "warehouse": DuckDBResource(
             database=str(settings.warehouse),
-            connection_config={"python_enable_replacements": False},
+            connection_config={"python_enable_replacements": False}
+            | ({"memory_limit": settings.warehouse_memory_limit} if settings.warehouse_memory_limit else {}),
         ),
         "paths": HotlinePaths(
             data_dir=str(settings.data_dir),
