@@ -15,6 +15,7 @@ from dagster import AssetKey, AssetSelection, materialize
 import pipelines.definitions
 from hotline.marts import dependent_months
 from pipelines.resources import build_resources
+from tests.helpers import HEADERS
 
 UNITS = [
     # 单位名称, 分组, 别名
@@ -44,31 +45,6 @@ WATER_RURAL = "城乡建设/供水/农村供水/停水"
 WATER_CITY = "城乡建设/供水/城市供水"
 OTHER = "社会管理/其他事项"
 
-HEADERS = [
-    "工单编号",
-    "受理时间",
-    "受理渠道",
-    "诉求类型",
-    "诉求分类",
-    "诉求地址",
-    "诉求内容",
-    "来电人",
-    "联系电话",
-    "承办单位",
-    "派单时间",
-    "签收时间",
-    "办结时间",
-    "是否按时签收",
-    "是否按时办结",
-    "解决情况",
-    "满意度",
-    "是否市重办",
-    "是否市到期未按时回复",
-    "企业诉求来源",
-    "是否省接诉即办",
-    "到达现场时间",
-    "现场见面情况",
-]
 
 MY_MARTS = [
     AssetKey(["mart", n])

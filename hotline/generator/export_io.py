@@ -10,32 +10,10 @@ from pathlib import Path
 
 import polars as pl
 
-# The contract's export headers, in the platform's usual column order.
-EXPORT_HEADERS = [
-    "工单编号",
-    "受理时间",
-    "受理渠道",
-    "诉求类型",
-    "诉求分类",
-    "诉求地址",
-    "诉求内容",
-    "来电人",
-    "联系电话",
-    "承办单位",
-    "派单时间",
-    "签收时间",
-    "办结时间",
-    "是否按时签收",
-    "是否按时办结",
-    "解决情况",
-    "满意度",
-    "是否市重办",
-    "是否市到期未按时回复",
-    "企业诉求来源",
-    "是否省接诉即办",
-    "到达现场时间",
-    "现场见面情况",
-]
+from schemas.exports import EXPORT_COLUMNS
+
+# The contract's export headers, in the platform's usual column order (schemas/exports.py).
+EXPORT_HEADERS = [c.header for c in EXPORT_COLUMNS]
 
 # file format -> (suffix, text encoding); "csv" picks UTF-8 with or without BOM per file
 ENCODINGS = {"utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "gb18030": "gb18030"}

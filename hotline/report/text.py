@@ -63,6 +63,27 @@ def plain(value: Any) -> str:
     return format(d.normalize(), "f")
 
 
+_ASSESSED_SCORES = (
+    "response_score",
+    "ontime_score",
+    "resolution_score",
+    "satisfaction_score",
+    "deduction",
+    "assessment_score",
+)
+
+
+def _scored_unit_cells(r: dict[str, Any]) -> list[Cell]:
+    """The first cells of a row of tables 1–3: unit, its leaders, volume and the assessment's scores."""
+    return [
+        Cell(r["unit"]),
+        Cell(r["primary_leader"] or ""),
+        Cell(r["deputy_leader"] or ""),
+        Cell(str(r["volume"])),
+        *[Cell(plain(r[c])) for c in _ASSESSED_SCORES],
+    ]
+
+
 def whole_or_2(value: Any) -> str:
     """Whole numbers bare, others with 2 decimals (100 → 100, 87.8 → 87.80, 82.5 → 82.50): the seed's
     percentages in the text and table 4's scores."""
@@ -540,23 +561,8 @@ class Builder:
             ]
             rows = [
                 [
-                    Cell(r["unit"]),
-                    Cell(r["primary_leader"] or ""),
-                    Cell(r["deputy_leader"] or ""),
-                    Cell(str(r["volume"])),
-                    *[
-                        Cell(plain(r[c]))
-                        for c in (
-                            "response_score",
-                            "ontime_score",
-                            "resolution_score",
-                            "satisfaction_score",
-                            "deduction",
-                            "assessment_score",
-                            "quality_bonus",
-                            "handling_score",
-                        )
-                    ],
+                    *_scored_unit_cells(r),
+                    *[Cell(plain(r[c])) for c in ("quality_bonus", "handling_score")],
                     *[
                         Cell("" if r[c] is None else str(r[c]))
                         for c in ("handling_rank", "sampling_rank", "overall_rank")
@@ -605,21 +611,7 @@ class Builder:
         ]
         rows3 = [
             [
-                Cell(r["unit"]),
-                Cell(r["primary_leader"] or ""),
-                Cell(r["deputy_leader"] or ""),
-                Cell(str(r["volume"])),
-                *[
-                    Cell(plain(r[c]))
-                    for c in (
-                        "response_score",
-                        "ontime_score",
-                        "resolution_score",
-                        "satisfaction_score",
-                        "deduction",
-                        "assessment_score",
-                    )
-                ],
+                *_scored_unit_cells(r),
                 Cell(str(r["assessment_rank"])),
                 Cell(plain(r["quality_bonus"])),
                 Cell(plain(r["handling_score"])),
